@@ -1,0 +1,58 @@
+// The one contract between the UI and its host. The Electron preload, the browser-shell client
+// and the host handlers are all derived from `contract` below, so a channel name is written once.
+import type {
+  ImportProgress,
+  ImportSummary,
+  InstanceSummary,
+  SeriesSummary,
+  StudySummary,
+} from './studies.js';
+
+export type Unsubscribe = () => void;
+export type Event<T> = (listener: (value: T) => void) => Unsubscribe;
+
+export interface StudyService {
+  listStudies(): Promise<StudySummary[]>;
+  listSeries(StudyInstanceUID: string): Promise<SeriesSummary[]>;
+  listInstances(SeriesInstanceUID: string): Promise<InstanceSummary[]>;
+  /** Imports files, folders, DICOMDIRs and zip archives; progress comes as onDidImportProgress. */
+  importPaths(paths: string[]): Promise<ImportSummary>;
+  onDidImportProgress: Event<ImportProgress>;
+  onDidChangeStudies: Event<{ StudyInstanceUIDs: string[] }>;
+}
+
+export interface AmurServices {
+  studies: StudyService;
+}
+
+/**
+ * The wire description of AmurServices: for each service, its methods and its events.
+ * `satisfies` ties it to the interfaces, so adding a method without listing it fails to compile.
+ */
+export const contract = {
+  studies: {
+    methods: ['listStudies', 'listSeries', 'listInstances', 'importPaths'],
+    events: ['onDidImportProgress', 'onDidChangeStudies'],
+  },
+} as const satisfies { [S in keyof AmurServices]: ContractEntry<AmurServices[S]> };
+
+type MethodKeys<T> = { [K in keyof T]: T[K] extends Event<any> ? never : T[K] extends (...a: any[]) => Promise<any> ? K : never }[keyof T];
+type EventKeys<T> = { [K in keyof T]: T[K] extends Event<any> ? K : never }[keyof T];
+export interface ContractEntry<T> {
+  methods: readonly MethodKeys<T>[];
+  events: readonly EventKeys<T>[];
+}
+
+// Compile-time proof that every method and event of every service is listed above.
+type Missing<T, L extends ContractEntry<T>> =
+  | Exclude<MethodKeys<T>, L['methods'][number]>
+  | Exclude<EventKeys<T>, L['events'][number]>;
+type AssertAllListed<T extends never> = T;
+export type ContractIsComplete = AssertAllListed<
+  { [S in keyof AmurServices]: Missing<AmurServices[S], (typeof contract)[S]> }[keyof AmurServices]
+>;
+
+/** The channel name of a method or event, the only place such names are formed. */
+export function channelName(service: string, member: string): string {
+  return `amur:${service}.${member}`;
+}

@@ -1,0 +1,81 @@
+// The study catalogue as the UI and the CLI see it. Every field is named by its DICOM keyword so
+// that a reader can match it to the standard (PS3.6) and to DICOMweb QIDO-RS results.
+
+/** One study row of the worklist. */
+export interface StudySummary {
+  StudyInstanceUID: string;
+  /** The full Person Name string, alphabetic=ideographic=phonetic groups kept. */
+  PatientName: string;
+  PatientID: string;
+  PatientBirthDate: string;
+  PatientSex: string;
+  StudyDate: string;
+  StudyTime: string;
+  AccessionNumber: string;
+  StudyDescription: string;
+  /** Modalities of the study's series, backslash-separated as in DICOM (e.g. "CT\\SR"). */
+  ModalitiesInStudy: string;
+  NumberOfStudyRelatedSeries: number;
+  NumberOfStudyRelatedInstances: number;
+  /** Where the study came from: a partner hospital or local media. */
+  source: SourceSummary;
+  /** Reading status; later issues add AI priority, deadlines and report state. */
+  status: StudyStatus;
+  /** ISO 8601 UTC time the study was first stored here. */
+  importedAt: string;
+}
+
+export type StudyStatus = 'new' | 'in-progress' | 'reported';
+
+export interface SourceSummary {
+  id: string;
+  kind: 'partner' | 'media';
+  name: string;
+}
+
+export interface SeriesSummary {
+  SeriesInstanceUID: string;
+  StudyInstanceUID: string;
+  Modality: string;
+  SeriesNumber: number | null;
+  SeriesDescription: string;
+  BodyPartExamined: string;
+  NumberOfSeriesRelatedInstances: number;
+}
+
+export interface InstanceSummary {
+  SOPInstanceUID: string;
+  SOPClassUID: string;
+  SeriesInstanceUID: string;
+  InstanceNumber: number | null;
+  TransferSyntaxUID: string;
+  Rows: number | null;
+  Columns: number | null;
+  NumberOfFrames: number | null;
+}
+
+/** A file the importer refused, with a reason already in the reader's language. */
+export interface RejectedFile {
+  path: string;
+  /** Stable machine code of the reason, e.g. "dicom.truncated". */
+  code: string;
+  reason: string;
+}
+
+export interface ImportProgress {
+  /** Files found so far (walking folders, DICOMDIRs and archives). */
+  seen: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+  /** True once walking is finished, so `seen` is the final total. */
+  walkDone: boolean;
+}
+
+export interface ImportSummary {
+  imported: number;
+  duplicates: number;
+  rejected: RejectedFile[];
+  /** StudyInstanceUIDs touched by this import (new or already known). */
+  studies: string[];
+}

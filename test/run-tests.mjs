@@ -1,0 +1,27 @@
+// Runs every *.test.ts under the source folders with node's own test runner (through tsx).
+// Node 20's --test takes no globs, so the files are listed here.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['core', 'cli', 'electron', 'renderer', 'test'];
+const files = [];
+function walk(dir) {
+  let entries;
+  try { entries = readdirSync(dir); } catch { return; }
+  for (const name of entries.sort()) {
+    if (name === 'node_modules' || name === 'dist') continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (/\.test\.tsx?$/.test(name)) files.push(p);
+  }
+}
+for (const r of roots) {
+  if (statSync(r, { throwIfNoEntry: false })?.isFile()) files.push(r); else walk(r);
+}
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
