@@ -34,7 +34,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['cli/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'bin/**/*.js', 'electron/**/*.ts'],
+    files: ['cli/**/*.ts', 'bench/**/*.ts', 'test/**/*.{ts,mjs}', 'bin/**/*.js', 'electron/**/*.ts', 'core/**/*.mjs', '*.js'],
     languageOptions: { globals: { ...globals.node } },
   },
   {
