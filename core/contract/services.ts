@@ -44,7 +44,7 @@ export interface ContractEntry<T> {
 }
 
 // Compile-time proof that every method and event of every service is listed above.
-type Missing<T, L extends ContractEntry<T>> =
+type Missing<T, L extends { methods: readonly string[]; events: readonly string[] }> =
   | Exclude<MethodKeys<T>, L['methods'][number]>
   | Exclude<EventKeys<T>, L['events'][number]>;
 type AssertAllListed<T extends never> = T;
