@@ -1,0 +1,19 @@
+// What a CLI command is: a name, a one-line help, and a run function that gets its arguments and
+// an output context (language, streams). Commands live one per file in cli/commands/.
+import type { Language } from '../core/i18n/index.js';
+
+export interface CliContext {
+  lang: Language;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Command {
+  name: string;
+  /** i18n key of the one-line description shown by `amur help`. */
+  summaryKey: string;
+  usage: string;
+  /** Returns the process exit code. */
+  run(args: string[], ctx: CliContext): Promise<number>;
+}

@@ -1,0 +1,23 @@
+// Entry of the `amur` command: picks the command by name and reports errors in the reader's language.
+import { errorMessage, languageFromEnv, t } from '../core/i18n/index.js';
+import type { CliContext, Command } from './command.js';
+import { commands } from './commands/index.js';
+
+export async function main(argv: string[], ctx: CliContext): Promise<number> {
+  const [name, ...args] = argv;
+  const command = commands.find((c: Command) => c.name === name);
+  if (!command || name === 'help' || name === '--help') {
+    ctx.stdout.write(`${t('cli.usage', {}, ctx.lang)}\n\n`);
+    for (const c of commands) ctx.stdout.write(`  amur ${c.usage.padEnd(44)} ${t(c.summaryKey, {}, ctx.lang)}\n`);
+    return name && name !== 'help' && name !== '--help' ? 2 : 0;
+  }
+  try {
+    return await command.run(args, ctx);
+  } catch (e) {
+    ctx.stderr.write(`amur ${name}: ${errorMessage(e, ctx.lang)}\n`);
+    return 1;
+  }
+}
+
+const ctx: CliContext = { lang: languageFromEnv(), stdout: process.stdout, stderr: process.stderr, env: process.env };
+process.exitCode = await main(process.argv.slice(2), ctx);
