@@ -1,0 +1,118 @@
+// The catalogue's schema, as an ordered list of migrations. PRAGMA user_version records how many
+// have run; opening a store runs the missing ones in one transaction each, so a later issue adds
+// agreements, AI results, reports or the audit trail by appending a migration, never by editing one.
+//
+// Column names are DICOM keywords (PS3.6) wherever the value is a DICOM attribute; the rest
+// (ids, file_path, imported_at, status) are Amur's own and written in snake_case to tell them apart.
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  /** The user_version after this migration has run. */
+  version: number;
+  /** Why the migration exists, for a reader of the history. */
+  why: string;
+  up(db: Database): void;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    why: 'Sources, patients, studies, series and instances: the catalogue a worklist and a viewer need.',
+    up(db) {
+      db.exec(`
+        -- Where a study came from: a partner hospital (kind 'partner') or local media ('media').
+        -- Agreements, retention and audit hang off this table in later migrations.
+        CREATE TABLE sources (
+          id          TEXT PRIMARY KEY,
+          kind        TEXT NOT NULL CHECK (kind IN ('partner', 'media')),
+          name        TEXT NOT NULL UNIQUE,
+          created_at  TEXT NOT NULL
+        );
+
+        -- A patient as known to one source. patient_key groups studies that share a Patient ID
+        -- (and issuer) from the same source; a study with no Patient ID gets a patient of its own,
+        -- because an empty ID says nothing about identity.
+        CREATE TABLE patients (
+          id                 INTEGER PRIMARY KEY,
+          patient_key        TEXT NOT NULL UNIQUE,
+          source_id          TEXT NOT NULL REFERENCES sources(id),
+          PatientID          TEXT NOT NULL DEFAULT '',
+          IssuerOfPatientID  TEXT NOT NULL DEFAULT '',
+          PatientName        TEXT NOT NULL DEFAULT '',
+          PatientBirthDate   TEXT NOT NULL DEFAULT '',
+          PatientSex         TEXT NOT NULL DEFAULT ''
+        );
+
+        -- The patient attributes are repeated on the study as its instances carry them, so the
+        -- worklist shows exactly what the study's files say even when sources disagree on a name.
+        CREATE TABLE studies (
+          id                      INTEGER PRIMARY KEY,
+          StudyInstanceUID        TEXT NOT NULL UNIQUE,
+          patient_id              INTEGER NOT NULL REFERENCES patients(id),
+          source_id               TEXT NOT NULL REFERENCES sources(id),
+          PatientName             TEXT NOT NULL DEFAULT '',
+          PatientID               TEXT NOT NULL DEFAULT '',
+          IssuerOfPatientID       TEXT NOT NULL DEFAULT '',
+          PatientBirthDate        TEXT NOT NULL DEFAULT '',
+          PatientSex              TEXT NOT NULL DEFAULT '',
+          StudyDate               TEXT NOT NULL DEFAULT '',
+          StudyTime               TEXT NOT NULL DEFAULT '',
+          AccessionNumber         TEXT NOT NULL DEFAULT '',
+          StudyID                 TEXT NOT NULL DEFAULT '',
+          StudyDescription        TEXT NOT NULL DEFAULT '',
+          ReferringPhysicianName  TEXT NOT NULL DEFAULT '',
+          InstitutionName         TEXT NOT NULL DEFAULT '',
+          status                  TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'in-progress', 'reported')),
+          imported_at             TEXT NOT NULL
+        );
+        CREATE INDEX studies_patient ON studies(patient_id);
+        CREATE INDEX studies_source ON studies(source_id);
+        CREATE INDEX studies_date ON studies(StudyDate);
+
+        CREATE TABLE series (
+          id                 INTEGER PRIMARY KEY,
+          SeriesInstanceUID  TEXT NOT NULL UNIQUE,
+          study_id           INTEGER NOT NULL REFERENCES studies(id),
+          Modality           TEXT NOT NULL DEFAULT '',
+          SeriesNumber       INTEGER,
+          SeriesDescription  TEXT NOT NULL DEFAULT '',
+          BodyPartExamined   TEXT NOT NULL DEFAULT '',
+          SeriesDate         TEXT NOT NULL DEFAULT '',
+          SeriesTime         TEXT NOT NULL DEFAULT '',
+          ViewPosition       TEXT NOT NULL DEFAULT '',
+          Laterality         TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX series_study ON series(study_id);
+
+        -- file_path is relative to the store's root, so a store folder can be moved as a whole.
+        CREATE TABLE instances (
+          id                         INTEGER PRIMARY KEY,
+          SOPInstanceUID             TEXT NOT NULL UNIQUE,
+          series_id                  INTEGER NOT NULL REFERENCES series(id),
+          SOPClassUID                TEXT NOT NULL DEFAULT '',
+          InstanceNumber             INTEGER,
+          TransferSyntaxUID          TEXT NOT NULL DEFAULT '',
+          Rows                       INTEGER,
+          Columns                    INTEGER,
+          NumberOfFrames             INTEGER,
+          BitsAllocated              INTEGER,
+          PhotometricInterpretation  TEXT NOT NULL DEFAULT '',
+          ImageType                  TEXT NOT NULL DEFAULT '',
+          SpecificCharacterSet       TEXT NOT NULL DEFAULT '',
+          ContentDate                TEXT NOT NULL DEFAULT '',
+          ContentTime                TEXT NOT NULL DEFAULT '',
+          SliceLocation              REAL,
+          SliceThickness             REAL,
+          has_file_meta              INTEGER NOT NULL,
+          pixel_data_offset          INTEGER,
+          file_path                  TEXT NOT NULL UNIQUE,
+          file_size                  INTEGER NOT NULL,
+          imported_at                TEXT NOT NULL
+        );
+        CREATE INDEX instances_series ON instances(series_id);
+      `);
+    },
+  },
+];
+
+export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

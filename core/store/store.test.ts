@@ -1,0 +1,197 @@
+// The store on its own: migrations, insert and dedup, the catalogue's summaries, and reconcile
+// after the kinds of leftovers an interrupted import can leave.
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { DicomHeader, HeaderAttributes } from '../dicom/attributes.js';
+import { SCHEMA_VERSION } from './migrations.js';
+import { StudyStore, type NewInstance } from './store.js';
+
+let home: string;
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'amur-'));
+});
+afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+function header(a: HeaderAttributes): DicomHeader {
+  return { attributes: a, TransferSyntaxUID: '1.2.840.10008.1.2.1', hasFileMeta: true, isDicomDir: false };
+}
+
+/** Puts a small file in place the way the importer does (temp, then rename) and returns the row to insert. */
+function place(store: StudyStore, a: HeaderAttributes, content = `file of ${a.SOPInstanceUID}`): NewInstance {
+  const tmp = store.allocateTempPath();
+  writeFileSync(tmp, content);
+  const rel = store.allocateFilePath(a.SOPInstanceUID!);
+  copyFileSync(tmp, store.absolutePath(rel));
+  rmSync(tmp);
+  return { header: header(a), file_path: rel, file_size: Buffer.byteLength(content) };
+}
+
+const study = { StudyInstanceUID: '1.2.3', PatientName: 'Wang^XiaoDong=王^小東=', PatientID: 'P1', StudyDate: '20240102', StudyDescription: 'CT chest' };
+
+describe('StudyStore', () => {
+  test('a new store is at the latest schema version, in WAL mode', () => {
+    const s = StudyStore.open(home);
+    try {
+      assert.equal(s.schemaVersion, SCHEMA_VERSION);
+      assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(s.db.pragma('synchronous', { simple: true }), 1, 'NORMAL');
+    } finally {
+      s.close();
+    }
+  });
+
+  test('refuses a store written by a newer schema, leaving it as it was', () => {
+    StudyStore.open(home).close();
+    const db = new Database(join(home, 'store', 'catalogue.sqlite'));
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    assert.throws(() => StudyStore.open(home), (e: any) => e.code === 'store.tooNew');
+    const again = new Database(join(home, 'store', 'catalogue.sqlite'));
+    assert.equal(again.pragma('user_version', { simple: true }), SCHEMA_VERSION + 1);
+    again.close();
+  });
+
+  test('inserts instances into studies and series, and counts them', () => {
+    const s = StudyStore.open(home);
+    try {
+      const src = s.defaultSource();
+      const out = s.insertInstances(src.id, [
+        place(s, { ...study, SeriesInstanceUID: '1.2.3.1', Modality: 'CT', SeriesNumber: 2, SOPInstanceUID: '1.2.3.1.1', InstanceNumber: 2 }),
+        place(s, { ...study, SeriesInstanceUID: '1.2.3.1', Modality: 'CT', SeriesNumber: 2, SOPInstanceUID: '1.2.3.1.2', InstanceNumber: 1 }),
+        place(s, { ...study, SeriesInstanceUID: '1.2.3.2', Modality: 'SR', SeriesNumber: 1, SOPInstanceUID: '1.2.3.2.1' }),
+      ]);
+      assert.deepEqual(out, ['imported', 'imported', 'imported']);
+      const [st] = s.listStudies();
+      assert.equal(st.StudyInstanceUID, '1.2.3');
+      assert.equal(st.PatientName, 'Wang^XiaoDong=王^小東=');
+      assert.equal(st.ModalitiesInStudy, 'CT\\SR');
+      assert.equal(st.NumberOfStudyRelatedSeries, 2);
+      assert.equal(st.NumberOfStudyRelatedInstances, 3);
+      assert.deepEqual(st.source, src);
+      assert.equal(st.status, 'new');
+      assert.deepEqual(s.listSeries('1.2.3').map((x) => [x.SeriesNumber, x.NumberOfSeriesRelatedInstances]), [[1, 1], [2, 2]]);
+      assert.deepEqual(s.listInstances('1.2.3.1').map((x) => x.SOPInstanceUID), ['1.2.3.1.2', '1.2.3.1.1']);
+      assert.ok(existsSync(s.instanceFile('1.2.3.1.1')!));
+    } finally {
+      s.close();
+    }
+  });
+
+  test('a SOP Instance UID already stored is a duplicate and changes nothing', () => {
+    const s = StudyStore.open(home);
+    try {
+      const src = s.defaultSource();
+      const a = { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' };
+      s.insertInstances(src.id, [place(s, a, 'first')]);
+      const firstFile = s.instanceFile('1.2.3.1.1')!;
+      const second = place(s, { ...a, PatientName: 'Other' }, 'second copy');
+      assert.notEqual(s.absolutePath(second.file_path), firstFile, 'two copies of one instance never share a name');
+      assert.deepEqual(s.insertInstances(src.id, [second]), ['duplicate']);
+      assert.equal(s.instanceFile('1.2.3.1.1'), firstFile);
+      assert.equal(statSync(firstFile).size, 'first'.length);
+      assert.equal(s.listStudies()[0].PatientName, study.PatientName);
+    } finally {
+      s.close();
+    }
+  });
+
+  test('patients group by Patient ID within a source; an empty Patient ID never groups', () => {
+    const s = StudyStore.open(home);
+    try {
+      const src = s.defaultSource();
+      const other = s.ensureSource('Harbin First Hospital', 'partner');
+      s.insertInstances(src.id, [
+        place(s, { StudyInstanceUID: '9.1', PatientID: 'A', SeriesInstanceUID: '9.1.1', SOPInstanceUID: '9.1.1.1' }),
+        place(s, { StudyInstanceUID: '9.2', PatientID: 'A', SeriesInstanceUID: '9.2.1', SOPInstanceUID: '9.2.1.1' }),
+        place(s, { StudyInstanceUID: '9.3', SeriesInstanceUID: '9.3.1', SOPInstanceUID: '9.3.1.1' }),
+        place(s, { StudyInstanceUID: '9.4', SeriesInstanceUID: '9.4.1', SOPInstanceUID: '9.4.1.1' }),
+      ]);
+      s.insertInstances(other.id, [place(s, { StudyInstanceUID: '9.5', PatientID: 'A', SeriesInstanceUID: '9.5.1', SOPInstanceUID: '9.5.1.1' })]);
+      const patientOf = (uid: string) => s.db.prepare('SELECT patient_id FROM studies WHERE StudyInstanceUID = ?').pluck().get(uid);
+      assert.equal(patientOf('9.1'), patientOf('9.2'));
+      assert.notEqual(patientOf('9.3'), patientOf('9.4'));
+      assert.notEqual(patientOf('9.5'), patientOf('9.1'));
+      assert.equal(s.listStudies().find((x) => x.StudyInstanceUID === '9.5')!.source.name, 'Harbin First Hospital');
+    } finally {
+      s.close();
+    }
+  });
+
+  test('a batch with an instance lacking UIDs is refused whole, nothing written', () => {
+    const s = StudyStore.open(home);
+    try {
+      const src = s.defaultSource();
+      assert.throws(
+        () => s.insertInstances(src.id, [
+          place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' }),
+          place(s, { ...study, SOPInstanceUID: '1.2.3.1.9' }),
+        ]),
+        (e: any) => e.code === 'store.missingUid',
+      );
+      assert.equal(s.listStudies().length, 0);
+    } finally {
+      s.close();
+    }
+  });
+
+  test('reconcile removes temp files and unreferenced files, and keeps catalogued ones', () => {
+    const s = StudyStore.open(home);
+    const kept = place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' });
+    s.insertInstances(s.defaultSource().id, [kept]);
+    const orphan = place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.2' });
+    // What a killed importer leaves: a half-written temp file and an extraction folder of a dead pid.
+    writeFileSync(join(s.tmpDir, '999999.dead.1'), 'half');
+    mkdirSync(join(s.tmpDir, '999999.dead.2.zip'));
+    writeFileSync(join(s.tmpDir, '999999.dead.2.zip', '0'), 'entry');
+    writeFileSync(join(home, 'store', 'locks', '999999.dead'), '');
+    s.close();
+
+    const again = StudyStore.open(home);
+    try {
+      assert.deepEqual(again.lastReconcile, { tempRemoved: 2, orphansRemoved: 1, rowsRemoved: 0, swept: true, unclean: true });
+      assert.deepEqual(readdirSync(again.tmpDir), []);
+      assert.equal(existsSync(again.absolutePath(orphan.file_path)), false);
+      assert.equal(existsSync(again.absolutePath(kept.file_path)), true);
+      assert.deepEqual(readdirSync(join(home, 'store', 'locks')).length, 1, 'only this open holds a lock');
+    } finally {
+      again.close();
+    }
+  });
+
+  test('after an unclean shutdown, rows whose file is missing or short are removed with their empty study', () => {
+    const s = StudyStore.open(home);
+    const a = place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' });
+    const b = place(s, { StudyInstanceUID: '7.7', SeriesInstanceUID: '7.7.1', SOPInstanceUID: '7.7.1.1' });
+    s.insertInstances(s.defaultSource().id, [a, b]);
+    writeFileSync(s.absolutePath(b.file_path), 'x'); // as a power loss could leave it
+    writeFileSync(join(home, 'store', 'locks', '999999.dead'), '');
+    s.close();
+    const again = StudyStore.open(home);
+    try {
+      assert.equal(again.lastReconcile!.rowsRemoved, 1);
+      assert.deepEqual(again.listStudies().map((x) => x.StudyInstanceUID), ['1.2.3']);
+    } finally {
+      again.close();
+    }
+  });
+
+  test('while another live process has the store open, its uncommitted files are left alone', () => {
+    const first = StudyStore.open(home);
+    const inFlight = place(first, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' });
+    const ownTemp = first.allocateTempPath();
+    writeFileSync(ownTemp, 'being copied');
+    const second = StudyStore.open(home);
+    try {
+      assert.equal(second.lastReconcile!.swept, false);
+      assert.ok(existsSync(first.absolutePath(inFlight.file_path)));
+      assert.ok(existsSync(ownTemp));
+    } finally {
+      second.close();
+      first.close();
+    }
+  });
+});
