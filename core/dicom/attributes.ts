@@ -37,4 +37,55 @@ export interface DicomHeader {
   pixelDataOffset?: number;
   /** True for a DICOMDIR (Media Storage Directory Storage), which is an index, not a study instance. */
   isDicomDir: boolean;
+  /** From the File Meta Information (0002,0002), when the file has one. */
+  MediaStorageSOPClassUID?: string;
+  /** Oddities that did not stop the read (an unknown character set term, a corrected transfer syntax). */
+  warnings?: string[];
 }
+
+/**
+ * Where each kept attribute lives (PS3.6 tag, as dicom-parser names it: "xggggeeee") and its VR.
+ * The VR comes from the dictionary, not from the file, because implicit-VR files carry none and the
+ * VR decides whether Specific Character Set applies (PS3.5 6.1.2.3: only SH, LO, ST, LT, UT, PN, UC).
+ */
+export const ATTRIBUTE_TAGS: { readonly [K in TextKeyword | NumberKeyword]: { tag: string; vr: string } } = {
+  PatientName: { tag: 'x00100010', vr: 'PN' },
+  PatientID: { tag: 'x00100020', vr: 'LO' },
+  IssuerOfPatientID: { tag: 'x00100021', vr: 'LO' },
+  PatientBirthDate: { tag: 'x00100030', vr: 'DA' },
+  PatientSex: { tag: 'x00100040', vr: 'CS' },
+  StudyInstanceUID: { tag: 'x0020000d', vr: 'UI' },
+  StudyDate: { tag: 'x00080020', vr: 'DA' },
+  StudyTime: { tag: 'x00080030', vr: 'TM' },
+  AccessionNumber: { tag: 'x00080050', vr: 'SH' },
+  StudyID: { tag: 'x00200010', vr: 'SH' },
+  StudyDescription: { tag: 'x00081030', vr: 'LO' },
+  ReferringPhysicianName: { tag: 'x00080090', vr: 'PN' },
+  InstitutionName: { tag: 'x00080080', vr: 'LO' },
+  SeriesInstanceUID: { tag: 'x0020000e', vr: 'UI' },
+  Modality: { tag: 'x00080060', vr: 'CS' },
+  SeriesDescription: { tag: 'x0008103e', vr: 'LO' },
+  BodyPartExamined: { tag: 'x00180015', vr: 'CS' },
+  SeriesDate: { tag: 'x00080021', vr: 'DA' },
+  SeriesTime: { tag: 'x00080031', vr: 'TM' },
+  ViewPosition: { tag: 'x00185101', vr: 'CS' },
+  Laterality: { tag: 'x00200060', vr: 'CS' },
+  SOPClassUID: { tag: 'x00080016', vr: 'UI' },
+  SOPInstanceUID: { tag: 'x00080018', vr: 'UI' },
+  PhotometricInterpretation: { tag: 'x00280004', vr: 'CS' },
+  ImageType: { tag: 'x00080008', vr: 'CS' },
+  SpecificCharacterSet: { tag: 'x00080005', vr: 'CS' },
+  ContentDate: { tag: 'x00080023', vr: 'DA' },
+  ContentTime: { tag: 'x00080033', vr: 'TM' },
+  SeriesNumber: { tag: 'x00200011', vr: 'IS' },
+  InstanceNumber: { tag: 'x00200013', vr: 'IS' },
+  Rows: { tag: 'x00280010', vr: 'US' },
+  Columns: { tag: 'x00280011', vr: 'US' },
+  NumberOfFrames: { tag: 'x00280008', vr: 'IS' },
+  BitsAllocated: { tag: 'x00280100', vr: 'US' },
+  SliceLocation: { tag: 'x00201041', vr: 'DS' },
+  SliceThickness: { tag: 'x00180050', vr: 'DS' },
+};
+
+/** The attributes without which an instance cannot be filed (PS3.3 SOP Common / General Study / Series). */
+export const REQUIRED_KEYWORDS = ['SOPInstanceUID', 'StudyInstanceUID', 'SeriesInstanceUID'] as const;
