@@ -1,4 +1,6 @@
 // Every `amur` command, one file each. Add yours here.
 import type { Command } from '../command.js';
+import { importCommand } from './import.js';
+import { studiesCommand } from './studies.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [importCommand, studiesCommand];

@@ -1,0 +1,46 @@
+// `amur studies [--json]`: the studies in the store under AMUR_HOME. --json prints an array of
+// objects keyed by DICOM keywords (the contract automated checks rely on); otherwise a table.
+import { amurHome } from '../../core/common/paths.js';
+import { t } from '../../core/i18n/index.js';
+import { StudyStore } from '../../core/store/store.js';
+import type { Command } from '../command.js';
+import { renderTable } from '../table.js';
+
+export const studiesCommand: Command = {
+  name: 'studies',
+  summaryKey: 'studies.cli.summary',
+  usage: 'studies [--json]',
+  async run(args, ctx) {
+    const json = args.includes('--json');
+    const store = StudyStore.open(amurHome(ctx.env));
+    try {
+      const studies = store.listStudies();
+      if (json) {
+        ctx.stdout.write(`${JSON.stringify(studies, null, 2)}\n`);
+        return 0;
+      }
+      if (studies.length === 0) {
+        ctx.stdout.write(`${t('studies.cli.empty', {}, ctx.lang)}\n`);
+        return 0;
+      }
+      const col = (k: string) => t(`studies.cli.columns.${k}`, {}, ctx.lang);
+      ctx.stdout.write(renderTable(
+        [col('PatientName'), col('PatientID'), col('StudyDate'), col('ModalitiesInStudy'), col('series'), col('instances'),
+          col('StudyDescription'), col('source'), col('StudyInstanceUID')],
+        studies.map((s) => [
+          s.PatientName, s.PatientID, formatDate(s.StudyDate), s.ModalitiesInStudy, String(s.NumberOfStudyRelatedSeries),
+          String(s.NumberOfStudyRelatedInstances), s.StudyDescription, s.source.name, s.StudyInstanceUID,
+        ]),
+      ));
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+};
+
+/** DICOM DA (YYYYMMDD) as ISO 8601, which every reader of the three languages reads the same way. */
+function formatDate(da: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(da.trim());
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : da;
+}

@@ -1,0 +1,194 @@
+// Imports DICOM files into the study store: the one implementation behind `amur import` and the
+// UI's StudyService.importPaths. Headers are read in worker threads; files are copied into the
+// store by the kernel (fs.copyFile) while other headers are being read; catalogue rows are written
+// on this thread in batched transactions. A file that cannot be imported is reported with its path
+// and a translated reason, and the import goes on; nothing already stored is changed by a failure.
+import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { AmurError } from '../common/errors.js';
+import type { ImportProgress, ImportSummary, RejectedFile, SourceSummary } from '../contract/studies.js';
+import { REQUIRED_KEYWORDS, type DicomHeader } from '../dicom/attributes.js';
+import { errorMessage, type Language } from '../i18n/index.js';
+import { discardFile, type NewInstance, type StudyStore } from '../store/store.js';
+import { HeaderPool, defaultPoolSize } from './header-pool.js';
+import { DEFAULT_ZIP_LIMITS, walkInputs, type Candidate, type ZipLimits } from './walk.js';
+
+export interface ImportOptions {
+  /** The source the new studies belong to; local media when absent. */
+  source?: SourceSummary;
+  /** Language of the rejection reasons. */
+  lang?: Language;
+  onProgress?: (p: ImportProgress) => void;
+  /** Least time between two progress reports, ms (the first and the last are always reported). */
+  progressIntervalMs?: number;
+  /** Header-reading worker threads. */
+  workers?: number;
+  zipLimits?: ZipLimits;
+}
+
+/** Instances committed per transaction: large enough that commits cost nothing, small enough to show progress. */
+const BATCH = 256;
+/** A partly filled batch is committed after this long, so progress and crash loss stay small on slow inputs. */
+const BATCH_MAX_AGE_MS = 200;
+
+interface Pending extends NewInstance {
+  displayPath: string;
+}
+
+export async function importPaths(store: StudyStore, paths: string[], options: ImportOptions = {}): Promise<ImportSummary> {
+  const lang = options.lang ?? 'en';
+  const source = options.source ?? store.defaultSource();
+  const workers = options.workers ?? defaultPoolSize();
+  // Enough files in flight to keep every worker and the copy busy, few enough to bound memory.
+  const maxInFlight = workers * 8;
+  const progress: ImportProgress = { seen: 0, imported: 0, duplicates: 0, rejected: 0, walkDone: false };
+  const rejected: RejectedFile[] = [];
+  const studies = new Set<string>();
+  // SOP Instance UIDs being copied but not yet committed: a second copy in the same import is a duplicate.
+  const inFlightUids = new Set<string>();
+  const cleanups: (() => Promise<void>)[] = [];
+
+  let lastReport = 0;
+  const report = (force = false) => {
+    if (!options.onProgress) return;
+    const now = Date.now();
+    if (!force && now - lastReport < (options.progressIntervalMs ?? 100)) return;
+    lastReport = now;
+    options.onProgress({ ...progress });
+  };
+
+  const reject = (displayPath: string, e: unknown) => {
+    const code = e instanceof AmurError ? e.code : 'internal';
+    // Every reason names the file, so a list of reasons read on its own still says which file.
+    const err = e instanceof AmurError && !('path' in e.params) ? new AmurError(e.code, { ...e.params, path: displayPath }) : e;
+    rejected.push({ path: displayPath, code, reason: errorMessage(err, lang) });
+    progress.rejected++;
+    report();
+  };
+
+  let batch: Pending[] = [];
+  let batchStarted = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    let outcomes;
+    try {
+      outcomes = store.insertInstances(source.id, items);
+    } catch (e) {
+      // The transaction rolled back as a whole: none of these rows exist, so their files go.
+      for (const it of items) {
+        discardFile(store.absolutePath(it.file_path));
+        inFlightUids.delete(it.header.attributes.SOPInstanceUID!);
+        reject(it.displayPath, e instanceof AmurError ? e : new AmurError('import.catalogueFailed', { detail: (e as Error).message }));
+      }
+      return;
+    }
+    items.forEach((it, i) => {
+      inFlightUids.delete(it.header.attributes.SOPInstanceUID!);
+      if (outcomes[i] === 'imported') progress.imported++;
+      else {
+        // Another process stored the same instance since we looked; its copy is kept, ours goes.
+        discardFile(store.absolutePath(it.file_path));
+        progress.duplicates++;
+      }
+    });
+    report();
+  };
+  const queue = (p: Pending) => {
+    if (batch.length === 0) batchStarted = Date.now();
+    batch.push(p);
+    if (batch.length >= BATCH || Date.now() - batchStarted >= BATCH_MAX_AGE_MS) flush();
+    else if (!timer) timer = setTimeout(flush, BATCH_MAX_AGE_MS);
+  };
+
+  const handle = async (c: Candidate, pool: HeaderPool): Promise<void> => {
+    let header: DicomHeader;
+    try {
+      header = await pool.read(c.path);
+    } catch (e) {
+      if (c.owned) discardFile(c.path);
+      reject(c.displayPath, e);
+      return;
+    }
+    if (header.isDicomDir) {
+      // An index of the media, not an instance: it is neither imported nor rejected, so it is not
+      // counted as a file seen either (the progress totals then add up to `seen`).
+      if (c.owned) discardFile(c.path);
+      progress.seen--;
+      report();
+      return;
+    }
+    const a = header.attributes;
+    const missing = REQUIRED_KEYWORDS.filter((k) => !a[k]);
+    if (missing.length) {
+      if (c.owned) discardFile(c.path);
+      reject(c.displayPath, new AmurError('import.missingUid', { path: c.displayPath, keywords: missing.join(', ') }));
+      return;
+    }
+    const uid = a.SOPInstanceUID!;
+    studies.add(a.StudyInstanceUID!);
+    if (inFlightUids.has(uid) || store.hasInstance(uid)) {
+      if (c.owned) discardFile(c.path);
+      progress.duplicates++;
+      report();
+      return;
+    }
+    inFlightUids.add(uid);
+    const rel = store.allocateFilePath(uid);
+    const dest = store.absolutePath(rel);
+    let tmp: string | undefined;
+    try {
+      if (c.owned) {
+        // An extracted entry already lies in the store's temp folder: one rename puts it in place.
+        await rename(c.path, dest);
+      } else {
+        tmp = store.allocateTempPath();
+        await copyFile(c.path, tmp);
+        await rename(tmp, dest);
+        tmp = undefined;
+      }
+      const { size } = await stat(dest);
+      queue({ header, file_path: rel, file_size: size, displayPath: c.displayPath });
+    } catch (e) {
+      inFlightUids.delete(uid);
+      if (tmp) await rm(tmp, { force: true });
+      await rm(dest, { force: true });
+      if (c.owned) discardFile(c.path);
+      reject(c.displayPath, new AmurError('import.copyFailed', { path: c.displayPath, detail: (e as Error).message }));
+    }
+  };
+
+  const pool = new HeaderPool(workers);
+  const running = new Set<Promise<void>>();
+  try {
+    report(true);
+    for await (const item of walkInputs(paths, store, cleanups, options.zipLimits ?? DEFAULT_ZIP_LIMITS)) {
+      progress.seen++;
+      if ('rejected' in item) {
+        reject(item.displayPath, item.rejected);
+        continue;
+      }
+      report();
+      while (running.size >= maxInFlight) await Promise.race(running);
+      const p = handle(item, pool).finally(() => running.delete(p));
+      running.add(p);
+    }
+    progress.walkDone = true;
+    report(true);
+    await Promise.all(running);
+    flush();
+  } finally {
+    // On an unexpected failure, let what is running settle so no copy outlives the import.
+    await Promise.allSettled(running);
+    flush();
+    await pool.close();
+    for (const c of cleanups) await c();
+  }
+  report(true);
+  // Files are handled concurrently; sorted, the list reads the same from one run to the next.
+  rejected.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { imported: progress.imported, duplicates: progress.duplicates, rejected, studies: [...studies].sort() };
+}

@@ -1,0 +1,63 @@
+// The StudyService of the contract, over the local store and the importer: what the desktop app's
+// main process and the browser-shell host expose to the UI. It owns no state beyond the store.
+import type { Event, StudyService, Unsubscribe } from '../contract/services.js';
+import type { ImportProgress, ImportSummary, InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
+import { importPaths, type ImportOptions } from '../importer/importer.js';
+import type { Language } from '../i18n/index.js';
+import type { StudyStore } from '../store/store.js';
+
+/** A minimal typed emitter whose `event` has the contract's Event<T> shape. */
+export class Emitter<T> {
+  private readonly listeners = new Set<(v: T) => void>();
+  readonly event: Event<T> = (listener): Unsubscribe => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  fire(value: T): void {
+    for (const l of [...this.listeners]) l(value);
+  }
+}
+
+export interface LocalStudyServiceOptions {
+  /** Language of rejection reasons. */
+  lang?: Language;
+  /** Source of imported studies; local media when absent. */
+  source?: SourceSummary;
+  /** Passed to the importer (worker count, zip limits). */
+  importOptions?: Omit<ImportOptions, 'onProgress' | 'lang' | 'source'>;
+}
+
+export class LocalStudyService implements StudyService {
+  private readonly progress = new Emitter<ImportProgress>();
+  private readonly changed = new Emitter<{ StudyInstanceUIDs: string[] }>();
+  readonly onDidImportProgress = this.progress.event;
+  readonly onDidChangeStudies = this.changed.event;
+
+  constructor(
+    private readonly store: StudyStore,
+    private readonly options: LocalStudyServiceOptions = {},
+  ) {}
+
+  async listStudies(): Promise<StudySummary[]> {
+    return this.store.listStudies();
+  }
+
+  async listSeries(StudyInstanceUID: string): Promise<SeriesSummary[]> {
+    return this.store.listSeries(StudyInstanceUID);
+  }
+
+  async listInstances(SeriesInstanceUID: string): Promise<InstanceSummary[]> {
+    return this.store.listInstances(SeriesInstanceUID);
+  }
+
+  async importPaths(paths: string[]): Promise<ImportSummary> {
+    const summary = await importPaths(this.store, paths, {
+      ...this.options.importOptions,
+      lang: this.options.lang,
+      source: this.options.source,
+      onProgress: (p) => this.progress.fire(p),
+    });
+    if (summary.imported > 0) this.changed.fire({ StudyInstanceUIDs: summary.studies });
+    return summary;
+  }
+}
