@@ -113,6 +113,36 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    why: 'AI triage results (issue 4): one row per study and model, so a re-run replaces it and the worklist can order by it.',
+    up(db) {
+      db.exec(`
+        -- The assistive AI triage of a study. status is 'done' (findings hold scores),
+        -- 'not-applicable' (no image in the model's scope) or 'error' (an in-scope image could not be
+        -- processed); reason_code/reason_params name why, translated when shown. findings, heatmap
+        -- and instance_counts are JSON. model_* identify exactly which verified model file ran.
+        CREATE TABLE triage_results (
+          id               INTEGER PRIMARY KEY,
+          study_id         INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+          model_id         TEXT NOT NULL,
+          model_version    TEXT NOT NULL,
+          model_sha256     TEXT NOT NULL,
+          status           TEXT NOT NULL CHECK (status IN ('done', 'not-applicable', 'error')),
+          reason_code      TEXT,
+          reason_params    TEXT,
+          score            REAL,
+          findings         TEXT NOT NULL DEFAULT '[]',
+          operating_points TEXT NOT NULL,
+          SOPInstanceUID   TEXT,
+          heatmap          TEXT,
+          instance_counts  TEXT NOT NULL,
+          triaged_at       TEXT NOT NULL,
+          UNIQUE (study_id, model_id)
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
