@@ -1,0 +1,25 @@
+// The one place where the host's services are created: the store under AMUR_HOME and every service
+// of the contract over it. Both shells host what this returns (the desktop shell's main process
+// and `amur serve`), so a service added to AmurServices is wired here once.
+import { amurHome } from '../../core/common/paths.js';
+import type { AmurServices } from '../../core/contract/services.js';
+import type { Language } from '../../core/i18n/index.js';
+import { StudyStore } from '../../core/store/store.js';
+import { LocalStudyService } from '../../core/studies/service.js';
+
+export interface HostedServices {
+  services: AmurServices;
+  home: string;
+  close(): void;
+}
+
+export function createServices(options: { home?: string; lang?: Language } = {}): HostedServices {
+  const home = options.home ?? amurHome();
+  const store = StudyStore.open(home);
+  const studies = new LocalStudyService(store, { lang: options.lang });
+  return {
+    services: { studies },
+    home,
+    close: () => store.close(),
+  };
+}

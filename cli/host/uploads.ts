@@ -1,0 +1,101 @@
+// The browser shell's import. A web page cannot give the host a file's path, so it sends the files:
+// each into a private batch folder under AMUR_HOME/uploads, then the host runs the same importPaths
+// on that folder and removes it. Names are checked so that no upload lands outside its batch.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import type { ImportSummary } from '../../core/contract/studies.js';
+
+/** Safe relative path segments from the client's name for an upload, or undefined. */
+export function uploadSegments(encodedName: string | undefined): string[] | undefined {
+  if (!encodedName) return undefined;
+  let name: string;
+  try {
+    name = decodeURIComponent(encodedName);
+  } catch {
+    return undefined;
+  }
+  if (name.includes('\0') || name.length > 4096) return undefined;
+  const segments = name.split(/[\\/]/).filter((s) => s !== '');
+  if (segments.length === 0 || segments.some((s) => s === '.' || s === '..' || /^[a-zA-Z]:$/.test(s) || s.length > 255)) return undefined;
+  return segments;
+}
+
+export class UploadArea {
+  readonly root: string;
+  private readonly batches = new Set<string>();
+
+  constructor(home: string) {
+    // One folder per host process, so two hosts on one AMUR_HOME never clean up each other's uploads.
+    const base = join(home, 'uploads');
+    sweepDeadHosts(base);
+    this.root = join(base, `${process.pid}-${randomBytes(4).toString('hex')}`);
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+  }
+
+  newBatch(): string {
+    const id = randomBytes(12).toString('hex');
+    mkdirSync(join(this.root, id), { mode: 0o700 });
+    this.batches.add(id);
+    return id;
+  }
+
+  has(batch: string): boolean {
+    return this.batches.has(batch);
+  }
+
+  dir(batch: string): string {
+    return join(this.root, batch);
+  }
+
+  async receive(batch: string, segments: string[], body: Readable): Promise<void> {
+    const file = join(this.dir(batch), ...segments);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    await pipeline(body, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+  }
+
+  /** Imports the batch and removes it, whatever the outcome; rejected paths are made relative to it. */
+  async importBatch(batch: string, importPaths: (paths: string[]) => Promise<ImportSummary>): Promise<ImportSummary> {
+    const dir = this.dir(batch);
+    this.batches.delete(batch);
+    try {
+      const summary = await importPaths([dir]);
+      return {
+        ...summary,
+        rejected: summary.rejected.map((r) => {
+          const rel = relative(dir, r.path);
+          if (!rel || rel.startsWith('..')) return r;
+          // The temporary folder means nothing to the reader; the name they chose does.
+          return { ...r, path: rel.split(sep).join('/'), reason: r.reason.split(dir + sep).join('') };
+        }),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  close(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Removes upload folders of hosts that are no longer running (a crash leaves them behind). */
+function sweepDeadHosts(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = Number(n.split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(base, n), { recursive: true, force: true });
+    }
+  }
+}

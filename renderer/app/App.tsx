@@ -1,0 +1,73 @@
+// The application frame: a top bar (language, shell), and two screens, the worklist and the viewer.
+// The open study is kept in memory only: a StudyInstanceUID never goes into the URL or history.
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Worklist } from '../worklist/Worklist';
+import { Viewer } from '../viewer/index';
+import { LANGUAGES, setLanguage, type Language } from './i18n';
+import { shellKind } from '../shell';
+
+type Screen = { name: 'worklist' } | { name: 'viewer'; StudyInstanceUID: string };
+
+const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', ru: 'Русский', en: 'English' };
+
+export function App() {
+  const { t, i18n } = useTranslation();
+  const [screen, setScreen] = useState<Screen>({ name: 'worklist' });
+
+  const openStudy = useCallback((StudyInstanceUID: string) => {
+    // The history entry says only "viewer", so Back returns to the worklist without naming a study.
+    history.pushState({ screen: 'viewer' }, '');
+    setScreen({ name: 'viewer', StudyInstanceUID });
+  }, []);
+  const closeStudy = useCallback(() => {
+    if ((history.state as { screen?: string } | null)?.screen === 'viewer') history.back();
+    else setScreen({ name: 'worklist' });
+  }, []);
+
+  useEffect(() => {
+    const onPop = (ev: PopStateEvent) => {
+      if ((ev.state as { screen?: string } | null)?.screen !== 'viewer') setScreen({ name: 'worklist' });
+    };
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+
+  useEffect(() => {
+    document.title = t('ui.app.title');
+  }, [t, i18n.language]);
+
+  return (
+    <div className="app" data-testid="app" data-screen={screen.name} data-shell={shellKind}>
+      <header className="topbar">
+        <h1 className="brand">{t('ui.app.title')}</h1>
+        {screen.name === 'viewer' && (
+          <button type="button" data-testid="back-to-worklist" onClick={closeStudy}>
+            {t('ui.app.backToWorklist')}
+          </button>
+        )}
+        <span className="spacer" />
+        <span className="shell-kind" data-testid="shell-kind">{t(`ui.app.shell.${shellKind}`)}</span>
+        <label className="language">
+          <span>{t('ui.app.language')}</span>
+          <select
+            data-testid="language"
+            value={i18n.language}
+            onChange={(e) => setLanguage(e.target.value as Language)}
+          >
+            {LANGUAGES.map((l) => (
+              <option key={l} value={l} lang={l}>{LANGUAGE_NAMES[l]}</option>
+            ))}
+          </select>
+        </label>
+      </header>
+      <main className="screen">
+        {screen.name === 'worklist' ? (
+          <Worklist onOpen={openStudy} />
+        ) : (
+          <Viewer StudyInstanceUID={screen.StudyInstanceUID} />
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+// The renderer's view of its host, whichever shell runs it: the contract's services (through the
+// desktop shell's preload bridge or the browser shell's WebSocket) and the one thing that differs
+// between shells, how chosen or dropped files reach the importer.
+import type { ShellBridge } from '../../core/contract/bridge';
+import { createServiceProxy } from '../../core/contract/proxy';
+import type { AmurServices } from '../../core/contract/services';
+import type { ImportSummary } from '../../core/contract/studies';
+import { uploadAndImport } from './upload';
+import { WebSocketTransport } from './ws-transport';
+
+declare global {
+  interface Window {
+    amur?: ShellBridge;
+  }
+}
+
+/** A file to import and its path relative to what the user chose (a dropped folder keeps its tree). */
+export interface ChosenFile {
+  file: File;
+  relativePath: string;
+}
+
+export type ShellKind = 'electron' | 'browser';
+
+const bridge = typeof window !== 'undefined' ? window.amur : undefined;
+
+export const shellKind: ShellKind = bridge ? 'electron' : 'browser';
+
+const transport = bridge
+  ? bridge.transport
+  : new WebSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+
+/** Every service of the contract; import this, never a transport. */
+export const services: AmurServices = createServiceProxy(transport);
+
+/**
+ * Imports what the user chose or dropped. The desktop shell passes the files' paths to the
+ * importer; a browser page cannot see paths, so the browser shell uploads the files to its host,
+ * which imports them from a private temporary folder. Progress arrives as onDidImportProgress in
+ * both cases; `onUpload` reports the upload's own bytes.
+ */
+export async function importFiles(
+  files: ChosenFile[],
+  onUpload?: (sentBytes: number, totalBytes: number) => void,
+): Promise<ImportSummary> {
+  if (bridge) {
+    const paths = [...new Set(files.map((f) => bridge.pathForFile(f.file)).filter((p) => p))];
+    return services.studies.importPaths(paths);
+  }
+  return uploadAndImport(files, onUpload);
+}

@@ -1,0 +1,245 @@
+// The worklist: every study in the store, sortable, filterable and searchable, with import by
+// button or drag and drop. A row opens its study on double click or Enter.
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { StudySummary } from '../../core/contract/studies';
+import { errorText } from '../app/i18n';
+import { services, shellKind } from '../shell';
+import { formatNumber, formatStudyDate } from './format';
+import { ImportPanel } from './ImportPanel';
+import { personNameParts, personNameSearchText } from './person-name';
+import { droppedFiles, useImport } from './useImport';
+
+type SortValue = string | number;
+
+/**
+ * A worklist column. Later work (AI priority and findings, deadline by agreement, report status)
+ * adds its columns here; StudySummary grows the matching fields in core/contract/studies.ts.
+ */
+export interface WorklistColumn {
+  id: string;
+  labelKey: string;
+  sortValue(s: StudySummary): SortValue;
+  render(s: StudySummary, locale: string, t: (k: string, o?: Record<string, unknown>) => string): ReactNode;
+  numeric?: boolean;
+}
+
+export const worklistColumns: WorklistColumn[] = [
+  {
+    id: 'patientName',
+    labelKey: 'ui.worklist.column.patientName',
+    sortValue: (s) => {
+      const p = personNameParts(s.PatientName);
+      return (p.alphabetic || p.ideographic || p.phonetic).toLowerCase();
+    },
+    render: (s) => {
+      const p = personNameParts(s.PatientName);
+      return (
+        <span className="pn">
+          {p.alphabetic && <span data-testid="pn-alphabetic" className="pn-alphabetic">{p.alphabetic}</span>}
+          {p.ideographic && <span data-testid="pn-ideographic" className="pn-ideographic" lang="zh">{p.ideographic}</span>}
+          {p.phonetic && <span data-testid="pn-phonetic" className="pn-phonetic">{p.phonetic}</span>}
+        </span>
+      );
+    },
+  },
+  { id: 'patientId', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
+  {
+    id: 'studyDate',
+    labelKey: 'ui.worklist.column.studyDate',
+    sortValue: (s) => `${s.StudyDate}${s.StudyTime}`,
+    render: (s, locale) => formatStudyDate(s.StudyDate, s.StudyTime, locale),
+  },
+  {
+    id: 'modality',
+    labelKey: 'ui.worklist.column.modality',
+    sortValue: (s) => s.ModalitiesInStudy,
+    render: (s) => s.ModalitiesInStudy.split('\\').filter(Boolean).join(', '),
+  },
+  { id: 'description', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
+  {
+    id: 'images',
+    labelKey: 'ui.worklist.column.images',
+    numeric: true,
+    sortValue: (s) => s.NumberOfStudyRelatedInstances,
+    render: (s, locale) => formatNumber(s.NumberOfStudyRelatedInstances, locale),
+  },
+  {
+    id: 'source',
+    labelKey: 'ui.worklist.column.source',
+    sortValue: (s) => s.source.name.toLowerCase(),
+    render: (s, _l, t) => (
+      <span title={t(`ui.worklist.sourceKind.${s.source.kind}`)}>{s.source.name || t(`ui.worklist.sourceKind.${s.source.kind}`)}</span>
+    ),
+  },
+  {
+    id: 'status',
+    labelKey: 'ui.worklist.column.status',
+    sortValue: (s) => ['new', 'in-progress', 'reported'].indexOf(s.status),
+    render: (s, _l, t) => <span className={`status status-${s.status}`}>{t(`ui.worklist.status.${s.status}`)}</span>,
+  },
+];
+
+type Sort = { column: string; descending: boolean };
+
+function matchesSearch(s: StudySummary, q: string): boolean {
+  if (!q) return true;
+  const hay = `${personNameSearchText(s.PatientName)} ${s.PatientID} ${s.AccessionNumber} ${s.StudyDescription}`.toLowerCase();
+  return q.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
+}
+
+export function Worklist({ onOpen }: { onOpen(StudyInstanceUID: string): void }) {
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language;
+  const [studies, setStudies] = useState<StudySummary[] | undefined>();
+  const [loadError, setLoadError] = useState<unknown>();
+  const [search, setSearch] = useState('');
+  const [modality, setModality] = useState('');
+  const [status, setStatus] = useState('');
+  const [source, setSource] = useState('');
+  const [sort, setSort] = useState<Sort>({ column: 'studyDate', descending: true });
+  const [dragging, setDragging] = useState(false);
+  const { state: importState, start: startImport, dismiss } = useImport();
+  const tbody = useRef<HTMLTableSectionElement>(null);
+
+  const reload = useCallback(() => {
+    services.studies.listStudies().then(
+      (s) => { setStudies(s); setLoadError(undefined); },
+      (e) => setLoadError(e),
+    );
+  }, []);
+  useEffect(() => {
+    reload();
+    return services.studies.onDidChangeStudies(() => reload());
+  }, [reload]);
+  // The import's summary may arrive before the change event; reload so the rows match it.
+  useEffect(() => { if (importState.phase === 'done') reload(); }, [importState.phase, reload]);
+
+  const modalities = useMemo(
+    () => [...new Set((studies ?? []).flatMap((s) => s.ModalitiesInStudy.split('\\').filter(Boolean)))].sort(),
+    [studies],
+  );
+  const sources = useMemo(
+    () => [...new Map((studies ?? []).map((s) => [s.source.id, s.source])).values()].sort((a, b) => a.name.localeCompare(b.name)),
+    [studies],
+  );
+
+  const rows = useMemo(() => {
+    const col = worklistColumns.find((c) => c.id === sort.column) ?? worklistColumns[0];
+    const collator = new Intl.Collator(locale, { numeric: true, sensitivity: 'base' });
+    const filtered = (studies ?? []).filter(
+      (s) =>
+        matchesSearch(s, search.trim()) &&
+        (!modality || s.ModalitiesInStudy.split('\\').includes(modality)) &&
+        (!status || s.status === status) &&
+        (!source || s.source.id === source),
+    );
+    return filtered.sort((a, b) => {
+      const va = col.sortValue(a);
+      const vb = col.sortValue(b);
+      const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : collator.compare(String(va), String(vb));
+      return sort.descending ? -c : c;
+    });
+  }, [studies, search, modality, status, source, sort, locale]);
+
+  const onRowKey = (ev: KeyboardEvent<HTMLTableRowElement>, uid: string) => {
+    if (ev.key === 'Enter') onOpen(uid);
+    else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+      const sib = ev.key === 'ArrowDown' ? ev.currentTarget.nextElementSibling : ev.currentTarget.previousElementSibling;
+      (sib as HTMLElement | null)?.focus();
+      ev.preventDefault();
+    }
+  };
+
+  const onDrop = async (ev: DragEvent) => {
+    ev.preventDefault();
+    setDragging(false);
+    const files = await droppedFiles(ev.dataTransfer, shellKind === 'electron');
+    await startImport(files);
+  };
+
+  const state = loadError ? 'error' : studies ? 'ready' : 'loading';
+  return (
+    <section
+      className={`worklist${dragging ? ' dragging' : ''}`}
+      data-testid="worklist"
+      data-state={state}
+      data-count={rows.length}
+      onDragOver={(ev) => { ev.preventDefault(); setDragging(true); }}
+      onDragLeave={(ev) => { if (ev.currentTarget === ev.target) setDragging(false); }}
+      onDrop={(ev) => void onDrop(ev)}
+    >
+      <div className="toolbar">
+        <input
+          type="search"
+          data-testid="worklist-search"
+          placeholder={t('ui.worklist.searchPlaceholder')}
+          aria-label={t('ui.worklist.search')}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+        <select data-testid="filter-modality" aria-label={t('ui.worklist.filter.modality')} value={modality} onChange={(e) => setModality(e.target.value)}>
+          <option value="">{t('ui.worklist.filter.allModalities')}</option>
+          {modalities.map((m) => <option key={m} value={m}>{m}</option>)}
+        </select>
+        <select data-testid="filter-status" aria-label={t('ui.worklist.filter.status')} value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">{t('ui.worklist.filter.allStatuses')}</option>
+          {(['new', 'in-progress', 'reported'] as const).map((s) => <option key={s} value={s}>{t(`ui.worklist.status.${s}`)}</option>)}
+        </select>
+        <select data-testid="filter-source" aria-label={t('ui.worklist.filter.source')} value={source} onChange={(e) => setSource(e.target.value)}>
+          <option value="">{t('ui.worklist.filter.allSources')}</option>
+          {sources.map((s) => <option key={s.id} value={s.id}>{s.name || t(`ui.worklist.sourceKind.${s.kind}`)}</option>)}
+        </select>
+        <span className="spacer" />
+        <ImportPanel state={importState} onFiles={startImport} onDismiss={dismiss} />
+      </div>
+      {loadError !== undefined && <p className="error" role="alert">{errorText(loadError)}</p>}
+      <table className="studies">
+        <thead>
+          <tr>
+            {worklistColumns.map((c) => (
+              <th
+                key={c.id}
+                className={c.numeric ? 'numeric' : undefined}
+                aria-sort={sort.column === c.id ? (sort.descending ? 'descending' : 'ascending') : 'none'}
+              >
+                <button
+                  type="button"
+                  data-testid={`sort-${c.id}`}
+                  onClick={() => setSort((s) => ({ column: c.id, descending: s.column === c.id ? !s.descending : false }))}
+                >
+                  {t(c.labelKey)}
+                  {sort.column === c.id ? (sort.descending ? ' ▼' : ' ▲') : ''}
+                </button>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody ref={tbody}>
+          {rows.map((s) => (
+            <tr
+              key={s.StudyInstanceUID}
+              tabIndex={0}
+              data-testid="worklist-row"
+              data-study-uid={s.StudyInstanceUID}
+              onDoubleClick={() => onOpen(s.StudyInstanceUID)}
+              onKeyDown={(ev) => onRowKey(ev, s.StudyInstanceUID)}
+            >
+              {worklistColumns.map((c) => (
+                <td key={c.id} data-column={c.id} className={c.numeric ? 'numeric' : undefined}>{c.render(s, locale, t)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {studies && rows.length === 0 && (
+        <p className="empty" data-testid="worklist-empty">
+          {studies.length === 0 ? t('ui.worklist.empty') : t('ui.worklist.noMatch')}
+        </p>
+      )}
+      <footer className="statusbar" data-testid="worklist-count">
+        {t('ui.worklist.count', { count: rows.length, formatted: formatNumber(rows.length, locale), total: formatNumber(studies?.length ?? 0, locale) })}
+      </footer>
+    </section>
+  );
+}
