@@ -1,0 +1,310 @@
+// The report draft: what the radiologist has decided so far, as one JSON document (its format is
+// documented in the README under "Report draft"). A draft is plain data so that it can be autosaved,
+// edited in the UI or by hand, and signed later; signing turns it into the SR, the Encapsulated PDF
+// and the PDF. Everything a signed report says comes from the draft and its template, nothing else.
+import { randomUUID } from 'node:crypto';
+import { AmurError } from '../common/errors.js';
+import type { Language } from '../i18n/index.js';
+import { findingById, loadTemplate, sectionOfKind, type ReportTemplate } from './template.js';
+
+export const DRAFT_FORMAT = 'amur.report-draft/1';
+
+export type ReaderLanguage = 'ru' | 'en';
+
+/** One image the report is about (the SR's evidence), by its SOP identity. */
+export interface InstanceReference {
+  SOPClassUID: string;
+  SOPInstanceUID: string;
+}
+
+export interface SeriesReference {
+  SeriesInstanceUID: string;
+  Modality: string;
+  instances: InstanceReference[];
+}
+
+/** The study as the store holds it: the SR and the PDF copy the Patient and Study modules from here. */
+export interface StudyReference {
+  StudyInstanceUID: string;
+  StudyID: string;
+  StudyDate: string;
+  StudyTime: string;
+  AccessionNumber: string;
+  StudyDescription: string;
+  ReferringPhysicianName: string;
+  PatientName: string;
+  PatientID: string;
+  IssuerOfPatientID: string;
+  PatientBirthDate: string;
+  PatientSex: string;
+  series: SeriesReference[];
+}
+
+/** Free text, with the language it was written in. */
+export interface LanguageText {
+  lang: Language;
+  text: string;
+}
+
+export interface SectionText extends LanguageText {
+  /** The template section id it belongs to (e.g. "history", "findings", "recommendations"). */
+  section: string;
+}
+
+/** A selected pick-list finding, by its id in the template's findings section. */
+export interface SelectedFinding {
+  id: string;
+}
+
+export type MeasurementKind = 'length' | 'area' | 'mean' | 'stdDev' | 'min' | 'max';
+export type MeasurementUnit = 'mm' | 'mm2' | 'HU' | '1';
+
+export interface MeasurementValue {
+  kind: MeasurementKind;
+  value: number;
+  unit: MeasurementUnit;
+}
+
+/**
+ * One measurement group (TID 1501): the numbers taken from one region of one image. The graphic is
+ * in image pixel coordinates (column, row pairs), as SCOORD stores it.
+ */
+export interface Measurement {
+  /** Tracking Unique Identifier: stays the same when the measurement is edited or re-reported. */
+  trackingUID: string;
+  /** Tracking Identifier: the short label the radiologist sees ("Nodule 1"). */
+  label: string;
+  /** Optional template finding the measurement belongs to. */
+  findingId?: string;
+  values: MeasurementValue[];
+  image: InstanceReference & { frame?: number };
+  graphic: { type: 'POINT' | 'POLYLINE' | 'ELLIPSE' | 'CIRCLE'; points: number[] };
+}
+
+/** An AI model, identified as the product requires: name, version and the hash of its weights. */
+export interface ModelIdentity {
+  name: string;
+  version: string;
+  sha256: string;
+}
+
+/**
+ * A finding the AI proposed. It is assistive: it enters the signed report only when the
+ * radiologist accepts it, and then carries the model's identity; a draft with undecided
+ * proposals cannot be signed.
+ */
+export interface AiFinding {
+  id: string;
+  model: ModelIdentity;
+  /** The template finding the model proposes. */
+  findingId: string;
+  /** The model's score in [0, 1], shown to the radiologist; informative only. */
+  score?: number;
+  status: 'proposed' | 'accepted' | 'rejected';
+}
+
+export interface Observer {
+  /** DICOM Person Name (family^given...). */
+  name: string;
+  organization: string;
+}
+
+/** The signed SR an amendment replaces. */
+export interface PredecessorReference extends InstanceReference {
+  StudyInstanceUID: string;
+  SeriesInstanceUID: string;
+}
+
+export interface ReportDraft {
+  format: typeof DRAFT_FORMAT;
+  draftId: string;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  study: StudyReference;
+  template: { id: string; version: string };
+  languages: { partner: 'zh-CN'; reader: ReaderLanguage };
+  findings: SelectedFinding[];
+  texts: SectionText[];
+  impression: LanguageText[];
+  measurements: Measurement[];
+  aiFindings: AiFinding[];
+  observer: Observer;
+  predecessor?: PredecessorReference;
+}
+
+/** A new, empty draft for a study. */
+export function createDraft(
+  study: StudyReference,
+  template: ReportTemplate,
+  options: { reader?: ReaderLanguage; observer?: Partial<Observer>; now?: Date; predecessor?: PredecessorReference } = {},
+): ReportDraft {
+  const draft: ReportDraft = {
+    format: DRAFT_FORMAT,
+    draftId: randomUUID(),
+    createdAt: (options.now ?? new Date()).toISOString(),
+    study,
+    template: { id: template.id, version: template.version },
+    languages: { partner: 'zh-CN', reader: options.reader ?? 'ru' },
+    findings: [],
+    texts: [],
+    impression: [],
+    measurements: [],
+    aiFindings: [],
+    observer: { name: options.observer?.name ?? '', organization: options.observer?.organization ?? '' },
+  };
+  if (options.predecessor) draft.predecessor = options.predecessor;
+  return draft;
+}
+
+// ---- validation ---------------------------------------------------------------------------------
+
+const UID = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
+const LANGS = new Set(['zh-CN', 'ru', 'en']);
+const KINDS = new Set<MeasurementKind>(['length', 'area', 'mean', 'stdDev', 'min', 'max']);
+const UNITS = new Set<MeasurementUnit>(['mm', 'mm2', 'HU', '1']);
+
+function bad(path: string, field: string): never {
+  throw new AmurError('reports.draftInvalid', { path, field });
+}
+
+function isUid(v: unknown): v is string {
+  return typeof v === 'string' && v.length <= 64 && UID.test(v);
+}
+
+function str(o: any, k: string, path: string, field: string): void {
+  if (typeof o?.[k] !== 'string') bad(path, `${field}${k}`);
+}
+
+export interface ValidatedDraft {
+  draft: ReportDraft;
+  template: ReportTemplate;
+}
+
+/**
+ * Checks a parsed draft against its format and its template: every reference it makes (findings,
+ * sections, images) must exist, so that a signed report never points at nothing.
+ * `path` names the draft in errors.
+ */
+export function validateDraft(raw: unknown, path: string): ValidatedDraft {
+  const d = raw as ReportDraft;
+  if (!d || typeof d !== 'object') bad(path, '(root)');
+  if (d.format !== DRAFT_FORMAT) bad(path, 'format');
+  str(d, 'draftId', path, '');
+  if (typeof d.createdAt !== 'string' || Number.isNaN(Date.parse(d.createdAt))) bad(path, 'createdAt');
+
+  const s = d.study;
+  if (!s || typeof s !== 'object') bad(path, 'study');
+  if (!isUid(s.StudyInstanceUID)) bad(path, 'study.StudyInstanceUID');
+  for (const k of ['StudyID', 'StudyDate', 'StudyTime', 'AccessionNumber', 'StudyDescription', 'ReferringPhysicianName',
+    'PatientName', 'PatientID', 'IssuerOfPatientID', 'PatientBirthDate', 'PatientSex']) str(s, k, path, 'study.');
+  if (!Array.isArray(s.series) || s.series.length === 0) bad(path, 'study.series');
+  const images = new Map<string, string>();
+  s.series.forEach((se, i) => {
+    if (!isUid(se.SeriesInstanceUID)) bad(path, `study.series[${i}].SeriesInstanceUID`);
+    str(se, 'Modality', path, `study.series[${i}].`);
+    if (!Array.isArray(se.instances)) bad(path, `study.series[${i}].instances`);
+    se.instances.forEach((x, j) => {
+      if (!isUid(x.SOPClassUID)) bad(path, `study.series[${i}].instances[${j}].SOPClassUID`);
+      if (!isUid(x.SOPInstanceUID)) bad(path, `study.series[${i}].instances[${j}].SOPInstanceUID`);
+      images.set(x.SOPInstanceUID, x.SOPClassUID);
+    });
+  });
+  if (images.size === 0) bad(path, 'study.series[].instances');
+
+  if (!d.template || typeof d.template.id !== 'string') bad(path, 'template.id');
+  const template = loadTemplate(d.template.id);
+  if (d.template.version !== template.version) bad(path, 'template.version');
+
+  if (d.languages?.partner !== 'zh-CN') bad(path, 'languages.partner');
+  if (d.languages.reader !== 'ru' && d.languages.reader !== 'en') bad(path, 'languages.reader');
+
+  if (!Array.isArray(d.findings)) bad(path, 'findings');
+  const seen = new Set<string>();
+  d.findings.forEach((f, i) => {
+    if (typeof f?.id !== 'string' || !findingById(template, f.id) || seen.has(f.id)) bad(path, `findings[${i}].id`);
+    seen.add(f.id);
+  });
+
+  const textSections = new Set(template.sections.filter((x) => x.kind !== 'impression').map((x) => x.id));
+  if (!Array.isArray(d.texts)) bad(path, 'texts');
+  d.texts.forEach((t, i) => {
+    if (!textSections.has(t?.section)) bad(path, `texts[${i}].section`);
+    if (!LANGS.has(t.lang)) bad(path, `texts[${i}].lang`);
+    if (typeof t.text !== 'string') bad(path, `texts[${i}].text`);
+  });
+  if (!Array.isArray(d.impression)) bad(path, 'impression');
+  d.impression.forEach((t, i) => {
+    if (!LANGS.has(t?.lang)) bad(path, `impression[${i}].lang`);
+    if (typeof t.text !== 'string') bad(path, `impression[${i}].text`);
+  });
+
+  if (!Array.isArray(d.measurements)) bad(path, 'measurements');
+  const tracking = new Set<string>();
+  d.measurements.forEach((m, i) => {
+    const f = `measurements[${i}]`;
+    if (!isUid(m?.trackingUID) || tracking.has(m.trackingUID)) bad(path, `${f}.trackingUID`);
+    tracking.add(m.trackingUID);
+    if (typeof m.label !== 'string' || !m.label || m.label.length > 1024) bad(path, `${f}.label`);
+    if (m.findingId !== undefined && !findingById(template, m.findingId)) bad(path, `${f}.findingId`);
+    if (!Array.isArray(m.values) || m.values.length === 0) bad(path, `${f}.values`);
+    m.values.forEach((v, j) => {
+      if (!KINDS.has(v?.kind)) bad(path, `${f}.values[${j}].kind`);
+      if (typeof v.value !== 'number' || !Number.isFinite(v.value)) bad(path, `${f}.values[${j}].value`);
+      if (!UNITS.has(v.unit)) bad(path, `${f}.values[${j}].unit`);
+    });
+    if (!m.image || images.get(m.image.SOPInstanceUID) !== m.image.SOPClassUID) bad(path, `${f}.image`);
+    if (m.image.frame !== undefined && !(Number.isInteger(m.image.frame) && m.image.frame >= 1)) bad(path, `${f}.image.frame`);
+    const g = m.graphic;
+    if (!g || !['POINT', 'POLYLINE', 'ELLIPSE', 'CIRCLE'].includes(g.type)) bad(path, `${f}.graphic.type`);
+    const minPoints = { POINT: 2, POLYLINE: 4, ELLIPSE: 8, CIRCLE: 4 }[g.type];
+    if (!Array.isArray(g.points) || g.points.length < minPoints || g.points.length % 2 !== 0
+      || g.points.some((p) => typeof p !== 'number' || !Number.isFinite(p))) bad(path, `${f}.graphic.points`);
+  });
+
+  if (!Array.isArray(d.aiFindings)) bad(path, 'aiFindings');
+  d.aiFindings.forEach((a, i) => {
+    const f = `aiFindings[${i}]`;
+    str(a, 'id', path, `${f}.`);
+    if (!a.model || typeof a.model.name !== 'string' || !a.model.name) bad(path, `${f}.model.name`);
+    if (typeof a.model.version !== 'string' || !a.model.version) bad(path, `${f}.model.version`);
+    if (typeof a.model.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(a.model.sha256)) bad(path, `${f}.model.sha256`);
+    if (typeof a.findingId !== 'string' || !findingById(template, a.findingId)) bad(path, `${f}.findingId`);
+    if (a.score !== undefined && !(typeof a.score === 'number' && a.score >= 0 && a.score <= 1)) bad(path, `${f}.score`);
+    if (!['proposed', 'accepted', 'rejected'].includes(a.status)) bad(path, `${f}.status`);
+  });
+
+  if (!d.observer || typeof d.observer.name !== 'string') bad(path, 'observer.name');
+  str(d.observer, 'organization', path, 'observer.');
+
+  if (d.predecessor !== undefined) {
+    const p = d.predecessor;
+    for (const k of ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPClassUID', 'SOPInstanceUID'] as const) {
+      if (!isUid(p?.[k])) bad(path, `predecessor.${k}`);
+    }
+  }
+  sectionOfKind(template, 'impression');
+  return { draft: d, template };
+}
+
+/**
+ * The extra checks made only when a draft is signed: a signed report must say who read it and what
+ * was found, and every AI proposal must have been decided by the radiologist.
+ */
+export function checkReadyToSign(d: ReportDraft, path: string): void {
+  if (!d.observer.name.trim()) throw new AmurError('reports.noObserver', { path });
+  const undecided = d.aiFindings.filter((a) => a.status === 'proposed');
+  if (undecided.length) throw new AmurError('reports.aiUndecided', { path, count: undecided.length });
+  const hasContent = d.findings.length > 0 || d.aiFindings.some((a) => a.status === 'accepted')
+    || d.impression.some((t) => t.text.trim()) || d.texts.some((t) => t.text.trim()) || d.measurements.length > 0;
+  if (!hasContent) throw new AmurError('reports.emptyReport', { path });
+}
+
+/** Accepted AI findings whose concept the radiologist did not also pick by hand. */
+export function acceptedAiFindings(d: ReportDraft): AiFinding[] {
+  return d.aiFindings.filter((a) => a.status === 'accepted');
+}
+
+/** A DICOM UID from a random UUID (PS3.5 B.2: the 2.25 root). */
+export function newUid(): string {
+  return `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`;
+}
