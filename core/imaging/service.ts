@@ -1,0 +1,37 @@
+// The ImagingService of the contract: frames of stored instances, decoded in worker threads.
+// The store is reached through one function (SOPInstanceUID → file), so the service needs no
+// knowledge of the catalogue and tests can point it at any file.
+import { AmurError } from '../common/errors.js';
+import type { ImageFrame, ImagingService } from '../contract/imaging.js';
+import { DecoderPool, type Priority } from './decoder-pool.js';
+
+export interface ImagingServiceOptions {
+  /** The stored file of an instance, or undefined when the store does not hold it. */
+  instanceFile(SOPInstanceUID: string): string | undefined;
+  /** Worker count; one per spare core (1 to 4) by default. */
+  decoders?: number;
+}
+
+export class LocalImagingService implements ImagingService {
+  private readonly pool: DecoderPool;
+
+  constructor(private readonly options: ImagingServiceOptions) {
+    this.pool = new DecoderPool(options.decoders);
+  }
+
+  /** Resolves when the decoders are started and their codecs loaded. */
+  ready(): Promise<void> {
+    return this.pool.ready();
+  }
+
+  async getImageFrame(SOPInstanceUID: string, frame: number, options: { prefetch?: boolean } = {}): Promise<ImageFrame> {
+    const file = this.options.instanceFile(SOPInstanceUID);
+    if (!file) throw new AmurError('imaging.unknownInstance', { SOPInstanceUID });
+    const priority: Priority = options.prefetch ? 'prefetch' : 'display';
+    return this.pool.decode(file, frame, priority);
+  }
+
+  dispose(): Promise<void> {
+    return this.pool.close();
+  }
+}
