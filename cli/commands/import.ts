@@ -43,7 +43,9 @@ export const importCommand: Command = {
     const store = StudyStore.open(amurHome(ctx.env));
     try {
       const source = sourceName ? store.ensureSource(sourceName, 'partner') : store.defaultSource();
-      const summary = await importPaths(store, paths, { source, lang: ctx.lang, onProgress });
+      // Headers are read on this thread: the command has no UI to keep responsive, and a worker's
+      // start-up (loading the TypeScript reader, ~1 s) would cost more than it saves.
+      const summary = await importPaths(store, paths, { source, lang: ctx.lang, onProgress, workers: 0 });
       if (tty) ctx.stderr.write('\n');
       if (json) {
         const out = {

@@ -7,6 +7,7 @@ import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { AmurError } from '../common/errors.js';
 import type { ImportProgress, ImportSummary, RejectedFile, SourceSummary } from '../contract/studies.js';
 import { REQUIRED_KEYWORDS, type DicomHeader } from '../dicom/attributes.js';
+import { readDicomHeaderFromFile } from '../dicom/header.js';
 import { errorMessage, type Language } from '../i18n/index.js';
 import { discardFile, type NewInstance, type StudyStore } from '../store/store.js';
 import { HeaderPool, defaultPoolSize } from './header-pool.js';
@@ -20,7 +21,11 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Least time between two progress reports, ms (the first and the last are always reported). */
   progressIntervalMs?: number;
-  /** Header-reading worker threads. */
+  /**
+   * Header-reading worker threads. 0 reads headers on this thread (still asynchronous I/O), which
+   * suits a process with no UI to keep responsive: a worker costs about a second of start-up
+   * (loading the TypeScript reader), more than it saves on all but very large imports.
+   */
   workers?: number;
   zipLimits?: ZipLimits;
 }
@@ -29,6 +34,10 @@ export interface ImportOptions {
 const BATCH = 256;
 /** A partly filled batch is committed after this long, so progress and crash loss stay small on slow inputs. */
 const BATCH_MAX_AGE_MS = 200;
+
+interface HeaderReader {
+  read(path: string): Promise<DicomHeader>;
+}
 
 interface Pending extends NewInstance {
   displayPath: string;
@@ -39,7 +48,7 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
   const source = options.source ?? store.defaultSource();
   const workers = options.workers ?? defaultPoolSize();
   // Enough files in flight to keep every worker and the copy busy, few enough to bound memory.
-  const maxInFlight = workers * 8;
+  const maxInFlight = Math.max(1, workers) * 8;
   const progress: ImportProgress = { seen: 0, imported: 0, duplicates: 0, rejected: 0, walkDone: false };
   const rejected: RejectedFile[] = [];
   const studies = new Set<string>();
@@ -104,7 +113,7 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     else if (!timer) timer = setTimeout(flush, BATCH_MAX_AGE_MS);
   };
 
-  const handle = async (c: Candidate, pool: HeaderPool): Promise<void> => {
+  const handle = async (c: Candidate, pool: HeaderReader): Promise<void> => {
     let header: DicomHeader;
     try {
       header = await pool.read(c.path);
@@ -161,7 +170,8 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     }
   };
 
-  const pool = new HeaderPool(workers);
+  const pool: HeaderReader & { close(): Promise<void> } =
+    workers > 0 ? new HeaderPool(workers) : { read: (p) => readDicomHeaderFromFile(p), close: async () => {} };
   const running = new Set<Promise<void>>();
   try {
     report(true);

@@ -73,13 +73,15 @@ export async function* walkInputs(
   const seenFiles = new Set<string>();
   const seenDirs = new Set<string>();
 
-  async function* file(path: string, displayPath: string, explicit: boolean): AsyncGenerator<WalkItem> {
-    let real: string;
-    try {
-      real = await realpath(path);
-    } catch {
-      yield { rejected: new AmurError('import.notFound', { path: displayPath }), displayPath };
-      return;
+  async function* file(path: string, displayPath: string, explicit: boolean, knownReal?: string): AsyncGenerator<WalkItem> {
+    let real = knownReal;
+    if (real === undefined) {
+      try {
+        real = await realpath(path);
+      } catch {
+        yield { rejected: new AmurError('import.notFound', { path: displayPath }), displayPath };
+        return;
+      }
     }
     if (seenFiles.has(real)) return;
     seenFiles.add(real);
@@ -132,7 +134,8 @@ export async function* walkInputs(
     for (const e of entries) {
       const p = join(path, e.name);
       if (e.isDirectory()) yield* dir(p);
-      else if (e.isFile()) yield* file(p, p, false);
+      // A plain file's real path is its real folder's plus its name: no realpath call per file.
+      else if (e.isFile()) yield* file(p, p, false, join(real, e.name));
       else if (e.isSymbolicLink()) yield* any(p, false);
       // Sockets, FIFOs and devices are not files a study could be in; reading a FIFO would block.
     }

@@ -6,8 +6,9 @@
 //   one file system), and only then is its row committed. So a committed row always has its whole
 //   file, and a crash leaves at worst a temp file or a file no row points to; both are removed by
 //   reconcile() on the next open.
-// - Stored names never collide: hash of the SOPInstanceUID (spreads files over 65,536 folders)
-//   plus a random suffix, so two importers of the same instance never write over each other; the
+// - Stored names never collide: hash of the SOPInstanceUID (its first byte spreads files over 256
+//   folders: a million instances make ~4,000 per folder, which ext4, APFS and NTFS index well, while
+//   a deeper fan-out costs a mkdir for almost every file of a small import) plus a random suffix, so two importers of the same instance never write over each other; the
 //   UNIQUE SOPInstanceUID constraint decides which one is kept and the loser removes its own copy.
 // - Durability: WAL with synchronous=NORMAL, and no fsync of instance files. That is safe against
 //   a killed process (kill -9, a crash: the OS still holds every write), which is what the store
@@ -69,6 +70,8 @@ export class StudyStore {
   private readonly locksDir: string;
   private readonly lockName: string;
   private tempCounter = 0;
+  /** Folders under files/ known to exist, so placing a file costs no mkdir after the first. */
+  private readonly madeDirs = new Set<string>();
   private closed = false;
   private readonly insertStmts: ReturnType<StudyStore['prepareInsert']>;
 
@@ -141,8 +144,11 @@ export class StudyStore {
   /** A stored name for an instance (relative to the root); its folder is created. */
   allocateFilePath(SOPInstanceUID: string): string {
     const h = createHash('sha1').update(SOPInstanceUID).digest('hex');
-    const dir = join('files', h.slice(0, 2), h.slice(2, 4));
-    mkdirSync(join(this.root, dir), { recursive: true });
+    const dir = join('files', h.slice(0, 2));
+    if (!this.madeDirs.has(dir)) {
+      mkdirSync(join(this.root, dir), { recursive: true });
+      this.madeDirs.add(dir);
+    }
     return join(dir, `${h}-${randomBytes(4).toString('hex')}.dcm`);
   }
 
@@ -370,13 +376,11 @@ export class StudyStore {
       const rows = this.allFilePaths();
       const known = new Set(rows.map((r) => fromPortable(r.file_path)));
       for (const a of safeReaddir(this.filesDir)) {
-        for (const b of safeReaddir(join(this.filesDir, a))) {
-          for (const f of safeReaddir(join(this.filesDir, a, b))) {
-            const rel = join('files', a, b, f);
-            if (!known.has(rel)) {
-              rmSync(join(this.root, rel), { force: true, recursive: true });
-              report.orphansRemoved++;
-            }
+        for (const f of safeReaddir(join(this.filesDir, a))) {
+          const rel = join('files', a, f);
+          if (!known.has(rel)) {
+            rmSync(join(this.root, rel), { force: true, recursive: true });
+            report.orphansRemoved++;
           }
         }
       }
