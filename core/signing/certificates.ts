@@ -1,0 +1,109 @@
+// Certificate checks shared by every signature format: is the signer's certificate usable for
+// signing now, and does a verified signature come from someone the reader trusts (the certificate
+// itself trusted, or a chain up to a trusted certificate), with every certificate of that chain
+// valid at the time the signature was made.
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { AmurError } from '../common/errors.js';
+
+export interface SignerInfo {
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  fingerprint256: string;
+  validFrom: string;
+  validTo: string;
+}
+
+export function signerInfo(cert: X509Certificate): SignerInfo {
+  return {
+    subject: oneLine(cert.subject),
+    issuer: oneLine(cert.issuer),
+    serialNumber: cert.serialNumber,
+    fingerprint256: cert.fingerprint256,
+    validFrom: new Date(cert.validFrom).toISOString(),
+    validTo: new Date(cert.validTo).toISOString(),
+  };
+}
+
+function oneLine(dn: string): string {
+  return dn.split('\n').filter(Boolean).join(', ');
+}
+
+/** The signer's certificate must be valid now to make a new signature. */
+export function assertUsableForSigning(cert: X509Certificate, now: Date = new Date()): void {
+  const subject = oneLine(cert.subject);
+  if (now.getTime() > new Date(cert.validTo).getTime()) {
+    throw new AmurError('signing.certificateExpired', { subject, date: new Date(cert.validTo).toISOString() });
+  }
+  if (now.getTime() < new Date(cert.validFrom).getTime()) {
+    throw new AmurError('signing.certificateNotYetValid', { subject, date: new Date(cert.validFrom).toISOString() });
+  }
+}
+
+/** Reads every certificate from PEM files (one or more certificates each) or DER files. */
+export function loadCertificates(paths: string[]): X509Certificate[] {
+  const out: X509Certificate[] = [];
+  for (const path of paths) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      throw new AmurError('signing.trustUnreadable', { path }, { cause: e });
+    }
+    const text = bytes.toString('latin1');
+    const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    try {
+      if (pems) for (const pem of pems) out.push(new X509Certificate(pem));
+      else out.push(new X509Certificate(bytes));
+    } catch (e) {
+      throw new AmurError('signing.trustUnreadable', { path }, { cause: e });
+    }
+  }
+  return out;
+}
+
+export interface Problem {
+  /** i18n key under errors.* (e.g. 'signing.verify.untrusted'). */
+  code: string;
+  params: Record<string, string | number>;
+}
+
+function validAt(cert: X509Certificate, at: Date): Problem | null {
+  const t = at.getTime();
+  const subject = oneLine(cert.subject);
+  if (t > new Date(cert.validTo).getTime()) {
+    return { code: 'signing.verify.certificateExpired', params: { subject, date: new Date(cert.validTo).toISOString() } };
+  }
+  if (t < new Date(cert.validFrom).getTime()) {
+    return { code: 'signing.verify.certificateNotYetValid', params: { subject, date: new Date(cert.validFrom).toISOString() } };
+  }
+  return null;
+}
+
+/**
+ * Whether `cert` chains to a trusted certificate. `intermediates` are extra certificates the
+ * signed object carried (never trusted by themselves). `at` is the signing time: every certificate
+ * on the path must be valid then. Returns the problems found; none means trusted.
+ */
+export function checkSigner(cert: X509Certificate, trust: X509Certificate[], intermediates: X509Certificate[], at: Date): Problem[] {
+  const trusted = new Set(trust.map((c) => c.fingerprint256));
+  const pool = [...trust, ...intermediates];
+  const path: X509Certificate[] = [cert];
+  let current = cert;
+  let anchored = trusted.has(cert.fingerprint256);
+  for (let depth = 0; !anchored && depth < 8; depth++) {
+    const issuer = pool.find((c) => c.fingerprint256 !== current.fingerprint256 && current.checkIssued(c) && current.verify(c.publicKey));
+    if (!issuer) break;
+    path.push(issuer);
+    current = issuer;
+    anchored = trusted.has(issuer.fingerprint256);
+  }
+  if (!anchored) return [{ code: 'signing.verify.untrusted', params: { subject: oneLine(cert.subject), issuer: oneLine(cert.issuer) } }];
+  const problems: Problem[] = [];
+  for (const c of path) {
+    const p = validAt(c, at);
+    if (p) problems.push(p);
+  }
+  return problems;
+}

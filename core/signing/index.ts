@@ -1,0 +1,14 @@
+// The signing capability's public face: identities (PKCS#12, stored identities), DICOM digital
+// signatures, PDF signatures, the SM2 package signature, and verification. Other areas import from
+// here only; see README.md beside this file for the contract and the formats.
+export { readPkcs12, keyAlgorithmOf, type SigningIdentity, type KeyAlgorithm } from './pkcs12.js';
+export { importIdentity, listIdentities, openIdentity, loadIdentity, type IdentitySummary } from './identity-store.js';
+export { assertUsableForSigning, checkSigner, loadCertificates, signerInfo, type Problem, type SignerInfo } from './certificates.js';
+export {
+  signDicom,
+  verifyDicomSignatures,
+  SIGNATURE_PURPOSES,
+  type DicomSignOptions,
+  type DicomSignatureCheck,
+  type SignaturePurpose,
+} from './dicom-signature.js';
