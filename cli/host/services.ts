@@ -6,6 +6,7 @@ import type { AmurServices } from '../../core/contract/services.js';
 import type { Language } from '../../core/i18n/index.js';
 import { StudyStore } from '../../core/store/store.js';
 import { LocalStudyService } from '../../core/studies/service.js';
+import { LocalImagingService } from '../../core/imaging/service.js';
 
 export interface HostedServices {
   services: AmurServices;
@@ -17,9 +18,14 @@ export function createServices(options: { home?: string; lang?: Language } = {})
   const home = options.home ?? amurHome();
   const store = StudyStore.open(home);
   const studies = new LocalStudyService(store, { lang: options.lang });
+  // Decoder threads start now, so that the first image of the first study does not wait for them.
+  const imaging = new LocalImagingService({ instanceFile: (uid) => store.instanceFile(uid) });
   return {
-    services: { studies },
+    services: { studies, imaging },
     home,
-    close: () => store.close(),
+    close: () => {
+      void imaging.dispose();
+      store.close();
+    },
   };
 }

@@ -109,6 +109,9 @@ export const argumentShapes: { [S in keyof AmurServices]?: { [M in MethodNames<S
     listInstances: ['uid'],
     importPaths: [{ arrayOf: 'string', max: 100_000 }],
   },
+  imaging: {
+    getImageFrame: ['uid', 'integer', { optional: { object: { prefetch: { optional: 'boolean' } } } }],
+  },
 };
 
 export class ContractArgumentError extends Error {

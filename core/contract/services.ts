@@ -7,6 +7,7 @@ import type {
   SeriesSummary,
   StudySummary,
 } from './studies.js';
+import type { ImagingService } from './imaging.js';
 
 export type Unsubscribe = () => void;
 export type Event<T> = (listener: (value: T) => void) => Unsubscribe;
@@ -23,6 +24,7 @@ export interface StudyService {
 
 export interface AmurServices {
   studies: StudyService;
+  imaging: ImagingService;
 }
 
 /**
@@ -33,6 +35,10 @@ export const contract = {
   studies: {
     methods: ['listStudies', 'listSeries', 'listInstances', 'importPaths'],
     events: ['onDidImportProgress', 'onDidChangeStudies'],
+  },
+  imaging: {
+    methods: ['getImageFrame'],
+    events: [],
   },
 } as const satisfies { [S in keyof AmurServices]: ContractEntry<AmurServices[S]> };
 
