@@ -1,0 +1,316 @@
+// Import throughput (issue 2): how long Amur takes to import a real corpus, against `cp -r` of the
+// same files (the floor: import copies the files into the store) and against Orthanc's ingest of the
+// same files (POST /instances to the Debian package on 127.0.0.1), all measured in the same run.
+// Targets: import within 1.5x of the copy; Orthanc many times slower than import.
+//
+// Method: every tool runs once unmeasured to warm the page cache and tsx's compile cache (dropping
+// caches needs root and would be unrepresentative anyway: a hospital's CD has just been read), then
+// the methods run interleaved, rep after rep, so that a slow moment of the shared machine does not
+// land on one method only. Every rep writes to a fresh folder (fresh AMUR_HOME, fresh Orthanc
+// storage); cleaning up and flushing dirty pages (`sync`) happen between reps and are not timed.
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { shared } from '../test/shared-data.js';
+import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
+import { describeCorpus, listFiles, makeCopiedStudyCorpus, type CorpusInfo } from './lib/corpus.js';
+import { machineInfo, toolVersion } from './lib/machine.js';
+import { getJson, postInstances, startOrthanc } from './lib/orthanc.js';
+import { runChecked, runTimed } from './lib/process.js';
+import { writeResults } from './lib/results.js';
+import { fmtMs, mbPerS, ratio, summarize, type Summary } from './lib/stats.js';
+
+/** One way of getting the corpus onto disk; returns elapsed ms and what it reports doing. */
+interface Method {
+  key: string;
+  label: string;
+  /** Where the time is spent, for the results table. */
+  what: string;
+  prepare?: () => Promise<void>;
+  once: (rep: string) => Promise<{ elapsed_ms: number; outcome: Record<string, unknown> }>;
+}
+
+interface MethodResult {
+  key: string;
+  label: string;
+  what: string;
+  summary: Summary;
+  mb_per_s_median: number;
+  /** What the method reported in its last rep (counts of stored / rejected files). */
+  outcome: Record<string, unknown>;
+}
+
+const bench: Bench = {
+  name: 'import',
+  description: 'Amur import vs cp -r vs Orthanc POST /instances on real DICOM (writes bench/results/import.json)',
+  run,
+};
+export default bench;
+
+async function run(ctx: BenchContext): Promise<void> {
+  const quick = ctx.options.quick === true;
+  const reps = numberOption(ctx, 'reps', quick ? 2 : 5);
+  const copies = numberOption(ctx, 'copies', quick ? 4 : 36);
+  const concurrency = numberOption(ctx, 'orthanc-concurrency', 4);
+  const which = String(ctx.options.corpus ?? 'all');
+  const work = join(ctx.tmpRoot, 'import');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+
+  const corpora: CorpusInfo[] = [];
+  if (which === 'all' || which === 'shared') {
+    corpora.push(describeCorpus('shared', shared('dicom'),
+      'every file of the shared test data (../shared/dicom): CT, MR, US, SR, multi-frame, every transfer syntax, a DICOMDIR and a few non-DICOM files (licences, manifests)'));
+  }
+  if (which === 'all' || which === 'headct') {
+    const dir = join(ctx.tmpRoot, `corpus-headct-x${copies}`);
+    ctx.log(`making corpus: GE head CT (28 slices) x ${copies} with new UIDs (dcmodify) in ${dir}`);
+    await makeCopiedStudyCorpus(shared('dicom', 'dcm_qa_ct', 'In', 'GE'), copies, dir);
+    corpora.push(describeCorpus(`headct-x${copies}`, dir,
+      `the 28-slice GE head CT from dcm_qa_ct copied ${copies} times, each copy a new study (new Study/Series/SOP Instance UIDs and PatientID by dcmodify)`));
+  }
+  if (corpora.length === 0) throw new Error(`--corpus must be shared, headct or all (got ${which})`);
+
+  const amurCli = await amurCliAvailable(ctx);
+  if (!amurCli) ctx.log('`amur import` is not available yet: measuring the baselines only');
+
+  const results = [];
+  for (const corpus of corpora) {
+    ctx.log(`corpus ${corpus.name}: ${corpus.files} files, ${(corpus.bytes / 1e6).toFixed(1)} MB`);
+    results.push(await benchCorpus(ctx, corpus, { reps, concurrency, amurCli, work }));
+  }
+  rmSync(work, { recursive: true, force: true });
+
+  const json = {
+    benchmark: 'import',
+    machine: machineInfo(ctx.repoRoot),
+    filesystem: (await runTimed('df', ['--output=fstype', ctx.tmpRoot])).stdout.trim().split('\n').pop() ?? 'unknown',
+    tools: {
+      cp: toolVersion('cp'),
+      orthanc: toolVersion('Orthanc'),
+      dcmodify: toolVersion('dcmodify', ['--version']),
+    },
+    method: {
+      reps,
+      warm_cache: 'each method ran once unmeasured first; page cache warm (dropping caches is not possible here)',
+      order: 'methods interleaved within each rep; cleanup and sync between runs are not timed',
+      orthanc: `Debian Orthanc, no plugins, no compression, fresh storage and index per rep; POST /instances over keep-alive HTTP, sequentially and with ${concurrency} requests in flight, with its default SyncStorageArea true (fsync per file) and, like Amur's store, false; start-up and shutdown not timed`,
+      amur_api: 'importPaths() from core/importer in the benchmark process with a fresh store per rep (StudyStore.open, import, close timed)',
+      amur_cli: '`node bin/amur.js import DIR --json` with a fresh AMUR_HOME per rep: the whole process, Node and tsx start-up included',
+    },
+    corpora: results,
+  };
+  const md = markdown(json, results);
+  const written = writeResults(ctx.resultsDir, 'import', json, md);
+  ctx.log(`wrote ${written.json} and ${written.md}`);
+  process.stdout.write(`\n${md}\n`);
+}
+
+interface CorpusOptions {
+  reps: number;
+  concurrency: number;
+  amurCli: boolean;
+  work: string;
+}
+
+async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptions) {
+  const files = listFiles(corpus.dir);
+  const dest = (key: string, rep: string): string => join(o.work, `${corpus.name}-${key}-${rep}`);
+  const amurBin = join(ctx.repoRoot, 'bin', 'amur.js');
+  const methods: Method[] = [
+    {
+      key: 'cp',
+      label: 'cp -r',
+      what: 'coreutils copy of the folder to a new folder on the same filesystem',
+      once: async (rep) => {
+        const r = await runChecked('cp', ['-r', corpus.dir, dest('cp', rep)]);
+        return { elapsed_ms: r.elapsed_ms, outcome: { files: corpus.files } };
+      },
+    },
+  ];
+  if (o.amurCli) {
+    methods.push({
+      key: 'amur_startup',
+      label: 'amur --help (start-up only)',
+      what: 'Node + tsx start-up of the amur command, for reading the import figure',
+      once: async () => {
+        const r = await runChecked(process.execPath, [amurBin, 'help'], { cwd: ctx.repoRoot });
+        return { elapsed_ms: r.elapsed_ms, outcome: {} };
+      },
+    });
+    methods.push({
+      key: 'amur_cli',
+      label: 'amur import --json',
+      what: 'the real CLI in a new process with a fresh AMUR_HOME: parse headers, copy into the store, write the SQLite catalogue',
+      once: async (rep) => {
+        const home = dest('amur', rep);
+        const r = await runChecked(process.execPath, [amurBin, 'import', corpus.dir, '--json'], {
+          cwd: ctx.repoRoot, env: { ...process.env, AMUR_HOME: home }, timeoutMs: 600_000,
+        });
+        const report = JSON.parse(r.stdout);
+        return {
+          elapsed_ms: r.elapsed_ms,
+          outcome: {
+            imported: report.imported,
+            duplicates: report.duplicates,
+            rejected: report.rejected?.length,
+            studies: report.studies?.length,
+          },
+        };
+      },
+    });
+  }
+  if (o.amurCli) {
+    // The same importer in this process: no Node/tsx start-up, store opening and worker start included.
+    const { StudyStore } = await import('../core/store/store.js');
+    const { importPaths } = await import('../core/importer/importer.js');
+    methods.push({
+      key: 'amur_api',
+      label: 'Amur importPaths() in-process',
+      what: 'the importer the CLI and the UI call, in the benchmark process: open a fresh store, import, close',
+      once: async (rep) => {
+        const t0 = performance.now();
+        const store = StudyStore.open(dest('amurapi', rep));
+        try {
+          const s = await importPaths(store, [corpus.dir]);
+          return {
+            elapsed_ms: performance.now() - t0,
+            outcome: { imported: s.imported, duplicates: s.duplicates, rejected: s.rejected.length, studies: s.studies.length },
+          };
+        } finally {
+          store.close();
+        }
+      },
+    });
+  }
+  // Orthanc fsyncs every stored file by default (SyncStorageArea) and Amur does not (see
+  // core/store/store.ts), so the like-for-like comparison is the run with SyncStorageArea false.
+  const orthancRuns: { conc: number; sync: boolean }[] = [
+    { conc: 1, sync: true },
+    { conc: o.concurrency, sync: true },
+    { conc: o.concurrency, sync: false },
+  ];
+  for (const { conc, sync } of orthancRuns) {
+    const inFlight = conc === 1 ? 'sequential' : `${conc} in flight`;
+    methods.push({
+      key: `orthanc_c${conc}${sync ? '' : '_nosync'}`,
+      label: `Orthanc POST /instances, ${inFlight}${sync ? '' : ', SyncStorageArea false'}`,
+      what: `every file POSTed to a fresh Orthanc on 127.0.0.1 (${inFlight}; ${sync ? 'default settings: fsync of every stored file' : 'no fsync, like Amur'})`,
+      once: async (rep) => {
+        const dir = dest(`orthanc${conc}${sync}`, rep);
+        mkdirSync(dir, { recursive: true });
+        const server = await startOrthanc({ dir, syncStorageArea: sync });
+        try {
+          const r = await postInstances(server.port, files, conc);
+          const stats = await getJson(server.port, '/statistics');
+          return {
+            elapsed_ms: r.elapsed_ms,
+            outcome: { stored: r.stored, already_stored: r.already_stored, rejected: r.rejected, instances_in_orthanc: stats.CountInstances, studies_in_orthanc: stats.CountStudies },
+          };
+        } finally {
+          await server.stop();
+        }
+      },
+    });
+  }
+
+  // Warm-up: every method runs once (reading every file into the page cache); its time is discarded.
+  const warm = performance.now();
+  const outcomes: Record<string, Record<string, unknown>> = {};
+  for (const m of methods) {
+    const r = await m.once('warm');
+    outcomes[m.key] = r.outcome;
+    await cleanup(o.work);
+  }
+  ctx.log(`warm-up done in ${fmtMs(performance.now() - warm)}: ${JSON.stringify(outcomes)}`);
+
+  const samples: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m.key, []]));
+  for (let i = 1; i <= o.reps; i++) {
+    for (const m of methods) {
+      const r = await m.once(String(i));
+      samples[m.key].push(r.elapsed_ms);
+      outcomes[m.key] = r.outcome;
+      await cleanup(o.work);
+    }
+    ctx.log(`rep ${i}/${o.reps}: ${methods.map((m) => `${m.key} ${fmtMs(samples[m.key][i - 1])}`).join(', ')}`);
+  }
+
+  const methodResults: MethodResult[] = methods.map((m) => {
+    const summary = summarize(samples[m.key]);
+    return { key: m.key, label: m.label, what: m.what, summary, mb_per_s_median: mbPerS(corpus.bytes, summary.median_ms), outcome: outcomes[m.key] };
+  });
+  const med = (k: string): number | undefined => methodResults.find((r) => r.key === k)?.summary.median_ms;
+  const min = (k: string): number | undefined => methodResults.find((r) => r.key === k)?.summary.min_ms;
+  const orthancBest = Math.min(...methodResults.filter((r) => r.key.startsWith('orthanc')).map((r) => r.summary.median_ms));
+  const amurImportOnly = med('amur_cli') !== undefined && med('amur_startup') !== undefined ? med('amur_cli')! - med('amur_startup')! : undefined;
+  return {
+    name: corpus.name,
+    description: corpus.description,
+    files: corpus.files,
+    bytes: corpus.bytes,
+    methods: methodResults,
+    ratios: {
+      amur_cli_over_cp_median: ratio(med('amur_cli'), med('cp')),
+      amur_cli_over_cp_min: ratio(min('amur_cli'), min('cp')),
+      amur_cli_minus_startup_over_cp_median: ratio(amurImportOnly, med('cp')),
+      amur_api_over_cp_median: ratio(med('amur_api'), med('cp')),
+      amur_api_over_cp_min: ratio(min('amur_api'), min('cp')),
+      orthanc_sequential_over_amur_cli_median: ratio(med('orthanc_c1'), med('amur_cli')),
+      orthanc_fastest_over_amur_cli_median: ratio(Number.isFinite(orthancBest) ? orthancBest : undefined, med('amur_cli')),
+      orthanc_fastest_over_amur_api_median: ratio(Number.isFinite(orthancBest) ? orthancBest : undefined, med('amur_api')),
+    },
+  };
+}
+
+/** Removes every run's output and flushes dirty pages, so the next timed run starts from the same state. */
+async function cleanup(work: string): Promise<void> {
+  // cp -r keeps the shared data's read-only folder modes; without write permission rm fails (non-root).
+  await runChecked('chmod', ['-R', 'u+w', work]);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  await runChecked('sync', []);
+}
+
+/** The import command exists once the store and importer are in (issue 2 is built in parallel). */
+async function amurCliAvailable(ctx: BenchContext): Promise<boolean> {
+  if (ctx.options['baselines-only'] === true) return false;
+  const { commands } = await import('../cli/commands/index.js');
+  return commands.some((c) => c.name === 'import') && existsSync(join(ctx.repoRoot, 'bin', 'amur.js'));
+}
+
+type CorpusResult = Awaited<ReturnType<typeof benchCorpus>>;
+
+function markdown(json: { machine: ReturnType<typeof machineInfo>; filesystem: string; tools: Record<string, string | null>; method: { reps: number; orthanc: string } }, results: CorpusResult[]): string {
+  const m = json.machine;
+  const lines: string[] = [];
+  lines.push('## import: Amur import vs `cp -r` vs Orthanc ingest');
+  lines.push('');
+  lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cpu_count} × ${m.cpu_model}, ${m.total_memory_gib} GiB, ${m.platform} ${m.release}, ${json.filesystem}; Node ${m.node_version}; ${json.tools.orthanc ?? 'Orthanc ?'}; commit ${m.git_commit?.slice(0, 10) ?? '?'}${m.git_dirty ? ' (with uncommitted changes)' : ''}; load average ${m.load_average_1m_at_start} at start.`);
+  lines.push(`${json.method.reps} measured reps per method after one unmeasured warm-up run each (page cache warm), methods interleaved; median and min shown. Targets: import ≤ 1.5 × cp; Orthanc many times slower than import.`);
+  for (const c of results) {
+    lines.push('');
+    lines.push(`### ${c.name}: ${c.files} files, ${(c.bytes / 1e6).toFixed(1)} MB`);
+    lines.push('');
+    lines.push(c.description + '.');
+    lines.push('');
+    lines.push('| method | median | min | MB/s (median) | × cp (median) | outcome (last rep) |');
+    lines.push('|---|---:|---:|---:|---:|---|');
+    const cp = c.methods.find((x) => x.key === 'cp')?.summary.median_ms;
+    for (const r of c.methods) {
+      const outcome = Object.entries(r.outcome).map(([k, v]) => `${k} ${v}`).join(', ');
+      lines.push(`| ${r.label} | ${fmtMs(r.summary.median_ms)} | ${fmtMs(r.summary.min_ms)} | ${r.key === 'amur_startup' ? '–' : r.mb_per_s_median} | ${ratio(r.summary.median_ms, cp) ?? '–'} | ${outcome} |`);
+    }
+    lines.push('');
+    const q = c.ratios;
+    if (q.amur_cli_over_cp_median !== null) {
+      lines.push(`- **import / cp = ${q.amur_cli_over_cp_median}×** (median; min/min ${q.amur_cli_over_cp_min}×; without the CLI's start-up ${q.amur_cli_minus_startup_over_cp_median}×) — target ≤ 1.5×: ${q.amur_cli_over_cp_median <= 1.5 ? 'met' : 'NOT met'}.`);
+      lines.push(`- in-process import / cp = ${q.amur_api_over_cp_median}× (median; min/min ${q.amur_api_over_cp_min}×).`);
+      lines.push(`- **Orthanc / import = ${q.orthanc_sequential_over_amur_cli_median}×** (Orthanc sequential with its default fsync, against the CLI); ${q.orthanc_fastest_over_amur_cli_median}× for Orthanc's fastest mode here against the CLI, ${q.orthanc_fastest_over_amur_api_median}× against the in-process import (medians).`);
+    } else {
+      lines.push('- Amur import not measured (the `amur import` command was not available in this run).');
+    }
+  }
+  lines.push('');
+  lines.push(`Orthanc: ${json.method.orthanc}. Raw samples: bench/results/import.json.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,79 @@
+// The files a benchmark reads: listing a folder, and making a larger corpus out of one real study.
+// The larger corpus is the 28-slice GE head CT from the shared data copied N times, each copy given
+// fresh Study/Series/SOP Instance UIDs and its own PatientID by dcmtk's dcmodify, so that an importer
+// that deduplicates by SOPInstanceUID really stores every copy and the catalogue sees N studies.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { runChecked } from './process.js';
+
+export interface CorpusInfo {
+  name: string;
+  /** Folder every tool is pointed at; it holds nothing but the corpus. */
+  dir: string;
+  files: number;
+  bytes: number;
+  description: string;
+}
+
+/** Every regular file under dir, sorted so that every tool sees them in the same order. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export function describeCorpus(name: string, dir: string, description: string): CorpusInfo {
+  const files = listFiles(dir);
+  const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
+  return { name, dir, files: files.length, bytes, description };
+}
+
+/** A DICOM UID from a random UUID under the 2.25 root (PS3.5 B.2): unique without a registered root. */
+export function newUid(): string {
+  return `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString(10)}`;
+}
+
+/**
+ * Makes (or reuses) `copies` copies of one series folder under dest, each a new study. A stamp file
+ * beside dest (not inside it: the corpus folder must hold only DICOM) records what was made, so a
+ * second run with the same settings reuses the files instead of spending a minute rewriting them.
+ */
+export async function makeCopiedStudyCorpus(srcDir: string, copies: number, dest: string): Promise<void> {
+  const stamp = `${dest}.json`;
+  const sources = listFiles(srcDir);
+  const want = JSON.stringify({ srcDir: basename(srcDir), sources: sources.map((f) => basename(f)), copies });
+  if (existsSync(stamp) && existsSync(dest) && readFileSync(stamp, 'utf8') === want) return;
+  rmSync(stamp, { force: true });
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  const width = String(copies).length;
+  for (let i = 1; i <= copies; i++) {
+    const id = String(i).padStart(width, '0');
+    const studyDir = join(dest, `study-${id}`);
+    mkdirSync(studyDir);
+    const targets = sources.map((f) => {
+      const t = join(studyDir, basename(f));
+      copyFileSync(f, t);
+      chmodSync(t, 0o644); // the shared data are read-only; dcmodify rewrites in place
+      return t;
+    });
+    // One Study and Series UID per copy (dcmodify's -gst/-gse would give every file its own study),
+    // a new SOP Instance UID per file (-gin also rewrites MediaStorageSOPInstanceUID in the meta header).
+    await runChecked('dcmodify', [
+      '-nb', '-gin',
+      '-m', `(0020,000D)=${newUid()}`,
+      '-m', `(0020,000E)=${newUid()}`,
+      '-m', `(0010,0020)=BENCH-${id}`,
+      ...targets,
+    ], { timeoutMs: 120_000 });
+  }
+  writeFileSync(stamp, want);
+}
