@@ -192,10 +192,6 @@ async function readHeader(source: ByteSource, path: string): Promise<DicomHeader
     } else if (pd.length !== UNDEFINED_LENGTH && pd.dataOffset + pd.length > dataSet.byteArray.length) {
       throw new AmurError('dicom.truncated', { path });
     }
-  } else if (!isDicomDir && attributes.Rows !== undefined && attributes.Columns !== undefined
-      && dataSet.elements.x7fe00008 === undefined && dataSet.elements.x7fe00009 === undefined) {
-    // The Image Pixel module is there but its pixel data are not: the file was cut before them.
-    throw new AmurError('dicom.truncated', { path });
   }
 
   const header: DicomHeader = {
@@ -370,6 +366,12 @@ function parseBytes(bytes: Uint8Array, complete: boolean, path: string, untilPix
     mediaClass = meta.MediaStorageSOPClassUID || undefined;
   }
 
+  if (untilPixelData && mediaClass === MEDIA_STORAGE_DIRECTORY_STORAGE) {
+    // A DICOMDIR is an index, not an instance: saying so is all a header read needs. Its records are
+    // parsed by readDicomDir, which reports their own faults.
+    return { done: { dataSet: emptyDataSet(), TransferSyntaxUID: ts ?? TransferSyntax.ExplicitVRLittleEndian, hasFileMeta, MediaStorageSOPClassUID: mediaClass, dataSetOffset: dataSetStart, warnings } };
+  }
+
   if (!ts) {
     ts = sniff(bytes, dataSetStart, !signed);
     if (!ts) throw new AmurError('dicom.notDicom', { path });
@@ -430,7 +432,9 @@ function parseBytes(bytes: Uint8Array, complete: boolean, path: string, untilPix
   }
 
   const reachedPixelData = dataSet.elements[PIXEL_DATA] !== undefined;
-  const ranOut = dataSet.warnings.some((w) => /eof encountered/i.test(w));
+  // dicom-parser notes, rather than throws, when the file ends inside an undefined-length sequence or
+  // item; that is a cut file. (Its "peeking to determine VR" note only means the last element was short.)
+  const ranOut = dataSet.warnings.some((w) => /eof encountered/i.test(w) && !/peeking/i.test(w));
   if (!reachedPixelData || ranOut) {
     if (!complete) return { needMore: true };
     if (ranOut) throw new AmurError('dicom.truncated', { path });
@@ -448,6 +452,11 @@ function parseBytes(bytes: Uint8Array, complete: boolean, path: string, untilPix
       warnings,
     },
   };
+}
+
+function emptyDataSet(): DataSet {
+  const DataSetClass = (dicomParser as any).DataSet as new (parser: unknown, bytes: Uint8Array, elements: object) => DataSet;
+  return new DataSetClass(dicomParser.littleEndianByteArrayParser, new Uint8Array(0), {});
 }
 
 function isDeflate(ts: string): boolean {
