@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { importCommand } from './import.js';
 import { serveCommand } from './serve.js';
+import { startCommand } from './start.js';
 import { studiesCommand } from './studies.js';
 
-export const commands: Command[] = [importCommand, studiesCommand, serveCommand];
+export const commands: Command[] = [importCommand, studiesCommand, serveCommand, startCommand];

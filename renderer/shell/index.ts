@@ -1,7 +1,7 @@
 // The renderer's view of its host, whichever shell runs it: the contract's services (through the
 // desktop shell's preload bridge or the browser shell's WebSocket) and the one thing that differs
 // between shells, how chosen or dropped files reach the importer.
-import type { ShellBridge } from '../../core/contract/bridge';
+import { bridgeTransport, type ShellBridge } from '../../core/contract/bridge';
 import { createServiceProxy } from '../../core/contract/proxy';
 import type { AmurServices } from '../../core/contract/services';
 import type { ImportSummary } from '../../core/contract/studies';
@@ -27,7 +27,7 @@ const bridge = typeof window !== 'undefined' ? window.amur : undefined;
 export const shellKind: ShellKind = bridge ? 'electron' : 'browser';
 
 const transport = bridge
-  ? bridge.transport
+  ? bridgeTransport(bridge)
   : new WebSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 
 /** Every service of the contract; import this, never a transport. */

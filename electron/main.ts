@@ -1,0 +1,88 @@
+// The desktop shell's main process. Nothing of substance lives here: it creates the services
+// (cli/host/services.ts, the same ones `amur serve` hosts), serves the renderer from amur://app/,
+// and applies the security policy of security.ts to every window and web contents.
+import { app, BrowserWindow, ipcMain, protocol, session, type WebContents } from 'electron';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { contentType, RENDERER_DIST } from '../cli/host/static.js';
+import { createServices } from '../cli/host/services.js';
+import { SECURITY_HEADERS } from '../cli/host/security.js';
+import { languageFromEnv } from '../core/i18n/index.js';
+import { forwardEvents, registerContractHandlers } from './ipc.js';
+import {
+  APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, isAllowedNavigation, isTrustedSender, permissionDecision, resolveAppRequest,
+  windowOptions,
+} from './security.js';
+
+/** The bundled preload, written by build-preload.ts before Electron starts. */
+const PRELOAD = fileURLToPath(new URL('../out/electron/preload.cjs', import.meta.url));
+
+// Must happen before `ready`: the entry awaits this module, so it does.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+app.enableSandbox();
+app.setName('Amur');
+
+const ownWindows = new Set<number>();
+
+function hardenContents(contents: WebContents): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAllowedNavigation(url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAllowedNavigation(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+async function serveApp(request: Request): Promise<Response> {
+  const file = resolveAppRequest(request.url, RENDERER_DIST);
+  if (!file) return new Response('Not Found', { status: 404, headers: SECURITY_HEADERS });
+  try {
+    const body = await readFile(file);
+    return new Response(body, { status: 200, headers: { ...SECURITY_HEADERS, 'Content-Type': contentType(file) } });
+  } catch {
+    return new Response('Not Found', { status: 404, headers: SECURITY_HEADERS });
+  }
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  const hosted = createServices({ lang: languageFromEnv() });
+
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionDecision(permission)));
+  ses.setPermissionCheckHandler((_wc, permission) => permissionDecision(permission));
+  ses.setDevicePermissionHandler(() => false);
+  protocol.handle(APP_SCHEME, serveApp);
+  app.on('web-contents-created', (_e, contents) => hardenContents(contents));
+
+  const ipc = registerContractHandlers(ipcMain, hosted.services, (sender) => isTrustedSender(sender, ownWindows));
+
+  const createWindow = () => {
+    const win = new BrowserWindow(windowOptions(PRELOAD));
+    const id = win.webContents.id;
+    ownWindows.add(id);
+    const stopEvents = forwardEvents(ipc.handlers, (channel, value) => {
+      if (!win.isDestroyed()) win.webContents.send(channel, value);
+    });
+    win.once('ready-to-show', () => win.show());
+    win.on('closed', () => {
+      stopEvents();
+      ownWindows.delete(id);
+    });
+    void win.loadURL(APP_URL);
+  };
+
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    ipc.dispose();
+    hosted.close();
+  });
+}
+
+await main();

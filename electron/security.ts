@@ -1,0 +1,104 @@
+// The desktop shell's security policy as plain data and pure functions, so that unit tests in plain
+// Node can assert it without Electron running: the window's web preferences, the app's privileged
+// scheme, which IPC senders are trusted, which navigations are allowed, which permissions granted.
+import type { BrowserWindowConstructorOptions, CustomScheme } from 'electron';
+import { resolveStaticPath } from '../cli/host/static.js';
+
+export { CONTENT_SECURITY_POLICY } from '../renderer/csp.js';
+
+/** The app is served from amur://app/ instead of file://, so it has an origin of its own. */
+export const APP_SCHEME = 'amur';
+export const APP_HOST = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_URL = `${APP_ORIGIN}/`;
+
+/**
+ * standard: URLs parse like http (origin, relative URLs); secure: treated like https (so the page
+ * is a secure context); supportFetchAPI: the page may fetch its own assets. Nothing more: no CSP
+ * bypass, no service workers, no CORS.
+ */
+export const APP_SCHEME_PRIVILEGES: CustomScheme = {
+  scheme: APP_SCHEME,
+  privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true },
+};
+
+export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+  return {
+    width: 1440,
+    height: 900,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'Amur',
+    backgroundColor: '#111418',
+    show: false,
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      safeDialogs: true,
+      experimentalFeatures: false,
+    },
+  };
+}
+
+/** The origin of a URL, or undefined for anything unparseable. */
+function originOf(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface SenderInfo {
+  /** webContents id of the sender. */
+  senderId: number;
+  /** URL of the frame that sent the message (event.senderFrame.url); absent once the frame is gone. */
+  frameUrl: string | undefined;
+  /** Whether that frame is the top frame of its page. */
+  isMainFrame: boolean;
+}
+
+/** Only our own windows' top frames, showing our own origin, may use the contract. */
+export function isTrustedSender(sender: SenderInfo, ownWindowIds: ReadonlySet<number>): boolean {
+  return (
+    ownWindowIds.has(sender.senderId) &&
+    sender.isMainFrame &&
+    sender.frameUrl !== undefined &&
+    originOf(sender.frameUrl) === APP_ORIGIN
+  );
+}
+
+/** The app never leaves its origin; links to anywhere else are not followed. */
+export function isAllowedNavigation(url: string): boolean {
+  return originOf(url) === APP_ORIGIN;
+}
+
+/** No permission (camera, microphone, notifications, geolocation, clipboard, USB...) is ever granted. */
+export function permissionDecision(_permission: string): boolean {
+  return false;
+}
+
+/** The file of renderer/dist that an amur://app/ URL names, or undefined (other hosts, traversal). */
+export function resolveAppRequest(requestUrl: string, distDir: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(requestUrl);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return undefined;
+  // Chromium has already normalised the path of a standard scheme; check the raw text as well.
+  const raw = requestUrl.slice(APP_ORIGIN.length).split(/[?#]/)[0] || '/';
+  if (resolveStaticPath(distDir, raw) === undefined) return undefined;
+  return resolveStaticPath(distDir, u.pathname);
+}
