@@ -6,8 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { readDicomHeaderFromFile } from '../core/dicom/header.js';
+import { readDicomDir } from '../core/dicom/dicomdir.js';
 import { ATTRIBUTE_TAGS, type DicomHeader } from '../core/dicom/attributes.js';
 import { isAmurError } from '../core/common/errors.js';
 import { dcmdump, pydicomRead, type ReferenceResult } from './dcmdump.js';
@@ -237,4 +239,46 @@ test('character set files decode exactly, (0008,0005) included', async () => {
     assert.ok(raw.ok);
     assert.equal(h.attributes.SpecificCharacterSet, raw.read.values.get('00080005'), file);
   }
+});
+
+/** The Referenced File IDs dcmdump prints for a DICOMDIR's records, joined under its folder. */
+function dcmdumpReferencedFiles(dicomdir: string): string[] {
+  const r = spawnSync('dcmdump', ['-Un', dicomdir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const files: string[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\s+\(0004,1500\) CS \[(.*)\]/.exec(line);
+    if (m) files.push(join(dirname(dicomdir), ...m[1].split('\\')));
+  }
+  return [...new Set(files)];
+}
+
+test('the Philips DICOMDIR of ../shared/dicom/dcm_qa_ct lists the files dcmdump shows it referencing', async () => {
+  const dicomdir = shared('dicom', 'dcm_qa_ct', 'In', 'Philips', 'DICOMDIR');
+  const expected = dcmdumpReferencedFiles(dicomdir);
+  // The two study-level DIRFILEs it names are not part of the corpus (only series-level DIRFILEs are):
+  // the importer gets their paths and reports them missing; the images are reached by walking the folder.
+  assert.deepEqual(expected.map((f) => relative(dirname(dicomdir), f)), ['S21610/DIRFILE', 'S21570/DIRFILE']);
+  assert.deepEqual(await readDicomDir(dicomdir), expected);
+  // The series-level DIRFILEs are DICOMDIRs too; their IMAGE records are relative to the media root.
+  const manifest = readFileSync(shared('dicom', 'dcm_qa_ct', 'MANIFEST.tsv'), 'utf8');
+  const s2010 = manifest.split('\n').map((l) => l.split('\t')[0]).filter((f) => /S2010\/I\d+$/.test(f));
+  assert.equal(s2010.length, 28);
+  const refs = spawnSync('dcmdump', ['-Un', shared('dicom', 'dcm_qa_ct', 'In', 'Philips', 'S21570', 'S2010', 'DIRFILE')], { encoding: 'utf8' })
+    .stdout.split('\n').map((l) => /^\s+\(0004,1500\) CS \[(.*)\]/.exec(l)?.[1]).filter((v) => v !== undefined)
+    .map((v) => `In/Philips/${v.split('\\').join('/')}`);
+  assert.deepEqual(refs.sort(), s2010.sort());
+});
+
+test("pydicom's DICOMDIR variants list the files dcmdump shows them referencing", async () => {
+  const dir = join(PYDICOM_DATA, 'test_files', 'dicomdirtests');
+  for (const name of ['DICOMDIR', 'DICOMDIR-bigEnd', 'DICOMDIR-implicit', 'DICOMDIR-reordered', 'DICOMDIR-nopatient', 'DICOMDIR-empty.dcm', 'TINY_ALPHA/DICOMDIR']) {
+    const path = join(dir, name);
+    const expected = dcmdumpReferencedFiles(path);
+    assert.deepEqual(await readDicomDir(path), expected, name);
+    if (name !== 'DICOMDIR-empty.dcm') assert.ok(expected.length >= 31, name);
+  }
+  // DICOMDIR-nooffset puts Item Delimitation Items inside items of defined length (pydicom made it by
+  // deleting elements); dcmtk reads past that, dicom-parser does not. It is refused with a clear reason.
+  await assert.rejects(readDicomDir(join(dir, 'DICOMDIR-nooffset')), (e) => isAmurError(e) && e.code === 'dicom.lengthPastEnd');
 });
