@@ -256,9 +256,14 @@ type Attempt = { done: ParsedDataSet } | { needMore: true };
 export async function parseFromSource(source: ByteSource, path: string, opts: { untilPixelData: boolean }): Promise<ParsedDataSet> {
   if (source.size === 0) throw new AmurError('dicom.notDicom', { path });
   let size = opts.untilPixelData ? Math.min(source.size, FIRST_CHUNK) : source.size;
+  let bytes: Uint8Array = new Uint8Array(0);
   for (;;) {
-    const bytes = await source.read(0, size);
-    const complete = bytes.length >= source.size;
+    // Each growth reads only the bytes not yet in hand.
+    const wanted = size - bytes.length;
+    const more = await source.read(bytes.length, wanted);
+    bytes = bytes.length === 0 ? more : Buffer.concat([bytes, more]);
+    // A short read means the file shrank while we read it: what we have is all there is.
+    const complete = bytes.length >= source.size || more.length < wanted;
     const attempt = parseBytes(bytes, complete, path, opts.untilPixelData);
     if ('done' in attempt) return attempt.done;
     if (complete) throw new AmurError('dicom.truncated', { path });
