@@ -68,9 +68,7 @@ export const worklistColumns: WorklistColumn[] = [
     id: 'source',
     labelKey: 'ui.worklist.column.source',
     sortValue: (s) => s.source.name.toLowerCase(),
-    render: (s, _l, t) => (
-      <span title={t(`ui.worklist.sourceKind.${s.source.kind}`)}>{s.source.name || t(`ui.worklist.sourceKind.${s.source.kind}`)}</span>
-    ),
+    render: (s, _l, t) => sourceLabel(s.source, t),
   },
   {
     id: 'status',
@@ -81,6 +79,11 @@ export const worklistColumns: WorklistColumn[] = [
 ];
 
 type Sort = { column: string; descending: boolean };
+
+/** A partner is named by its own name; local media by what it is, in the reader's language. */
+function sourceLabel(source: StudySummary['source'], t: (k: string) => string): string {
+  return source.kind === 'partner' && source.name ? source.name : t(`ui.worklist.sourceKind.${source.kind}`);
+}
 
 function matchesSearch(s: StudySummary, q: string): boolean {
   if (!q) return true;
@@ -188,7 +191,7 @@ export function Worklist({ onOpen }: { onOpen(StudyInstanceUID: string): void })
         </select>
         <select data-testid="filter-source" aria-label={t('ui.worklist.filter.source')} value={source} onChange={(e) => setSource(e.target.value)}>
           <option value="">{t('ui.worklist.filter.allSources')}</option>
-          {sources.map((s) => <option key={s.id} value={s.id}>{s.name || t(`ui.worklist.sourceKind.${s.kind}`)}</option>)}
+          {sources.map((s) => <option key={s.id} value={s.id}>{sourceLabel(s, t)}</option>)}
         </select>
         <span className="spacer" />
         <ImportPanel state={importState} onFiles={startImport} onDismiss={dismiss} />

@@ -50,8 +50,18 @@ export function useImport(): { state: ImportState; start(files: ChosenFile[]): P
 export async function droppedFiles(dt: DataTransfer, withPaths: boolean): Promise<ChosenFile[]> {
   // The desktop shell resolves each dropped item (file or folder) to its path; no walking needed.
   if (withPaths) return [...dt.files].map((file) => ({ file, relativePath: file.name }));
-  const entries = [...dt.items].map((i) => i.webkitGetAsEntry()).filter((e): e is FileSystemEntry => !!e);
   const out: ChosenFile[] = [];
+  const entries: FileSystemEntry[] = [];
+  for (const item of [...dt.items]) {
+    if (item.kind !== 'file') continue;
+    const entry = item.webkitGetAsEntry();
+    if (entry) entries.push(entry);
+    else {
+      // Files put on the drag by a page (not by the desktop) come without a file-system entry.
+      const file = item.getAsFile();
+      if (file) out.push({ file, relativePath: file.name });
+    }
+  }
   const walk = async (entry: FileSystemEntry, prefix: string): Promise<void> => {
     if (entry.isFile) {
       const file = await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej));

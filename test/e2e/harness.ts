@@ -35,12 +35,17 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** Starts `amur serve --port 0` with a fresh AMUR_HOME and resolves once it printed its URL. */
-export async function startApp(options: { home?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<RunningApp> {
+/**
+ * Starts `amur serve --port 0` (or `amur start`, which falls back to it without Electron) with a
+ * fresh AMUR_HOME, and resolves once it printed its URL.
+ */
+export async function startApp(
+  options: { home?: string; env?: NodeJS.ProcessEnv; args?: string[]; command?: 'serve' | 'start' } = {},
+): Promise<RunningApp> {
   await buildOnce();
   const ownHome = !options.home;
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'amur-e2e-'));
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), 'serve', '--port', '0', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), options.command ?? 'serve', '--port', '0', ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, AMUR_LANG: 'en', ...options.env, AMUR_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
