@@ -1,8 +1,10 @@
 // Every `amur` command, one file each. Add yours here.
 import type { Command } from '../command.js';
 import { importCommand } from './import.js';
+import { modelsCommand } from './models.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
 import { studiesCommand } from './studies.js';
+import { triageCommand } from './triage.js';
 
-export const commands: Command[] = [importCommand, studiesCommand, serveCommand, startCommand];
+export const commands: Command[] = [importCommand, studiesCommand, serveCommand, startCommand, triageCommand, modelsCommand];

@@ -7,6 +7,7 @@ import type { Language } from '../../core/i18n/index.js';
 import { StudyStore } from '../../core/store/store.js';
 import { LocalStudyService } from '../../core/studies/service.js';
 import { LocalImagingService } from '../../core/imaging/service.js';
+import { LocalTriageService } from '../../core/triage/service.js';
 
 export interface HostedServices {
   services: AmurServices;
@@ -20,11 +21,16 @@ export function createServices(options: { home?: string; lang?: Language } = {})
   const studies = new LocalStudyService(store, { lang: options.lang });
   // Decoder threads start now, so that the first image of the first study does not wait for them.
   const imaging = new LocalImagingService({ instanceFile: (uid) => store.instanceFile(uid) });
+  // AI triage of what each import brings, in the background on its own worker threads (started on
+  // first use); models are looked for under this home too.
+  const triage = new LocalTriageService(store, { env: { ...process.env, AMUR_HOME: home }, lang: options.lang });
+  triage.attach(studies);
   return {
-    services: { studies, imaging },
+    services: { studies, imaging, triage },
     home,
     close: () => {
       void imaging.dispose();
+      void triage.close();
       store.close();
     },
   };

@@ -112,6 +112,12 @@ export const argumentShapes: { [S in keyof AmurServices]?: { [M in MethodNames<S
   imaging: {
     getImageFrame: ['uid', 'integer', { optional: { object: { prefetch: { optional: 'boolean' } } } }],
   },
+  triage: {
+    getStudyTriage: ['uid'],
+    listStudyTriage: [],
+    triageStudies: [{ arrayOf: 'uid', max: 10_000 }],
+    listModels: [],
+  },
 };
 
 export class ContractArgumentError extends Error {

@@ -8,6 +8,7 @@ import type {
   StudySummary,
 } from './studies.js';
 import type { ImagingService } from './imaging.js';
+import type { TriageService } from './triage.js';
 
 export type Unsubscribe = () => void;
 export type Event<T> = (listener: (value: T) => void) => Unsubscribe;
@@ -25,6 +26,8 @@ export interface StudyService {
 export interface AmurServices {
   studies: StudyService;
   imaging: ImagingService;
+  /** Assistive AI triage: results per study (findings, scores, heatmap) and the installed models. */
+  triage: TriageService;
 }
 
 /**
@@ -39,6 +42,10 @@ export const contract = {
   imaging: {
     methods: ['getImageFrame'],
     events: [],
+  },
+  triage: {
+    methods: ['getStudyTriage', 'listStudyTriage', 'triageStudies', 'listModels'],
+    events: ['onDidTriageStudy'],
   },
 } as const satisfies { [S in keyof AmurServices]: ContractEntry<AmurServices[S]> };
 
