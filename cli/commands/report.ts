@@ -1,0 +1,104 @@
+// `amur report draft --study UID [--template ID] [--reader ru|en] [--observer PN] [--organization TEXT] [--amends SR.dcm]`
+// prints a new report draft (JSON, README "Report draft") for a study in the store under AMUR_HOME.
+// `amur report sign DRAFT.json --identity FILE.p12 --passphrase-file FILE --out DIR` signs it into
+// DIR: report-sr.dcm (Comprehensive SR), report-pdf.dcm (Encapsulated PDF) and report.pdf.
+import { readFileSync } from 'node:fs';
+import { AmurError } from '../../core/common/errors.js';
+import { amurHome } from '../../core/common/paths.js';
+import { t } from '../../core/i18n/index.js';
+import { createDraft, type PredecessorReference, type ReaderLanguage } from '../../core/reports/draft.js';
+import { readPart10 } from '../../core/reports/dcmjs.js';
+import { signReport } from '../../core/reports/sign.js';
+import { studyReferenceFromStore } from '../../core/reports/study.js';
+import { loadTemplate, templateForStudy } from '../../core/reports/template.js';
+import { loadIdentity } from '../../core/signing/index.js';
+import { StudyStore } from '../../core/store/store.js';
+import type { CliContext, Command } from '../command.js';
+
+function usage(): never {
+  throw new AmurError('reports.usage');
+}
+
+/** --name value pairs and positional arguments; an unknown or valueless option is a usage error. */
+function parse(args: string[], valued: string[], flags: string[] = []): { opts: Record<string, string>; flags: Set<string>; rest: string[] } {
+  const opts: Record<string, string> = {};
+  const set = new Set<string>();
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('--')) {
+      const name = a.slice(2);
+      if (flags.includes(name)) set.add(name);
+      else if (valued.includes(name) && i + 1 < args.length) opts[name] = args[++i]!;
+      else usage();
+    } else rest.push(a);
+  }
+  return { opts, flags: set, rest };
+}
+
+function predecessorFrom(path: string): PredecessorReference {
+  let ds;
+  try {
+    ds = readPart10(readFileSync(path), { untilTag: '7FE00010' }).dataset;
+  } catch (e) {
+    throw new AmurError('reports.studyFileUnreadable', { path, detail: (e as Error).message }, { cause: e });
+  }
+  return {
+    StudyInstanceUID: String(ds.StudyInstanceUID ?? ''),
+    SeriesInstanceUID: String(ds.SeriesInstanceUID ?? ''),
+    SOPClassUID: String(ds.SOPClassUID ?? ''),
+    SOPInstanceUID: String(ds.SOPInstanceUID ?? ''),
+  };
+}
+
+async function draft(args: string[], ctx: CliContext): Promise<number> {
+  const { opts, rest } = parse(args, ['study', 'template', 'reader', 'observer', 'organization', 'amends']);
+  if (!opts.study || rest.length) usage();
+  const reader = (opts.reader ?? (ctx.lang === 'en' ? 'en' : 'ru')) as ReaderLanguage;
+  if (reader !== 'ru' && reader !== 'en') usage();
+  const store = StudyStore.open(amurHome(ctx.env));
+  try {
+    const study = studyReferenceFromStore(store, opts.study);
+    const template = opts.template
+      ? loadTemplate(opts.template)
+      : templateForStudy([...new Set(study.series.map((s) => s.Modality))], study.StudyDescription);
+    const d = createDraft(study, template, {
+      reader,
+      observer: { name: opts.observer ?? '', organization: opts.organization ?? '' },
+      predecessor: opts.amends ? predecessorFrom(opts.amends) : undefined,
+    });
+    ctx.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+async function sign(args: string[], ctx: CliContext): Promise<number> {
+  const { opts, rest } = parse(args, ['identity', 'passphrase-file', 'out']);
+  if (rest.length !== 1 || !opts.identity || !opts['passphrase-file'] || !opts.out) usage();
+  let passphrase: string;
+  try {
+    // A passphrase file ends with a newline more often than not; the newline is not part of it.
+    passphrase = readFileSync(opts['passphrase-file'], 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new AmurError('reports.passphraseUnreadable', { path: opts['passphrase-file'], detail: (e as Error).message }, { cause: e });
+  }
+  const identity = loadIdentity(opts.identity, passphrase, amurHome(ctx.env));
+  const signed = await signReport(rest[0]!, identity, opts.out);
+  ctx.stdout.write(`${t('reports.cli.signed', { dir: signed.dir }, ctx.lang)}\n`);
+  for (const f of signed.files) ctx.stdout.write(`  ${f}\n`);
+  return 0;
+}
+
+export const reportCommand: Command = {
+  name: 'report',
+  summaryKey: 'reports.cli.summary',
+  usage: 'report draft|sign …',
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    if (sub === 'draft') return draft(rest, ctx);
+    if (sub === 'sign') return sign(rest, ctx);
+    usage();
+  },
+};

@@ -1,0 +1,135 @@
+// Signing a report draft: render the SR, the PDF and the Encapsulated PDF from one resolved content,
+// sign each (DICOM digital signatures on the two DICOM objects, a PDF signature on the PDF), and
+// put them into the output folder all together or not at all. A signed report is immutable: the
+// files are never overwritten, and an amendment is a new draft with `predecessor`, signed anew.
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AmurError, isAmurError } from '../common/errors.js';
+import { signDicom, type SigningIdentity } from '../signing/index.js';
+import { resolveReport, type ReportContent } from './content.js';
+import { checkReadyToSign, newUid, validateDraft, type ReportDraft } from './draft.js';
+import { writeEncapsulatedPdf } from './encapsulated-pdf.js';
+import { renderReportPdf } from './pdf.js';
+import { writeSR, type ObjectIds } from './sr.js';
+import type { ReportTemplate } from './template.js';
+
+/** The names a signed report takes in its folder. */
+export const REPORT_FILES = {
+  sr: 'report-sr.dcm',
+  encapsulatedPdf: 'report-pdf.dcm',
+  pdf: 'report.pdf',
+} as const;
+
+/** Signatures the caller can add beyond the DICOM ones (the PDF and the SM2 package signatures). */
+export interface ExtraSigners {
+  /** Signs the PDF (PAdES); returns the signed PDF. */
+  signPdf?: (pdf: Buffer, identity: SigningIdentity, now: Date) => Buffer | Promise<Buffer>;
+  /** Signs the finished package; returns extra files (name → bytes) to write beside the report. */
+  signPackage?: (files: Record<string, Buffer>, now: Date) => Record<string, Buffer> | Promise<Record<string, Buffer>>;
+}
+
+export interface SignedReport {
+  dir: string;
+  files: string[];
+  sr: ObjectIds;
+  encapsulatedPdf: ObjectIds;
+  verifiedAt: Date;
+}
+
+/** Reads and validates a draft file. */
+export function readDraft(path: string): { draft: ReportDraft; template: ReportTemplate } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new AmurError('reports.draftUnreadable', { path, detail: (e as Error).message }, { cause: e });
+  }
+  return validateDraft(raw, path);
+}
+
+/** The three report objects, signed, in memory. */
+export async function renderSignedReport(
+  draft: ReportDraft,
+  template: ReportTemplate,
+  identity: SigningIdentity,
+  options: { now?: Date; path?: string; extra?: ExtraSigners } = {},
+): Promise<{ content: ReportContent; files: Record<string, Buffer>; sr: ObjectIds; encapsulatedPdf: ObjectIds }> {
+  const path = options.path ?? '';
+  checkReadyToSign(draft, path);
+  const now = options.now ?? new Date();
+  const content = resolveReport(draft, template, now);
+  const sr: ObjectIds = { SeriesInstanceUID: newUid(), SOPInstanceUID: newUid() };
+  const encapsulatedPdf: ObjectIds = { SeriesInstanceUID: newUid(), SOPInstanceUID: newUid() };
+
+  const srSigned = signDicom(writeSR(content, sr), identity, { purpose: 'verification', now, path: REPORT_FILES.sr });
+  let pdf = await renderReportPdf(content, { reportUID: sr.SOPInstanceUID });
+  if (options.extra?.signPdf) pdf = await options.extra.signPdf(pdf, identity, now);
+  // The PDF inside the DICOM object is the signed PDF, so its own signature can be checked there too.
+  const encSigned = signDicom(writeEncapsulatedPdf(content, pdf, encapsulatedPdf, sr), identity, {
+    purpose: 'verification',
+    now,
+    path: REPORT_FILES.encapsulatedPdf,
+  });
+  const files: Record<string, Buffer> = {
+    [REPORT_FILES.sr]: srSigned,
+    [REPORT_FILES.encapsulatedPdf]: encSigned,
+    [REPORT_FILES.pdf]: pdf,
+  };
+  if (options.extra?.signPackage) Object.assign(files, await options.extra.signPackage(files, now));
+  return { content, files, sr, encapsulatedPdf };
+}
+
+/**
+ * Signs the draft at `draftPath` into `outDir`. All files are written to a temporary folder inside
+ * `outDir` (same file system) and renamed in only once every one of them exists; on any error
+ * nothing of this report is left in `outDir` (and `outDir` itself is removed if this call made it).
+ */
+export async function signReport(
+  draftPath: string,
+  identity: SigningIdentity,
+  outDir: string,
+  options: { now?: Date; extra?: ExtraSigners } = {},
+): Promise<SignedReport> {
+  const { draft, template } = readDraft(draftPath);
+  const dir = resolve(outDir);
+  let created: boolean;
+  try {
+    created = mkdirSync(dir, { recursive: true }) !== undefined;
+  } catch (e) {
+    throw new AmurError('reports.outUnwritable', { path: dir, detail: (e as Error).message }, { cause: e });
+  }
+  let tmp: string | undefined;
+  const placed: string[] = [];
+  try {
+    const rendered = await renderSignedReport(draft, template, identity, { now: options.now, path: draftPath, extra: options.extra });
+    const names = Object.keys(rendered.files);
+    const existing = new Set(readdirSync(dir));
+    const clash = names.find((n) => existing.has(n));
+    if (clash) throw new AmurError('reports.outNotEmpty', { path: dir, file: clash });
+    try {
+      tmp = mkdtempSync(join(dir, '.amur-signing-'));
+      for (const n of names) writeFileSync(join(tmp, n), rendered.files[n]!, { flag: 'wx' });
+      for (const n of names) {
+        renameSync(join(tmp, n), join(dir, n));
+        placed.push(join(dir, n));
+      }
+    } catch (e) {
+      if (isAmurError(e)) throw e;
+      throw new AmurError('reports.outUnwritable', { path: dir, detail: (e as Error).message }, { cause: e });
+    }
+    return { dir, files: placed, sr: rendered.sr, encapsulatedPdf: rendered.encapsulatedPdf, verifiedAt: rendered.content.verifiedAt };
+  } catch (e) {
+    for (const p of placed) rmSync(p, { force: true });
+    if (created) {
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Someone else put something there meanwhile: leave their files alone.
+      }
+    }
+    throw e;
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}

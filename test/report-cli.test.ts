@@ -1,0 +1,238 @@
+// `amur report draft` and `amur report sign` end to end, as a user runs them: a real head CT imported
+// with `amur import` into a fresh AMUR_HOME, a draft printed for it, filled, and signed with a
+// PKCS#12 identity from the test PKI (made with OpenSSL for this run). The outputs are checked by
+// the referees: dcmsign --verify, dciodvfy, dsrdump, pdffonts, pdftotext; and every failure leaves
+// nothing behind in the output folder.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readPart10 } from '../core/reports/dcmjs.js';
+import { validateDraft, type ReportDraft } from '../core/reports/draft.js';
+import { readReportSR } from '../core/reports/sr-read.js';
+import { makePki, type TestPki } from './fixtures/pki/pki.js';
+import { dciodvfy, dsrdump } from './report-dicom-tools.js';
+import { filledDraft, headCtFiles } from './report-fixtures.js';
+import { REPO_ROOT } from './shared-data.js';
+
+let pki: TestPki;
+let tmp: string;
+let home: string;
+let studyUID: string;
+
+function amur(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, AMUR_HOME: home, AMUR_LANG: 'en', ...env },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function run(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error) throw r.error;
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+let printedDraft: string | undefined;
+
+/** A draft as `amur report draft` prints it (printed once per set of arguments), filled as in the other report tests. */
+function draftFor(extraArgs: string[] = []): ReportDraft {
+  let text = extraArgs.length ? undefined : printedDraft;
+  if (!text) {
+    const r = amur(['report', 'draft', '--study', studyUID, '--observer', 'Ivanov^Petr', ...extraArgs]);
+    assert.equal(r.status, 0, r.stderr);
+    text = r.stdout;
+    if (!extraArgs.length) printedDraft = text;
+  }
+  const printed = JSON.parse(text) as ReportDraft;
+  const filled = filledDraft(printed.study);
+  return { ...filled, draftId: printed.draftId, createdAt: printed.createdAt, predecessor: printed.predecessor };
+}
+
+function writeDraft(d: ReportDraft): string {
+  const f = join(tmp, `draft-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(f, JSON.stringify(d, null, 2));
+  return f;
+}
+
+function sign(draftFile: string, out: string, identity = 'rsa.p12', env: Record<string, string> = {}) {
+  return amur(['report', 'sign', draftFile, '--identity', pki.file(identity), '--passphrase-file', pki.file('passphrase.txt'), '--out', out], env);
+}
+
+const dcmsignVerify = (file: string, extra: string[] = []) => run('dcmsign', ['--verify', ...extra, '+rg', '+cf', pki.file('ca.pem'), file]);
+
+before(() => {
+  pki = makePki();
+  tmp = mkdtempSync(join(tmpdir(), 'amur-'));
+  home = join(tmp, 'home');
+  const files = headCtFiles();
+  const r = amur(['import', join(files[0]!, '..')]);
+  assert.equal(r.status, 0, r.stderr);
+  studyUID = readPart10(readFileSync(files[0]!), { untilTag: '7FE00010' }).dataset.StudyInstanceUID;
+});
+after(() => {
+  pki.remove();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('amur report draft', () => {
+  it('prints a valid draft for a study in the store, with the fitting template and all its images', () => {
+    const r = amur(['report', 'draft', '--study', studyUID]);
+    assert.equal(r.status, 0, r.stderr);
+    const d = JSON.parse(r.stdout) as ReportDraft;
+    validateDraft(d, 'stdout');
+    assert.equal(d.format, 'amur.report-draft/1');
+    assert.equal(d.template.id, 'ct-head');
+    assert.deepEqual(d.languages, { partner: 'zh-CN', reader: 'en' });
+    assert.equal(d.study.StudyInstanceUID, studyUID);
+    assert.equal(d.study.PatientID, 'PLASTIC');
+    assert.equal(d.study.series.flatMap((s) => s.instances).length, 28);
+  });
+
+  it('takes --template and --reader', () => {
+    const r = amur(['report', 'draft', '--study', studyUID, '--template', 'ct-chest', '--reader', 'ru']);
+    assert.equal(r.status, 0, r.stderr);
+    const d = JSON.parse(r.stdout) as ReportDraft;
+    assert.equal(d.template.id, 'ct-chest');
+    assert.equal(d.languages.reader, 'ru');
+  });
+
+  it('refuses a study that is not in the store, in the reader\'s language', () => {
+    const r = amur(['report', 'draft', '--study', '1.2.3.4'], { AMUR_LANG: 'ru' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Исследования 1\.2\.3\.4 нет в локальном хранилище/);
+    assert.equal(r.stdout, '');
+  });
+});
+
+describe('amur report sign', () => {
+  let out: string;
+  let draft: ReportDraft;
+  before(() => {
+    draft = draftFor();
+    out = join(tmp, 'signed');
+    const r = sign(writeDraft(draft), out);
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  it('writes the SR, the Encapsulated PDF and the PDF, and nothing else', () => {
+    assert.deepEqual(readdirSync(out).sort(), ['report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
+  });
+
+  it('signs both DICOM objects so that dcmsign --verify accepts them (SR also under its RSA SR profile)', () => {
+    for (const f of ['report-sr.dcm', 'report-pdf.dcm']) {
+      const v = dcmsignVerify(join(out, f));
+      assert.equal(v.status, 0, v.out);
+      assert.match(v.out, /Signature Verification : OK/);
+    }
+    const sr = dcmsignVerify(join(out, 'report-sr.dcm'), ['+rs']);
+    assert.equal(sr.status, 0, sr.out);
+  });
+
+  it('catches a changed PatientName with dcmsign', () => {
+    const bytes = readFileSync(join(out, 'report-sr.dcm'));
+    const at = bytes.indexOf(Buffer.from('PLASTIC'));
+    assert.ok(at > 0);
+    bytes[at] = 'Q'.charCodeAt(0);
+    const f = join(tmp, 'tampered.dcm');
+    writeFileSync(f, bytes);
+    const v = dcmsignVerify(f);
+    assert.notEqual(v.status, 0);
+    assert.match(v.out, /Signature Verification : signature verification failed/);
+  });
+
+  it('gives objects dciodvfy accepts and dsrdump reads', () => {
+    for (const [f, iod] of [['report-sr.dcm', 'ComprehensiveSR'], ['report-pdf.dcm', 'EncapsulatedPDF']] as const) {
+      const v = dciodvfy(join(out, f));
+      assert.deepEqual([v.iod, v.errors, v.unexplained], [iod, [], []]);
+    }
+    const d = dsrdump(join(out, 'report-sr.dcm'));
+    assert.equal(d.status, 0, d.out);
+    assert.match(d.out, /颅内出血/);
+  });
+
+  it('reads back to what the draft said, and the encapsulated PDF is the PDF file', () => {
+    const r = readReportSR(readFileSync(join(out, 'report-sr.dcm')));
+    assert.equal(r.StudyInstanceUID, studyUID);
+    assert.equal(r.verificationFlag, 'VERIFIED');
+    assert.equal(r.findings.length, 3);
+    assert.equal(r.measurements.length, 2);
+    assert.deepEqual(r.impression, draft.impression);
+    const { dataset: enc } = readPart10(readFileSync(join(out, 'report-pdf.dcm')));
+    const pdf = readFileSync(join(out, 'report.pdf'));
+    const inner = Buffer.from(enc.EncapsulatedDocument[0] ?? enc.EncapsulatedDocument).subarray(0, enc.EncapsulatedDocumentLength);
+    assert.ok(inner.equals(pdf));
+    assert.equal(enc.SourceInstanceSequence[0].ReferencedSOPInstanceUID, r.SOPInstanceUID);
+    assert.match(run('pdffonts', [join(out, 'report.pdf')]).out, /NotoSansSC-Regular/);
+    assert.match(run('pdftotext', [join(out, 'report.pdf'), '-']).out, new RegExp(r.SOPInstanceUID.replace(/\./g, '\\.')));
+  });
+
+  it('never overwrites a signed report: a second signing into the same folder is refused', () => {
+    const before = readFileSync(join(out, 'report-sr.dcm'));
+    const r = sign(writeDraft(draft), out);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /never overwritten/);
+    assert.ok(readFileSync(join(out, 'report-sr.dcm')).equals(before));
+    assert.deepEqual(readdirSync(out).sort(), ['report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
+  });
+
+  it('signs an amendment anew, referencing its predecessor', () => {
+    const amended = draftFor(['--amends', join(out, 'report-sr.dcm')]);
+    const first = readReportSR(readFileSync(join(out, 'report-sr.dcm')));
+    assert.equal(amended.predecessor?.SOPInstanceUID, first.SOPInstanceUID);
+    amended.impression = [{ lang: 'ru', text: 'Исправлено: внутримозговая гематома.' }, { lang: 'zh-CN', text: '更正：脑内血肿。' }];
+    const out2 = join(tmp, 'amended');
+    const r = sign(writeDraft(amended), out2);
+    assert.equal(r.status, 0, r.stderr);
+    const second = readReportSR(readFileSync(join(out2, 'report-sr.dcm')));
+    assert.equal(second.predecessor, first.SOPInstanceUID);
+    assert.notEqual(second.SOPInstanceUID, first.SOPInstanceUID);
+    assert.equal(dcmsignVerify(join(out2, 'report-sr.dcm')).status, 0);
+    assert.match(run('pdftotext', [join(out2, 'report.pdf'), '-']).out, new RegExp(first.SOPInstanceUID.replace(/\./g, '\\.')));
+  });
+});
+
+describe('amur report sign failures leave nothing behind', () => {
+  const cases: { name: string; draft: (d: ReportDraft) => void; identity?: string; passphrase?: string; message: RegExp }[] = [
+    { name: 'wrong passphrase', draft: () => {}, passphrase: 'not-the-passphrase', message: /The passphrase does not open .*rsa\.p12/ },
+    { name: 'expired certificate', draft: () => {}, identity: 'expired.p12', message: /expired on .*it can no longer sign/ },
+    { name: 'an AI finding not yet decided', draft: (d) => { d.aiFindings[0]!.status = 'proposed'; }, message: /neither accepted nor rejected/ },
+    { name: 'no reading radiologist', draft: (d) => { d.observer.name = ''; }, message: /names no reading radiologist/ },
+    { name: 'a finding the template does not have', draft: (d) => { d.findings.push({ id: 'no-such-finding' }); }, message: /field findings\[2\]\.id/ },
+    { name: 'a measurement on an image outside the study', draft: (d) => { d.measurements[0]!.image.SOPInstanceUID = '1.2.3'; }, message: /field measurements\[0\]\.image/ },
+    { name: 'a character the report font lacks', draft: (d) => { d.impression.push({ lang: 'zh-CN', text: '𠀀' }); }, message: /U\+20000/ },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const d = draftFor();
+      c.draft(d);
+      const out = join(tmp, `fail-${Math.random().toString(36).slice(2)}`);
+      let passFile = pki.file('passphrase.txt');
+      if (c.passphrase) {
+        passFile = join(tmp, 'wrong-pass.txt');
+        writeFileSync(passFile, c.passphrase);
+      }
+      const r = amur(['report', 'sign', writeDraft(d), '--identity', pki.file(c.identity ?? 'rsa.p12'), '--passphrase-file', passFile, '--out', out]);
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stderr, /^amur report: /);
+      assert.match(r.stderr, c.message);
+      assert.doesNotMatch(r.stderr, /Internal error/);
+      assert.equal(existsSync(out), false, 'the output folder must not be left behind');
+    });
+  }
+
+  it('an existing output folder keeps only what it had', () => {
+    const out = join(tmp, 'existing');
+    mkdirSync(out);
+    writeFileSync(join(out, 'other.txt'), 'not ours');
+    const d = draftFor();
+    d.aiFindings[0]!.status = 'proposed';
+    const r = sign(writeDraft(d), out, 'rsa.p12', { AMUR_LANG: 'zh-CN' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /既未接受也未拒绝/);
+    assert.deepEqual(readdirSync(out), ['other.txt']);
+  });
+});

@@ -1,0 +1,53 @@
+// Report drafts on real studies for the report tests: the Philips head CT of dcm_qa_ct (shared
+// data), filled the way a radiologist would fill one (coded and uncoded findings, free text in
+// Russian and Chinese, a measurement on one image, one accepted and one rejected AI finding).
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDraft, type ReaderLanguage, type ReportDraft, type StudyReference } from '../core/reports/draft.js';
+import { studyReferenceFromFiles } from '../core/reports/study.js';
+import { loadTemplate } from '../core/reports/template.js';
+import { shared } from './shared-data.js';
+
+/** The 28 slices of a plain head CT (Philips), a study a CT head report fits. */
+export function headCtFiles(): string[] {
+  const dir = shared('dicom', 'dcm_qa_ct', 'In', 'Philips', 'S21570', 'S2010');
+  return readdirSync(dir).filter((n) => /^I\d+$/.test(n)).map((n) => join(dir, n));
+}
+
+export const AI_MODEL = { name: 'amur-ct-ich', version: '0.3.1', sha256: '0123456789abcdef'.repeat(4) };
+
+export function filledDraft(study: StudyReference = studyReferenceFromFiles(headCtFiles()), reader: ReaderLanguage = 'ru'): ReportDraft {
+  const template = loadTemplate('ct-head');
+  const d = createDraft(study, template, { reader, observer: { name: 'Ivanov^Petr', organization: 'Amur Radiology Group' } });
+  d.findings = [{ id: 'intracranial-hemorrhage' }, { id: 'midline-shift' }];
+  d.texts = [
+    { section: 'history', lang: 'zh-CN', text: '外伤后头痛3小时。' },
+    reader === 'ru'
+      ? { section: 'findings', lang: 'ru', text: 'Гиперденсная зона в левой лобной доле размером до 23 мм.' }
+      : { section: 'findings', lang: 'en', text: 'Hyperdense area in the left frontal lobe, up to 23 mm.' },
+  ];
+  d.impression = [
+    reader === 'ru' ? { lang: 'ru', text: 'Внутримозговая гематома левой лобной доли.' } : { lang: 'en', text: 'Left frontal intracerebral haematoma.' },
+    { lang: 'zh-CN', text: '左额叶脑内血肿。' },
+  ];
+  const image = () => ({ ...study.series[0]!.instances[3]! });
+  d.measurements = [{
+    trackingUID: '2.25.305828745207346457312512097213040165',
+    label: 'Hematoma 1',
+    findingId: 'intracranial-hemorrhage',
+    values: [{ kind: 'length', value: 23.4, unit: 'mm' }],
+    image: image(),
+    graphic: { type: 'POLYLINE', points: [100, 120, 140, 150] },
+  }, {
+    trackingUID: '2.25.98231187654093812374650192837465019283',
+    label: 'ROI 1',
+    values: [{ kind: 'area', value: 154.2, unit: 'mm2' }, { kind: 'mean', value: 62.5, unit: 'HU' }, { kind: 'stdDev', value: 4.1, unit: 'HU' }],
+    image: image(),
+    graphic: { type: 'ELLIPSE', points: [100, 100, 130, 100, 115, 90, 115, 110] },
+  }];
+  d.aiFindings = [
+    { id: 'ai-1', model: AI_MODEL, findingId: 'hydrocephalus', score: 0.71, status: 'accepted' },
+    { id: 'ai-2', model: AI_MODEL, findingId: 'skull-fracture', score: 0.22, status: 'rejected' },
+  ];
+  return d;
+}
