@@ -159,6 +159,35 @@ describe('worklist in the browser shell', () => {
     await page.locator('[data-testid="worklist"][data-state="ready"]').waitFor();
   });
 
+  test('a folder is imported with a progress bar fed by the importer\'s events', async () => {
+    const { page } = b;
+    const folder = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
+    // Record what the import panel shows while the import runs (the app's own signals, no timing).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { importSeen: string[] }).importSeen = seen;
+      new MutationObserver(() => {
+        const status = document.querySelector('[data-testid="import-status"]') as HTMLElement;
+        const bar = document.querySelector('[data-testid="import-progress"]') as HTMLProgressElement | null;
+        const entry = `${status.dataset.state}|${bar ? `${bar.value}/${bar.max}` : ''}|${status.querySelector('.progress span')?.textContent ?? ''}`;
+        if (seen.at(-1) !== entry) seen.push(entry);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
+    await page.locator('[data-testid="import-folder-input"]').setInputFiles(folder);
+    await page.locator('[data-testid="import-status"][data-state="done"]').waitFor();
+    assert.match(await page.locator('[data-testid="import-result"]').innerText(), /Imported: 28\. Already in the store: 0\. Rejected: 0\./);
+    const seen = await page.evaluate(() => (window as unknown as { importSeen: string[] }).importSeen);
+    assert.ok(seen.some((e) => e.startsWith('uploading|')), `the upload showed its progress: ${seen.join(' ; ')}`);
+    assert.ok(
+      seen.some((e) => /^importing\|\d+\/28\|Importing: \d+ of 28 files$/.test(e)),
+      `the importer's progress events reached the bar: ${seen.join(' ; ')}`,
+    );
+    const ge = page.locator('[data-testid="worklist-row"]:has([data-column="images"]:text-is("28"))');
+    await ge.waitFor();
+    assert.equal(await ge.locator('[data-column="modality"]').innerText(), 'CT');
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
   test('files dropped on the worklist are imported', async () => {
     const { page } = b;
     const file = join(CHARSETS, 'chrH31.dcm');
@@ -175,7 +204,7 @@ describe('worklist in the browser shell', () => {
     await target.dispatchEvent('drop', { dataTransfer: dt });
     await page.locator('[data-testid="import-status"][data-state="done"]').waitFor();
     assert.match(await page.locator('[data-testid="import-result"]').innerText(), /Imported: 1\./);
-    await rows(page).nth(3).waitFor();
-    assert.equal(await rows(page).count(), 4);
+    await rows(page).nth(4).waitFor();
+    assert.equal(await rows(page).count(), 5);
   });
 });
