@@ -12,3 +12,18 @@ export {
   type DicomSignatureCheck,
   type SignaturePurpose,
 } from './dicom-signature.js';
+export { signPdf, verifyPdfSignatures, type PdfSignOptions, type PdfSignatureCheck } from './pdf-signature.js';
+export { buildDetachedCms, verifyDetachedCms } from './cms.js';
+export {
+  signPackageSm2,
+  writeSignedPackage,
+  verifyPackageSm2,
+  manifestBytes,
+  MANIFEST_NAME,
+  SM2_DEFAULT_USER_ID,
+  type PackageFile,
+  type Manifest,
+  type SignedPackage,
+  type Sm2PackageCheck,
+} from './sm2-package.js';
+export { verifyFile, type FileVerification, type SignatureCheck } from './verify.js';

@@ -139,15 +139,16 @@ function readSafeContents(der: string, passphrase: string, bags: Bags): void {
   }
 }
 
+/** DER of the OID 1.2.156.10197.1.301 (the SM2 curve, GM/T 0006). */
+const SM2_CURVE_OID_DER = Buffer.from('06082a811ccf5501822d', 'hex');
+
 export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm {
   const type: string | undefined = key.asymmetricKeyType;
   if (type === 'rsa') return 'rsa';
-  if (type === 'sm2') return 'sm2';
-  if (type === 'ec') {
-    // OpenSSL 3 reports SM2 keys as 'ec' on curve SM2 in some builds.
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    return curve === 'SM2' ? 'sm2' : 'ec';
-  }
+  // Node 20 reports an SM2 key as of no known type (or as 'ec' in some builds): look at its curve.
+  const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  if (spki.includes(SM2_CURVE_OID_DER)) return 'sm2';
+  if (type === 'ec') return 'ec';
   throw new AmurError('signing.unsupportedKey', { type: String(type) });
 }
 

@@ -1,0 +1,99 @@
+// `amur verify FILE… --trust CERT.pem… [--json]`: checks every signature of each file (DICOM
+// digital signatures, PDF signatures, SM2 package manifests), the integrity of what they sign and
+// the signer against the trusted certificates, validity at signing time included. Prints one
+// verdict per file in the reader's language; exits 0 only when every file is valid.
+import { readFileSync } from 'node:fs';
+import { errorMessage, t, type Language } from '../../core/i18n/index.js';
+import { AmurError } from '../../core/common/errors.js';
+import { loadCertificates, verifyFile, type FileVerification, type Problem, type SignatureCheck } from '../../core/signing/index.js';
+import type { CliContext, Command } from '../command.js';
+
+/** A certificate file: PEM with a certificate, or a DER file named like one. */
+function looksLikeCertificate(path: string): boolean {
+  if (/\.(pem|crt|cer|der)$/i.test(path)) return true;
+  try {
+    return readFileSync(path).subarray(0, 4096).toString('latin1').includes('-----BEGIN CERTIFICATE-----');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Files and trusted certificates. `--trust` takes the certificate files that follow it (so both
+ * `--trust a.pem b.pem` and `--trust a.pem --trust b.pem` work), in any position.
+ */
+export function parseVerifyArgs(args: string[]): { files: string[]; trust: string[]; json: boolean } {
+  const files: string[] = [];
+  const trust: string[] = [];
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--json') json = true;
+    else if (a === '--trust') {
+      while (i + 1 < args.length && !args[i + 1]!.startsWith('--')) {
+        const next = args[i + 1]!;
+        if (trust.length > 0 && !looksLikeCertificate(next)) break;
+        trust.push(next);
+        i++;
+      }
+    } else if (a.startsWith('--trust=')) trust.push(a.slice(8));
+    else if (a.startsWith('--')) throw new AmurError('signing.usage', { usage: verifyCommand.usage });
+    else files.push(a);
+  }
+  return { files, trust, json };
+}
+
+function problemText(p: Problem, lang: Language): string {
+  return errorMessage(new AmurError(p.code, p.params), lang);
+}
+
+function signatureLine(s: SignatureCheck, lang: Language): string {
+  const kind = t(`signing.cli.kind.${s.kind}`, {}, lang);
+  if (!s.signer) return t('signing.cli.signatureNoSigner', { kind }, lang);
+  return t('signing.cli.signature', { kind, subject: s.signer.subject, time: s.signingTime ?? '?' }, lang);
+}
+
+function render(v: FileVerification, lang: Language): string {
+  const verdict = t(v.valid ? 'signing.cli.valid' : 'signing.cli.invalid', {}, lang);
+  const lines = [`${v.path}: ${verdict}`];
+  for (const p of v.problems) lines.push(`  - ${problemText(p, lang)}`);
+  for (const s of v.signatures) {
+    lines.push(`  ${s.valid ? '✓' : '✗'} ${signatureLine(s, lang)}`);
+    for (const p of s.problems) lines.push(`      - ${problemText(p, lang)}`);
+  }
+  return lines.join('\n');
+}
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summaryKey: 'signing.cli.verifySummary',
+  usage: 'verify FILE… --trust CERT.pem… [--json]',
+  async run(args: string[], ctx: CliContext) {
+    const { files, trust, json } = parseVerifyArgs(args);
+    if (trust.length === 0) {
+      ctx.stderr.write(`${t('signing.cli.needTrust', {}, ctx.lang)}\n`);
+      return 2;
+    }
+    if (files.length === 0) {
+      ctx.stderr.write(`${t('signing.cli.needFiles', {}, ctx.lang)}\n`);
+      return 2;
+    }
+    const certs = loadCertificates(trust);
+    const results = files.map((f) => verifyFile(f, certs));
+    if (json) {
+      const withText = results.map((r) => ({
+        ...r,
+        problems: r.problems.map((p) => ({ ...p, message: problemText(p, ctx.lang) })),
+        signatures: r.signatures.map((s) => ({ ...s, problems: s.problems.map((p) => ({ ...p, message: problemText(p, ctx.lang) })) })),
+      }));
+      ctx.stdout.write(`${JSON.stringify(withText, null, 2)}\n`);
+    } else {
+      for (const r of results) ctx.stdout.write(`${render(r, ctx.lang)}\n`);
+      const bad = results.filter((r) => !r.valid).length;
+      ctx.stdout.write(
+        `${bad === 0 ? t('signing.cli.allValid', { count: results.length }, ctx.lang) : t('signing.cli.someInvalid', { bad, count: results.length }, ctx.lang)}\n`,
+      );
+    }
+    return results.every((r) => r.valid) ? 0 : 1;
+  },
+};

@@ -1,0 +1,60 @@
+// One question for any file a reader holds: is it signed, unchanged since, and by someone I trust?
+// The format is recognised from the content (DICM prefix, %PDF header, package manifest), never
+// from the file name, and every signature the file carries is checked.
+import type { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { AmurError, isAmurError } from '../common/errors.js';
+import type { Problem } from './certificates.js';
+import { verifyDicomSignatures, type DicomSignatureCheck } from './dicom-signature.js';
+import { verifyPdfSignatures, type PdfSignatureCheck } from './pdf-signature.js';
+import { isManifest, verifyPackageSm2, type Sm2PackageCheck } from './sm2-package.js';
+
+export type SignatureCheck = DicomSignatureCheck | PdfSignatureCheck | Sm2PackageCheck;
+
+export interface FileVerification {
+  path: string;
+  format: 'dicom' | 'pdf' | 'sm2-package' | 'unknown';
+  /** True only when the file has at least one signature and every check passed. */
+  valid: boolean;
+  signatures: SignatureCheck[];
+  /** Problems of the file as a whole (no signature, unreadable, unknown format). */
+  problems: Problem[];
+}
+
+function problemOf(e: unknown): Problem {
+  if (isAmurError(e)) return { code: e.code, params: e.params };
+  return { code: 'signing.verify.malformed', params: { detail: e instanceof Error ? e.message : String(e) } };
+}
+
+/** Verifies one file against the trusted certificates; never throws for a bad file. */
+export function verifyFile(path: string, trust: X509Certificate[]): FileVerification {
+  const result: FileVerification = { path, format: 'unknown', valid: false, signatures: [], problems: [] };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    result.problems.push(problemOf(new AmurError('signing.fileUnreadable', { path }, { cause: e })));
+    return result;
+  }
+  try {
+    if (bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM') {
+      result.format = 'dicom';
+      result.signatures = verifyDicomSignatures(bytes, trust, path);
+    } else if (bytes.subarray(0, 1024).toString('latin1').includes('%PDF-')) {
+      result.format = 'pdf';
+      result.signatures = verifyPdfSignatures(bytes, trust);
+    } else if (isManifest(bytes)) {
+      result.format = 'sm2-package';
+      result.signatures = [verifyPackageSm2(path, trust)];
+    } else {
+      result.problems.push({ code: 'signing.verify.unknownFormat', params: {} });
+      return result;
+    }
+  } catch (e) {
+    result.problems.push(problemOf(e));
+    return result;
+  }
+  if (result.signatures.length === 0) result.problems.push({ code: 'signing.verify.noSignature', params: {} });
+  result.valid = result.problems.length === 0 && result.signatures.every((s) => s.valid);
+  return result;
+}

@@ -1,0 +1,128 @@
+// `amur verify` and `amur identity` as a user runs them: one verdict per file in the reader's
+// language, exit 0 only when every file is valid, and clear refusals.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import PDFDocument from 'pdfkit';
+import { readPkcs12, signDicom, signPdf, writeSignedPackage } from '../core/signing/index.js';
+import { makePki, type TestPki } from './fixtures/pki/pki.js';
+import { REPO_ROOT, shared } from './shared-data.js';
+
+let pki: TestPki;
+let tmp: string;
+let home: string;
+const files: Record<string, string> = {};
+
+function amur(args: string[], lang = 'en'): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, AMUR_HOME: home, AMUR_LANG: lang },
+  });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+async function pdf(): Promise<Buffer> {
+  const doc = new PDFDocument();
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((r) => doc.on('end', () => r()));
+  doc.text('Заключение / 报告 / Report');
+  doc.end();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+before(async () => {
+  pki = makePki();
+  tmp = mkdtempSync(join(tmpdir(), 'amur-'));
+  home = join(tmp, 'home');
+  const rsa = readPkcs12(pki.bytes('rsa.p12'), pki.passphrase);
+  files.sr = join(tmp, 'report-sr.dcm');
+  writeFileSync(files.sr, signDicom(readFileSync(shared('dicom', 'dcmjs', 'test', 'sample-sr.dcm')), rsa));
+  files.pdf = join(tmp, 'report.pdf');
+  writeFileSync(files.pdf, await signPdf(await pdf(), rsa));
+  files.manifest = writeSignedPackage(tmp, ['report-sr.dcm', 'report.pdf'], readPkcs12(pki.bytes('sm2.p12'), pki.passphrase)).manifest;
+  files.unsigned = join(tmp, 'unsigned.dcm');
+  writeFileSync(files.unsigned, readFileSync(shared('dicom', 'dcmjs', 'test', 'sample-sr.dcm')));
+});
+after(() => {
+  pki.remove();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('amur verify', () => {
+  it('all valid: exit 0, a verdict per file naming the signer', () => {
+    const r = amur(['verify', files.sr!, files.pdf!, files.manifest!, '--trust', pki.file('ca.pem')]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /report-sr\.dcm: VALID\n {2}✓ DICOM signature by CN=Ivanov Ivan, O=Amur tests, signed 20\d\d-/);
+    assert.match(r.out, /report\.pdf: VALID\n {2}✓ PDF signature by CN=Ivanov Ivan/);
+    assert.match(r.out, /package\.manifest\.json: VALID\n {2}✓ SM2 package signature by CN=Zhang Wei/);
+    assert.match(r.out, /All 3 files are valid\./);
+  });
+
+  it('trust given before the files and as several certificates works the same', () => {
+    const r = amur(['verify', '--trust', pki.file('rogue-ca.pem'), pki.file('ca.pem'), files.sr!]);
+    assert.equal(r.code, 0, r.out + r.err);
+  });
+
+  it('an untrusted signer and an unsigned file: exit 1 with the reasons, in Russian and Chinese too', () => {
+    const r = amur(['verify', files.sr!, files.unsigned!, '--trust', pki.file('rogue-ca.pem')]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /report-sr\.dcm: INVALID[\s\S]*is not among the trusted certificates/);
+    assert.match(r.out, /unsigned\.dcm: INVALID\n {2}- there is no signature/);
+    assert.match(r.out, /2 of 2 files are not valid\./);
+    const ru = amur(['verify', files.sr!, '--trust', pki.file('rogue-ca.pem')], 'ru');
+    assert.match(ru.out, /НЕДЕЙСТВИТЕЛЬНА[\s\S]*не входит в число доверенных сертификатов/);
+    const zh = amur(['verify', files.sr!, '--trust', pki.file('rogue-ca.pem')], 'zh-CN');
+    assert.match(zh.out, /无效[\s\S]*不在受信任证书之列/);
+  });
+
+  it('a changed PDF byte makes only that file invalid', () => {
+    const changed = join(tmp, 'changed.pdf');
+    const b = readFileSync(files.pdf!);
+    b[200] = b[200]! ^ 0x20;
+    writeFileSync(changed, b);
+    const r = amur(['verify', files.sr!, changed, '--trust', pki.file('ca.pem')]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /report-sr\.dcm: VALID/);
+    assert.match(r.out, /changed\.pdf: INVALID[\s\S]*the PDF has changed since it was signed/);
+  });
+
+  it('--json gives the structured result', () => {
+    const r = amur(['verify', files.sr!, '--trust', pki.file('ca.pem'), '--json']);
+    assert.equal(r.code, 0);
+    const [v] = JSON.parse(r.out) as { format: string; valid: boolean; signatures: { kind: string; signer: { subject: string } }[] }[];
+    assert.equal(v!.format, 'dicom');
+    assert.equal(v!.valid, true);
+    assert.equal(v!.signatures[0]!.kind, 'dicom');
+  });
+
+  it('without --trust: a usage refusal, exit 2', () => {
+    const r = amur(['verify', files.sr!]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--trust CERT\.pem/);
+  });
+});
+
+describe('amur identity', () => {
+  it('imports with the passphrase, refuses a wrong one, lists', () => {
+    const pass = join(tmp, 'pass.txt');
+    writeFileSync(pass, `${pki.passphrase}\n`);
+    const wrong = join(tmp, 'wrong.txt');
+    writeFileSync(wrong, 'wrong\n');
+    const bad = amur(['identity', 'import', pki.file('ec.p12'), '--name', 'petrova', '--passphrase-file', wrong]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /The passphrase does not open .*ec\.p12/);
+    const ok = amur(['identity', 'import', pki.file('ec.p12'), '--name', 'petrova', '--passphrase-file', pass]);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /Imported petrova: CN=Petrova Anna/);
+    const list = amur(['identity', 'list', '--json']);
+    assert.deepEqual(
+      (JSON.parse(list.out) as { name: string; keyAlgorithm: string }[]).map((i) => [i.name, i.keyAlgorithm]),
+      [['petrova', 'ec']],
+    );
+  });
+});
