@@ -2,7 +2,7 @@
 // Values are taken from the top-level lines of `dcmdump +U8` (converted to UTF-8 by dcmtk itself).
 // dcmtk's iconv build cannot convert ISO 2022 IR 87/159 (Japanese kanji); for those files pydicom,
 // the second reference toolkit installed from Debian, gives the decoded text instead.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 
 export interface ReferenceRead {
   /** Which toolkit produced the values. */
@@ -16,14 +16,41 @@ export type ReferenceResult = { ok: true; read: ReferenceRead } | { ok: false; e
 
 const LINE = /^\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\) (\w\w) (.*?)\s+#\s*\d+, *\d+ /;
 
+function dcmdumpArgs(file: string, utf8: boolean): string[] {
+  return ['-Un', '+L', '-M', ...(utf8 ? ['+U8'] : []), file];
+}
+
 export function dcmdump(file: string, utf8 = true): ReferenceResult {
-  const args = ['-Un', '+L', '-M', ...(utf8 ? ['+U8'] : []), file];
-  const r = spawnSync('dcmdump', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('dcmdump', dcmdumpArgs(file, utf8), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw r.error;
-  if (r.status !== 0) return { ok: false, error: (r.stderr || r.stdout).trim() };
+  return parseDump(r.status ?? 1, r.stdout, r.stderr);
+}
+
+/** dcmdump over many files, a few processes at a time. */
+export async function dcmdumpAll(files: string[], concurrency = 4): Promise<Map<string, ReferenceResult>> {
+  const out = new Map<string, ReferenceResult>();
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++];
+      const result = await new Promise<ReferenceResult>((resolve, reject) => {
+        execFile('dcmdump', dcmdumpArgs(file, true), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+          if (err && typeof err.code !== 'number') reject(err);
+          else resolve(parseDump(err ? Number(err.code) : 0, stdout, stderr));
+        });
+      });
+      out.set(file, result);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out;
+}
+
+function parseDump(status: number, stdout: string, stderr: string): ReferenceResult {
+  if (status !== 0) return { ok: false, error: (stderr || stdout).trim() };
   const values = new Map<string, string>();
   let mediaStorageSOPClassUID: string | undefined;
-  for (const line of r.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     const m = LINE.exec(line);
     if (!m) continue;
     const tag = (m[1] + m[2]).toUpperCase();

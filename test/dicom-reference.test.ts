@@ -12,7 +12,7 @@ import { readDicomHeaderFromFile } from '../core/dicom/header.js';
 import { readDicomDir } from '../core/dicom/dicomdir.js';
 import { ATTRIBUTE_TAGS, type DicomHeader } from '../core/dicom/attributes.js';
 import { isAmurError } from '../core/common/errors.js';
-import { dcmdump, pydicomRead, type ReferenceResult } from './dcmdump.js';
+import { dcmdump, dcmdumpAll, pydicomRead, type ReferenceResult } from './dcmdump.js';
 import { shared, PYDICOM_DATA } from './shared-data.js';
 
 interface Expected {
@@ -126,13 +126,8 @@ function compare(header: DicomHeader, ref: ReferenceResult & { ok: true }): stri
 }
 
 async function check(entries: Entry[]): Promise<{ problems: string[]; read: number; rejected: number }> {
-  const refs = new Map<string, ReferenceResult>();
-  const fallback: string[] = [];
-  for (const e of entries) {
-    const r = dcmdump(e.path);
-    refs.set(e.path, r);
-    if (!r.ok) fallback.push(e.path);
-  }
+  const refs = await dcmdumpAll(entries.map((e) => e.path));
+  const fallback = entries.map((e) => e.path).filter((p) => !refs.get(p)!.ok);
   // dcmdump fails on a file: either dcmtk cannot convert its character set (kanji) or the file is
   // broken. pydicom is asked about each such file; which cases are acceptable is decided below.
   const py = pydicomRead(fallback, KEYWORDS);

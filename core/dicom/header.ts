@@ -175,9 +175,10 @@ async function readHeader(source: ByteSource, path: string): Promise<DicomHeader
     for (const keyword of REQUIRED_KEYWORDS) {
       const v = attributes[keyword];
       if (v === undefined) throw new AmurError('dicom.missingAttribute', { path, keyword });
-      // A UID is digits and dots, at most 64 characters (PS3.5 9.1). Anything else here means the
-      // parser lost its footing in a damaged header and is reading unrelated bytes as the UID.
-      if (!/^[0-9]+(\.[0-9]+)*$/.test(v) || v.length > 64) {
+      // A UID is digits and dots (PS3.5 9.1). Anything else here means the parser lost its footing in
+      // a damaged header and is reading unrelated bytes as the UID. (Writers' lesser slips, such as
+      // over-long UIDs or empty components, are tolerated as dcmtk tolerates them.)
+      if (!/^[0-9][0-9.]*$/.test(v)) {
         throw new AmurError('dicom.invalidAttribute', { path, keyword });
       }
     }
