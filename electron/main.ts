@@ -10,7 +10,7 @@ import { SECURITY_HEADERS } from '../cli/host/security.js';
 import { languageFromEnv } from '../core/i18n/index.js';
 import { forwardEvents, registerContractHandlers } from './ipc.js';
 import {
-  APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, isAllowedNavigation, isTrustedSender, permissionDecision, resolveAppRequest,
+  APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, isAllowedNavigation, isAllowedRequest, isTrustedSender, permissionDecision, resolveAppRequest,
   windowOptions,
 } from './security.js';
 
@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionDecision(permission)));
   ses.setPermissionCheckHandler((_wc, permission) => permissionDecision(permission));
   ses.setDevicePermissionHandler(() => false);
+  // Nothing leaves the machine from a page: no http(s), ws(s), ftp or file request is let through.
+  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url) }));
   protocol.handle(APP_SCHEME, serveApp);
   app.on('web-contents-created', (_e, contents) => hardenContents(contents));
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import {
-  APP_ORIGIN, APP_SCHEME_PRIVILEGES, CONTENT_SECURITY_POLICY, isAllowedNavigation, isTrustedSender, permissionDecision,
+  APP_ORIGIN, APP_SCHEME_PRIVILEGES, CONTENT_SECURITY_POLICY, isAllowedNavigation, isAllowedRequest, isTrustedSender, permissionDecision,
   resolveAppRequest, windowOptions,
 } from './security.js';
 
@@ -67,6 +67,15 @@ test('navigation stays inside the app; no permission is ever granted', () => {
   assert.ok(!isAllowedNavigation('not a url'));
   for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'fullscreen', 'hid', 'usb']) {
     assert.equal(permissionDecision(p), false, p);
+  }
+});
+
+test('the session lets through only the app\'s own requests', () => {
+  assert.ok(isAllowedRequest('amur://app/assets/index.js'));
+  assert.ok(isAllowedRequest('data:image/png;base64,AAAA'));
+  assert.ok(isAllowedRequest('blob:amur://app/0d1c-42'));
+  for (const u of ['https://example.com/x.js', 'http://127.0.0.1:8080/', 'ws://127.0.0.1/ws', 'file:///etc/passwd', 'ftp://x/', 'blob:https://evil.example/1', 'amur://other/']) {
+    assert.ok(!isAllowedRequest(u), u);
   }
 });
 

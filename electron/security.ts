@@ -83,6 +83,15 @@ export function isAllowedNavigation(url: string): boolean {
   return originOf(url) === APP_ORIGIN;
 }
 
+/**
+ * Requests the app's pages may make at all: its own origin, and data:/blob: URLs it made itself.
+ * The CSP says the same; this is the second lock, applied by the session to every request.
+ */
+export function isAllowedRequest(url: string): boolean {
+  if (url.startsWith('data:') || url.startsWith('blob:amur://app/') || url.startsWith('devtools:')) return true;
+  return originOf(url) === APP_ORIGIN;
+}
+
 /** No permission (camera, microphone, notifications, geolocation, clipboard, USB...) is ever granted. */
 export function permissionDecision(_permission: string): boolean {
   return false;
