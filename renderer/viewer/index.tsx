@@ -1,31 +1,320 @@
-// Placeholder of the study viewer, owned by the viewer work (renderer/viewer/): the app renders
-// <Viewer StudyInstanceUID=... /> on its viewer route. Replace freely; keep the export's name and props.
-import { useEffect, useState } from 'react';
+// The study viewer: series thumbnails, a 1×1 / 1×2 / 2×2 layout of cornerstone viewports, the
+// toolbar (tools, window presets, view transforms, cine, cache size) and the keyboard shortcuts,
+// which act on the active viewport (the one under the pointer or last clicked).
+import cornerstone from 'cornerstone-core';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { StudySummary } from '../../core/contract/studies';
 import { services } from '../shell';
-import type { SeriesSummary } from '../../core/contract/studies';
+import { CT_PRESETS, type WindowPreset } from './presets';
+import { activateTool, CACHE_MB_RANGE, cacheMegabytes, setCacheMegabytes, setupCornerstone, TOOLS, type ToolName } from './setup';
+import { buildImageIds, type Stack } from './stack';
+import { Viewport, type ViewportHandle } from './Viewport';
+import './viewer.css';
 
 export interface ViewerProps {
   StudyInstanceUID: string;
 }
 
-export function Viewer({ StudyInstanceUID }: ViewerProps) {
+type Layout = '1x1' | '1x2' | '2x2';
+const LAYOUT_SIZE: Record<Layout, number> = { '1x1': 1, '1x2': 2, '2x2': 4 };
+const CINE_RATES = [2, 5, 10, 15, 20, 30, 60];
+
+/** The shortcuts, as shown in the help panel; the handler below reads the same table. */
+const SHORTCUTS: { keys: string[]; label: string }[] = [
+  { keys: ['↓'], label: 'next' },
+  { keys: ['↑'], label: 'previous' },
+  { keys: ['PageDown'], label: 'pageDown' },
+  { keys: ['PageUp'], label: 'pageUp' },
+  { keys: ['Home'], label: 'first' },
+  { keys: ['End'], label: 'last' },
+  { keys: ['wheelKey'], label: 'wheel' },
+  { keys: ['1', '…', '8'], label: 'presets' },
+  { keys: ['0'], label: 'own' },
+  { keys: ['I'], label: 'invert' },
+  { keys: ['R', 'L'], label: 'rotate' },
+  { keys: ['H', 'V'], label: 'flip' },
+  { keys: ['F'], label: 'fit' },
+  { keys: ['X'], label: 'reset' },
+  { keys: ['C'], label: 'cine' },
+  { keys: ['+', '−'], label: 'cineRate' },
+  { keys: ['W', 'P', 'Z'], label: 'tools' },
+  { keys: ['mouseKey'], label: 'mouse' },
+  { keys: ['?'], label: 'helpKey' },
+];
+
+function Thumbnail({ stack, selected, onSelect }: { stack: Stack; selected: boolean; onSelect(): void }) {
   const { t } = useTranslation();
-  const [series, setSeries] = useState<SeriesSummary[] | undefined>();
+  const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     let live = true;
-    void services.studies.listSeries(StudyInstanceUID).then((s) => live && setSeries(s));
-    return () => { live = false; };
-  }, [StudyInstanceUID]);
+    const middle = stack.imageIds[Math.floor(stack.imageIds.length / 2)];
+    if (!middle) return;
+    cornerstone.loadAndCacheImage(middle, { prefetch: true }).then(
+      (image) => {
+        if (live && canvas.current) cornerstone.renderToCanvas(canvas.current, image);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [stack]);
+  const s = stack.series;
   return (
-    <section data-testid="viewer" data-study-uid={StudyInstanceUID} data-state={series ? 'ready' : 'loading'}>
-      <ul>
-        {series?.map((s) => (
-          <li key={s.SeriesInstanceUID}>
-            {s.Modality} {s.SeriesDescription} ({t('ui.worklist.images', { count: s.NumberOfSeriesRelatedInstances })})
-          </li>
+    <button
+      type="button"
+      className={`thumbnail${selected ? ' selected' : ''}`}
+      data-testid="series-thumbnail"
+      data-series-uid={s.SeriesInstanceUID}
+      onClick={onSelect}
+    >
+      <canvas ref={canvas} width={96} height={96} />
+      <span className="thumbnail-label">
+        {s.SeriesNumber !== null ? t('ui.viewer.seriesLabel', { number: s.SeriesNumber }) : ''} {s.Modality}
+      </span>
+      <span className="thumbnail-description">{s.SeriesDescription}</span>
+      <span className="thumbnail-count">{t('ui.viewer.imagesInSeries', { count: stack.imageIds.length })}</span>
+    </button>
+  );
+}
+
+export function Viewer({ StudyInstanceUID }: ViewerProps) {
+  const { t } = useTranslation();
+  const [stacks, setStacks] = useState<Stack[] | undefined>();
+  const [study, setStudy] = useState<StudySummary | undefined>();
+  const [layout, setLayout] = useState<Layout>('1x1');
+  const [assigned, setAssigned] = useState<number[]>([0, 1, 2, 3]);
+  const [active, setActive] = useState(0);
+  const [tool, setTool] = useState<ToolName>('Wwwc');
+  const [cineFps, setCineFps] = useState(10);
+  const [playing, setPlaying] = useState(false);
+  const [help, setHelp] = useState(false);
+  const [cacheMB, setCacheMB] = useState(cacheMegabytes);
+  const handles = useRef<(ViewportHandle | null)[]>([]);
+
+  useEffect(() => {
+    setupCornerstone();
+    activateTool('Wwwc');
+  }, []);
+
+  useEffect(() => {
+    let live = true;
+    setStacks(undefined);
+    void (async () => {
+      const [series, studies] = await Promise.all([services.studies.listSeries(StudyInstanceUID), services.studies.listStudies()]);
+      const built: Stack[] = [];
+      for (const s of series) {
+        const imageIds = buildImageIds(await services.studies.listInstances(s.SeriesInstanceUID));
+        if (imageIds.length) built.push({ series: s, imageIds });
+      }
+      if (!live) return;
+      setStudy(studies.find((x) => x.StudyInstanceUID === StudyInstanceUID));
+      setStacks(built);
+    })();
+    return () => {
+      live = false;
+    };
+  }, [StudyInstanceUID]);
+
+  const count = LAYOUT_SIZE[layout];
+  const stackFor = useCallback((position: number) => (stacks?.length ? stacks[Math.min(assigned[position], stacks.length - 1)] : undefined), [stacks, assigned]);
+  const current = () => handles.current[active] ?? undefined;
+
+  const chooseTool = (name: ToolName) => {
+    setTool(name);
+    activateTool(name);
+  };
+  const applyPreset = (p: WindowPreset | 'own') => current()?.applyPreset(p);
+  const chooseSeries = (i: number) => setAssigned((a) => a.map((v, k) => (k === active ? i : v)));
+  const changeLayout = (l: Layout) => {
+    setLayout(l);
+    if (active >= LAYOUT_SIZE[l]) setActive(0);
+  };
+  const rateStep = (dir: 1 | -1) =>
+    setCineFps((f) => {
+      const i = CINE_RATES.indexOf(f);
+      return CINE_RATES[Math.max(0, Math.min(CINE_RATES.length - 1, (i < 0 ? 2 : i) + dir))];
+    });
+
+  // Keys act on the active viewport. Typing in a field (the cache size) is left alone.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA')) return;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const v = handles.current[active];
+      const page = Math.max(1, Math.min(10, Math.round((v?.length() ?? 0) / 10)));
+      const presetIndex = /^[1-8]$/.test(e.key) ? Number(e.key) - 1 : -1;
+      let handled = true;
+      if (presetIndex >= 0) v?.applyPreset(CT_PRESETS[presetIndex]);
+      else {
+        switch (e.key) {
+          case 'ArrowDown': v?.scrollBy(1); break;
+          case 'ArrowUp': v?.scrollBy(-1); break;
+          case 'PageDown': v?.scrollBy(page); break;
+          case 'PageUp': v?.scrollBy(-page); break;
+          case 'Home': v?.scrollTo(0); break;
+          case 'End': v?.scrollTo(Number.MAX_SAFE_INTEGER); break;
+          case '0': v?.applyPreset('own'); break;
+          case 'i': case 'I': v?.invert(); break;
+          case 'r': case 'R': v?.rotate(90); break;
+          case 'l': case 'L': v?.rotate(-90); break;
+          case 'h': case 'H': v?.flip('h'); break;
+          case 'v': case 'V': v?.flip('v'); break;
+          case 'f': case 'F': v?.fit(); break;
+          case 'x': case 'X': v?.reset(); break;
+          case 'c': case 'C': setPlaying((p) => !p); break;
+          case '+': case '=': rateStep(1); break;
+          case '-': case '_': rateStep(-1); break;
+          case 'w': case 'W': chooseTool('Wwwc'); break;
+          case 'p': case 'P': chooseTool('Pan'); break;
+          case 'z': case 'Z': chooseTool('Zoom'); break;
+          case '?': setHelp((h) => !h); break;
+          case 'Escape': setHelp(false); break;
+          default: handled = false;
+        }
+      }
+      if (handled) e.preventDefault();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  });
+
+  const cacheInfo = useMemo(() => ({ max: cacheMB }), [cacheMB]);
+
+  if (!stacks) {
+    return (
+      <section className="viewer" data-testid="viewer" data-study-uid={StudyInstanceUID} data-state="loading">
+        <p className="viewer-message">{t('ui.viewer.loading')}</p>
+      </section>
+    );
+  }
+  if (stacks.length === 0) {
+    return (
+      <section className="viewer" data-testid="viewer" data-study-uid={StudyInstanceUID} data-state="empty">
+        <p className="viewer-message">{t('ui.viewer.noImages')}</p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="viewer" data-testid="viewer" data-study-uid={StudyInstanceUID} data-state="ready">
+      <aside className="viewer-series" aria-label={t('ui.viewer.series')}>
+        {stacks.map((s, i) => (
+          <Thumbnail key={s.series.SeriesInstanceUID} stack={s} selected={stackFor(active) === s} onSelect={() => chooseSeries(i)} />
         ))}
-      </ul>
+      </aside>
+      <div className="viewer-main">
+        <div className="viewer-toolbar" role="toolbar">
+          <span className="group" aria-label={t('ui.viewer.layout.title')}>
+            {(Object.keys(LAYOUT_SIZE) as Layout[]).map((l) => (
+              <button key={l} type="button" data-testid={`layout-${l}`} aria-pressed={layout === l} onClick={() => changeLayout(l)}>
+                {t(`ui.viewer.layout.${l}`)}
+              </button>
+            ))}
+          </span>
+          <span className="group" aria-label={t('ui.viewer.tool.title')}>
+            {TOOLS.map((name) => (
+              <button key={name} type="button" data-testid={`tool-${name}`} aria-pressed={tool === name} onClick={() => chooseTool(name)}>
+                {t(`ui.viewer.tool.${name}`)}
+              </button>
+            ))}
+          </span>
+          <select
+            data-testid="preset"
+            aria-label={t('ui.viewer.preset.title')}
+            value=""
+            onChange={(e) => {
+              const id = e.target.value;
+              if (id === 'own') applyPreset('own');
+              else {
+                const p = CT_PRESETS.find((x) => x.id === id);
+                if (p) applyPreset(p);
+              }
+            }}
+          >
+            <option value="" disabled>{t('ui.viewer.preset.choose')}</option>
+            <option value="own">{t('ui.viewer.preset.own')}</option>
+            {CT_PRESETS.map((p) => (
+              <option key={p.id} value={p.id}>{t(`ui.viewer.preset.${p.id}`)}</option>
+            ))}
+          </select>
+          <span className="group">
+            <button type="button" data-testid="action-fit" onClick={() => current()?.fit()}>{t('ui.viewer.action.fit')}</button>
+            <button type="button" data-testid="action-invert" onClick={() => current()?.invert()}>{t('ui.viewer.action.invert')}</button>
+            <button type="button" data-testid="action-rotate-right" onClick={() => current()?.rotate(90)}>{t('ui.viewer.action.rotateRight')}</button>
+            <button type="button" data-testid="action-rotate-left" onClick={() => current()?.rotate(-90)}>{t('ui.viewer.action.rotateLeft')}</button>
+            <button type="button" data-testid="action-flip-h" onClick={() => current()?.flip('h')}>{t('ui.viewer.action.flipH')}</button>
+            <button type="button" data-testid="action-flip-v" onClick={() => current()?.flip('v')}>{t('ui.viewer.action.flipV')}</button>
+            <button type="button" data-testid="action-reset" onClick={() => current()?.reset()}>{t('ui.viewer.action.reset')}</button>
+          </span>
+          <span className="group">
+            <button type="button" data-testid="cine-toggle" aria-pressed={playing} onClick={() => setPlaying((p) => !p)}>
+              {playing ? t('ui.viewer.action.cineStop') : t('ui.viewer.action.cinePlay')}
+            </button>
+            <select data-testid="cine-rate" aria-label={t('ui.viewer.cine.rate')} value={cineFps} onChange={(e) => setCineFps(Number(e.target.value))}>
+              {CINE_RATES.map((r) => (
+                <option key={r} value={r}>{t('ui.viewer.cine.fps', { fps: r })}</option>
+              ))}
+            </select>
+          </span>
+          <label className="group cache">
+            <span>{t('ui.viewer.cache.title')}</span>
+            <input
+              data-testid="cache-size"
+              type="number"
+              min={CACHE_MB_RANGE[0]}
+              max={CACHE_MB_RANGE[1]}
+              step={64}
+              value={cacheInfo.max}
+              onChange={(e) => {
+                const v = Number(e.target.value);
+                if (Number.isFinite(v) && v >= CACHE_MB_RANGE[0]) setCacheMB(setCacheMegabytes(v));
+              }}
+            />
+          </label>
+          <button type="button" data-testid="help-toggle" aria-pressed={help} onClick={() => setHelp((h) => !h)}>
+            {t('ui.viewer.action.help')}
+          </button>
+        </div>
+        <div className={`viewport-grid layout-${layout}`}>
+          {Array.from({ length: count }, (_, position) => (
+            <Viewport
+              key={position}
+              ref={(h) => {
+                handles.current[position] = h;
+              }}
+              position={position}
+              stack={stackFor(position)}
+              study={study}
+              active={position === active}
+              onActivate={() => setActive(position)}
+              cineFps={playing && position === active ? cineFps : 0}
+            />
+          ))}
+        </div>
+      </div>
+      {help && (
+        <div className="viewer-help" role="dialog" aria-label={t('ui.viewer.help.title')} data-testid="help-panel">
+          <h2>{t('ui.viewer.help.title')}</h2>
+          <table>
+            <tbody>
+              {SHORTCUTS.map((s) => (
+                <tr key={s.label}>
+                  <td>
+                    {s.keys.map((k) => (
+                      <kbd key={k}>{k === 'wheelKey' || k === 'mouseKey' ? t(`ui.viewer.help.${k}`) : k}</kbd>
+                    ))}
+                  </td>
+                  <td>{t(`ui.viewer.help.${s.label}`)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <button type="button" onClick={() => setHelp(false)}>{t('ui.viewer.help.close')}</button>
+        </div>
+      )}
     </section>
   );
 }
