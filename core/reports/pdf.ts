@@ -137,8 +137,8 @@ function renderFinding(w: Writer, f: ReportFinding): void {
   if (f.ai) {
     const m = f.ai.model;
     w.line(`${w.bi('reports.pdf.aiAssistive')}`, 8.5, '#8a4b00', 10);
-    const score = f.ai.score !== undefined ? ` (${w.bi('reports.pdf.aiScore', { score: f.ai.score.toFixed(2) })})` : '';
-    w.line(`${w.bi('reports.pdf.aiModel', { name: m.name, version: m.version, sha256: m.sha256 })}${score}`, 8, '#8a4b00', 10);
+    const score = f.ai.score !== undefined ? `; ${w.bi('reports.pdf.aiScore')} ${f.ai.score.toFixed(2)}` : '';
+    w.line(`${w.bi('reports.pdf.aiModel')}: ${m.name} ${m.version}, SHA-256 ${m.sha256}${score}`, 8, '#8a4b00', 10);
   }
 }
 
