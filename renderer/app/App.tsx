@@ -14,10 +14,12 @@ const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', ru: 'Ру�
 export function App() {
   const { t, i18n } = useTranslation();
   const [screen, setScreen] = useState<Screen>({ name: 'worklist' });
+  const [lastStudy, setLastStudy] = useState<string | undefined>();
 
   const openStudy = useCallback((StudyInstanceUID: string) => {
     // The history entry says only "viewer", so Back returns to the worklist without naming a study.
     history.pushState({ screen: 'viewer' }, '');
+    setLastStudy(StudyInstanceUID);
     setScreen({ name: 'viewer', StudyInstanceUID });
   }, []);
   const closeStudy = useCallback(() => {
@@ -63,7 +65,7 @@ export function App() {
       </header>
       <main className="screen">
         {screen.name === 'worklist' ? (
-          <Worklist onOpen={openStudy} />
+          <Worklist onOpen={openStudy} focusStudy={lastStudy} />
         ) : (
           <Viewer StudyInstanceUID={screen.StudyInstanceUID} />
         )}

@@ -91,12 +91,13 @@ function matchesSearch(s: StudySummary, q: string): boolean {
   return q.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
 }
 
-export function Worklist({ onOpen }: { onOpen(StudyInstanceUID: string): void }) {
+/** `focusStudy`: the row to focus once the list is shown (the study just closed), for keyboard reading. */
+export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: string): void; focusStudy?: string }) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language;
   const [studies, setStudies] = useState<StudySummary[] | undefined>();
   const [loadError, setLoadError] = useState<unknown>();
-  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
   const [modality, setModality] = useState('');
   const [status, setStatus] = useState('');
   const [source, setSource] = useState('');
@@ -104,6 +105,7 @@ export function Worklist({ onOpen }: { onOpen(StudyInstanceUID: string): void })
   const [dragging, setDragging] = useState(false);
   const { state: importState, start: startImport, dismiss } = useImport();
   const tbody = useRef<HTMLTableSectionElement>(null);
+  const search = useRef<HTMLInputElement>(null);
 
   const reload = useCallback(() => {
     services.studies.listStudies().then(
@@ -132,7 +134,7 @@ export function Worklist({ onOpen }: { onOpen(StudyInstanceUID: string): void })
     const collator = new Intl.Collator(locale, { numeric: true, sensitivity: 'base' });
     const filtered = (studies ?? []).filter(
       (s) =>
-        matchesSearch(s, search.trim()) &&
+        matchesSearch(s, query.trim()) &&
         (!modality || s.ModalitiesInStudy.split('\\').includes(modality)) &&
         (!status || s.status === status) &&
         (!source || s.source.id === source),
@@ -143,16 +145,42 @@ export function Worklist({ onOpen }: { onOpen(StudyInstanceUID: string): void })
       const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : collator.compare(String(va), String(vb));
       return sort.descending ? -c : c;
     });
-  }, [studies, search, modality, status, source, sort, locale]);
+  }, [studies, query, modality, status, source, sort, locale]);
 
   const onRowKey = (ev: KeyboardEvent<HTMLTableRowElement>, uid: string) => {
+    const row = ev.currentTarget;
+    const target =
+      ev.key === 'ArrowDown' ? row.nextElementSibling
+      : ev.key === 'ArrowUp' ? row.previousElementSibling ?? search.current
+      : ev.key === 'Home' ? row.parentElement?.firstElementChild
+      : ev.key === 'End' ? row.parentElement?.lastElementChild
+      : undefined;
     if (ev.key === 'Enter') onOpen(uid);
-    else if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
-      const sib = ev.key === 'ArrowDown' ? ev.currentTarget.nextElementSibling : ev.currentTarget.previousElementSibling;
-      (sib as HTMLElement | null)?.focus();
+    else if (target !== undefined) {
+      (target as HTMLElement | null)?.focus();
       ev.preventDefault();
     }
   };
+
+  // "/" jumps to the search box from anywhere on the worklist; ArrowDown leaves it for the rows.
+  useEffect(() => {
+    const onKey = (ev: globalThis.KeyboardEvent) => {
+      const inField = ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement || ev.target instanceof HTMLTextAreaElement;
+      if (ev.key === '/' && !inField) {
+        search.current?.focus();
+        ev.preventDefault();
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
+
+  const focused = useRef(false);
+  useEffect(() => {
+    if (focused.current || !focusStudy || !studies) return;
+    focused.current = true;
+    tbody.current?.querySelector<HTMLElement>(`tr[data-study-uid="${CSS.escape(focusStudy)}"]`)?.focus();
+  }, [focusStudy, studies]);
 
   const onDrop = async (ev: DragEvent) => {
     ev.preventDefault();
@@ -178,8 +206,15 @@ export function Worklist({ onOpen }: { onOpen(StudyInstanceUID: string): void })
           data-testid="worklist-search"
           placeholder={t('ui.worklist.searchPlaceholder')}
           aria-label={t('ui.worklist.search')}
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
+          ref={search}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') {
+              tbody.current?.querySelector<HTMLElement>('tr')?.focus();
+              e.preventDefault();
+            }
+          }}
         />
         <select data-testid="filter-modality" aria-label={t('ui.worklist.filter.modality')} value={modality} onChange={(e) => setModality(e.target.value)}>
           <option value="">{t('ui.worklist.filter.allModalities')}</option>

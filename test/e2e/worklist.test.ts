@@ -152,11 +152,20 @@ describe('worklist in the browser shell', () => {
     await page.locator('[data-testid="back-to-worklist"]').click();
     await page.locator('[data-testid="worklist"][data-state="ready"]').waitFor();
 
-    await row(page, RUSSIAN.uid).focus();
+    // Keyboard only: "/" to the search, ArrowDown into the rows, Enter to open.
+    await page.locator('[data-testid="sort-patientId"]').click(); // ascending: 1CT1, SCSRUSS, X2EXAMPLE
+    await page.locator('h1').click();
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'worklist-search');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-study-uid')), RUSSIAN.uid);
     await page.keyboard.press('Enter');
     await page.locator(`[data-testid="viewer"][data-study-uid="${RUSSIAN.uid}"]`).waitFor();
     await page.goBack();
     await page.locator('[data-testid="worklist"][data-state="ready"]').waitFor();
+    // Back on the worklist, the study just read has the focus, so reading goes on from there.
+    await page.waitForFunction((uid) => document.activeElement?.getAttribute('data-study-uid') === uid, RUSSIAN.uid);
   });
 
   test('a folder is imported with a progress bar fed by the importer\'s events', async () => {
