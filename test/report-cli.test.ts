@@ -1,8 +1,8 @@
 // `amur report draft` and `amur report sign` end to end, as a user runs them: a real head CT imported
 // with `amur import` into a fresh AMUR_HOME, a draft printed for it, filled, and signed with a
 // PKCS#12 identity from the test PKI (made with OpenSSL for this run). The outputs are checked by
-// the referees: dcmsign --verify, dciodvfy, dsrdump, pdffonts, pdftotext; and every failure leaves
-// nothing behind in the output folder.
+// the referees: dcmsign --verify, pdfsig, openssl (SM2), dciodvfy, dsrdump, pdffonts, pdftotext,
+// and by `amur verify`; and every failure leaves nothing behind in the output folder.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,8 +58,8 @@ function writeDraft(d: ReportDraft): string {
   return f;
 }
 
-function sign(draftFile: string, out: string, identity = 'rsa.p12', env: Record<string, string> = {}) {
-  return amur(['report', 'sign', draftFile, '--identity', pki.file(identity), '--passphrase-file', pki.file('passphrase.txt'), '--out', out], env);
+function sign(draftFile: string, out: string, identity = 'rsa.p12', env: Record<string, string> = {}, extra: string[] = []) {
+  return amur(['report', 'sign', draftFile, '--identity', pki.file(identity), '--passphrase-file', pki.file('passphrase.txt'), '--out', out, ...extra], env);
 }
 
 const dcmsignVerify = (file: string, extra: string[] = []) => run('dcmsign', ['--verify', ...extra, '+rg', '+cf', pki.file('ca.pem'), file]);
@@ -122,6 +122,25 @@ describe('amur report sign', () => {
     assert.deepEqual(readdirSync(out).sort(), ['report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
   });
 
+  it('signs the PDF so that pdfsig validates it, also inside the Encapsulated PDF', () => {
+    const v = run('pdfsig', [join(out, 'report.pdf')]);
+    assert.equal(v.status, 0, v.out);
+    assert.match(v.out, /Signature Validation: Signature is Valid\./);
+    assert.match(v.out, /Signer full Distinguished Name: .*CN=/);
+    const { dataset: enc } = readPart10(readFileSync(join(out, 'report-pdf.dcm')));
+    const inner = join(tmp, 'inner.pdf');
+    writeFileSync(inner, Buffer.from(enc.EncapsulatedDocument[0] ?? enc.EncapsulatedDocument).subarray(0, enc.EncapsulatedDocumentLength));
+    assert.match(run('pdfsig', [inner]).out, /Signature Validation: Signature is Valid\./);
+  });
+
+  it('passes amur verify against the test CA, and fails it against another', () => {
+    const files = readdirSync(out).map((f) => join(out, f));
+    const ok = amur(['verify', ...files, '--trust', pki.file('ca.pem')]);
+    assert.equal(ok.status, 0, `${ok.stdout}${ok.stderr}`);
+    const bad = amur(['verify', ...files, '--trust', pki.file('rogue-ca.pem')]);
+    assert.equal(bad.status, 1, bad.stdout);
+  });
+
   it('signs both DICOM objects so that dcmsign --verify accepts them (SR also under its RSA SR profile)', () => {
     for (const f of ['report-sr.dcm', 'report-pdf.dcm']) {
       const v = dcmsignVerify(join(out, f));
@@ -177,6 +196,19 @@ describe('amur report sign', () => {
     assert.match(r.stderr, /never overwritten/);
     assert.ok(readFileSync(join(out, 'report-sr.dcm')).equals(before));
     assert.deepEqual(readdirSync(out).sort(), ['report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
+  });
+
+  it('adds the SM2-with-SM3 package signature with an SM2 identity, which openssl verifies', () => {
+    const out3 = join(tmp, 'sm2');
+    const r = sign(writeDraft(draftFor()), out3, 'rsa.p12', {}, ['--sm2-identity', pki.file('sm2.p12')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readdirSync(out3).sort(), ['package.manifest.json', 'package.manifest.json.sig', 'report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
+    const manifest = JSON.parse(readFileSync(join(out3, 'package.manifest.json'), 'utf8'));
+    assert.deepEqual(manifest.files.map((f: { name: string }) => f.name).sort(), ['report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
+    const v = run('openssl', ['dgst', '-sm3', '-verify', pki.file('sm2.pub.pem'), '-sigopt', 'distid:1234567812345678',
+      '-signature', join(out3, 'package.manifest.json.sig'), join(out3, 'package.manifest.json')]);
+    assert.equal(v.status, 0, v.out);
+    assert.match(v.out, /Verified OK/);
   });
 
   it('signs an amendment anew, referencing its predecessor', () => {

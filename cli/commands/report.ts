@@ -1,7 +1,9 @@
 // `amur report draft --study UID [--template ID] [--reader ru|en] [--observer PN] [--organization TEXT] [--amends SR.dcm]`
 // prints a new report draft (JSON, README "Report draft") for a study in the store under AMUR_HOME.
-// `amur report sign DRAFT.json --identity FILE.p12 --passphrase-file FILE --out DIR` signs it into
-// DIR: report-sr.dcm (Comprehensive SR), report-pdf.dcm (Encapsulated PDF) and report.pdf.
+// `amur report sign DRAFT.json --identity FILE.p12 --passphrase-file FILE --out DIR
+//   [--sm2-identity FILE.p12 [--sm2-passphrase-file FILE]]` signs it into DIR: report-sr.dcm
+// (Comprehensive SR) and report-pdf.dcm (Encapsulated PDF) with DICOM signatures, report.pdf with a
+// PAdES signature, and with an SM2 identity also package.manifest.json + .sig (SM2-with-SM3).
 import { readFileSync } from 'node:fs';
 import { AmurError } from '../../core/common/errors.js';
 import { amurHome } from '../../core/common/paths.js';
@@ -74,18 +76,25 @@ async function draft(args: string[], ctx: CliContext): Promise<number> {
   }
 }
 
-async function sign(args: string[], ctx: CliContext): Promise<number> {
-  const { opts, rest } = parse(args, ['identity', 'passphrase-file', 'out']);
-  if (rest.length !== 1 || !opts.identity || !opts['passphrase-file'] || !opts.out) usage();
-  let passphrase: string;
+function readPassphrase(path: string): string {
   try {
     // A passphrase file ends with a newline more often than not; the newline is not part of it.
-    passphrase = readFileSync(opts['passphrase-file'], 'utf8').replace(/\r?\n$/, '');
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
   } catch (e) {
-    throw new AmurError('reports.passphraseUnreadable', { path: opts['passphrase-file'], detail: (e as Error).message }, { cause: e });
+    throw new AmurError('reports.passphraseUnreadable', { path, detail: (e as Error).message }, { cause: e });
   }
-  const identity = loadIdentity(opts.identity, passphrase, amurHome(ctx.env));
-  const signed = await signReport(rest[0]!, identity, opts.out);
+}
+
+async function sign(args: string[], ctx: CliContext): Promise<number> {
+  const { opts, rest } = parse(args, ['identity', 'passphrase-file', 'out', 'sm2-identity', 'sm2-passphrase-file']);
+  if (rest.length !== 1 || !opts.identity || !opts['passphrase-file'] || !opts.out) usage();
+  if (opts['sm2-passphrase-file'] && !opts['sm2-identity']) usage();
+  const home = amurHome(ctx.env);
+  const identity = loadIdentity(opts.identity, readPassphrase(opts['passphrase-file']), home);
+  const sm2Identity = opts['sm2-identity']
+    ? loadIdentity(opts['sm2-identity'], readPassphrase(opts['sm2-passphrase-file'] ?? opts['passphrase-file']), home)
+    : undefined;
+  const signed = await signReport(rest[0]!, identity, opts.out, { sm2Identity });
   ctx.stdout.write(`${t('reports.cli.signed', { dir: signed.dir }, ctx.lang)}\n`);
   for (const f of signed.files) ctx.stdout.write(`  ${f}\n`);
   return 0;

@@ -1,11 +1,12 @@
 // Signing a report draft: render the SR, the PDF and the Encapsulated PDF from one resolved content,
-// sign each (DICOM digital signatures on the two DICOM objects, a PDF signature on the PDF), and
-// put them into the output folder all together or not at all. A signed report is immutable: the
+// sign each (DICOM digital signatures on the two DICOM objects, a PAdES signature on the PDF, and,
+// for partners who require Chinese commercial cryptography, an SM2-with-SM3 signature over the
+// whole package), and put them into the output folder all together or not at all. A signed report is immutable: the
 // files are never overwritten, and an amendment is a new draft with `predecessor`, signed anew.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AmurError, isAmurError } from '../common/errors.js';
-import { signDicom, type SigningIdentity } from '../signing/index.js';
+import { MANIFEST_NAME, signDicom, signPackageSm2, signPdf, type SigningIdentity } from '../signing/index.js';
 import { resolveReport, type ReportContent } from './content.js';
 import { checkReadyToSign, newUid, validateDraft, type ReportDraft } from './draft.js';
 import { writeEncapsulatedPdf } from './encapsulated-pdf.js';
@@ -20,12 +21,14 @@ export const REPORT_FILES = {
   pdf: 'report.pdf',
 } as const;
 
-/** Signatures the caller can add beyond the DICOM ones (the PDF and the SM2 package signatures). */
-export interface ExtraSigners {
-  /** Signs the PDF (PAdES); returns the signed PDF. */
-  signPdf?: (pdf: Buffer, identity: SigningIdentity, now: Date) => Buffer | Promise<Buffer>;
-  /** Signs the finished package; returns extra files (name → bytes) to write beside the report. */
-  signPackage?: (files: Record<string, Buffer>, now: Date) => Record<string, Buffer> | Promise<Record<string, Buffer>>;
+/** The SM2 package signature's files (names from core/signing). */
+export const PACKAGE_FILES = { manifest: MANIFEST_NAME, signature: `${MANIFEST_NAME}.sig` } as const;
+
+export interface SignOptions {
+  /** Signing time; default now. */
+  now?: Date;
+  /** An SM2 identity: adds the SM2-with-SM3 package signature (manifest + .sig) over the three files. */
+  sm2Identity?: SigningIdentity;
 }
 
 export interface SignedReport {
@@ -52,7 +55,7 @@ export async function renderSignedReport(
   draft: ReportDraft,
   template: ReportTemplate,
   identity: SigningIdentity,
-  options: { now?: Date; path?: string; extra?: ExtraSigners } = {},
+  options: SignOptions & { path?: string } = {},
 ): Promise<{ content: ReportContent; files: Record<string, Buffer>; sr: ObjectIds; encapsulatedPdf: ObjectIds }> {
   const path = options.path ?? '';
   checkReadyToSign(draft, path);
@@ -62,8 +65,11 @@ export async function renderSignedReport(
   const encapsulatedPdf: ObjectIds = { SeriesInstanceUID: newUid(), SOPInstanceUID: newUid() };
 
   const srSigned = signDicom(writeSR(content, sr), identity, { purpose: 'verification', now, path: REPORT_FILES.sr });
-  let pdf = await renderReportPdf(content, { reportUID: sr.SOPInstanceUID });
-  if (options.extra?.signPdf) pdf = await options.extra.signPdf(pdf, identity, now);
+  const pdf = await signPdf(await renderReportPdf(content, { reportUID: sr.SOPInstanceUID }), identity, {
+    now,
+    reason: `Consultation report ${sr.SOPInstanceUID}`,
+    path: REPORT_FILES.pdf,
+  });
   // The PDF inside the DICOM object is the signed PDF, so its own signature can be checked there too.
   const encSigned = signDicom(writeEncapsulatedPdf(content, pdf, encapsulatedPdf, sr), identity, {
     purpose: 'verification',
@@ -75,7 +81,11 @@ export async function renderSignedReport(
     [REPORT_FILES.encapsulatedPdf]: encSigned,
     [REPORT_FILES.pdf]: pdf,
   };
-  if (options.extra?.signPackage) Object.assign(files, await options.extra.signPackage(files, now));
+  if (options.sm2Identity) {
+    const signed = signPackageSm2(Object.entries(files).map(([name, bytes]) => ({ name, bytes })), options.sm2Identity, { now });
+    files[PACKAGE_FILES.manifest] = signed.manifest;
+    files[PACKAGE_FILES.signature] = signed.signature;
+  }
   return { content, files, sr, encapsulatedPdf };
 }
 
@@ -88,7 +98,7 @@ export async function signReport(
   draftPath: string,
   identity: SigningIdentity,
   outDir: string,
-  options: { now?: Date; extra?: ExtraSigners } = {},
+  options: SignOptions = {},
 ): Promise<SignedReport> {
   const { draft, template } = readDraft(draftPath);
   const dir = resolve(outDir);
@@ -101,7 +111,7 @@ export async function signReport(
   let tmp: string | undefined;
   const placed: string[] = [];
   try {
-    const rendered = await renderSignedReport(draft, template, identity, { now: options.now, path: draftPath, extra: options.extra });
+    const rendered = await renderSignedReport(draft, template, identity, { ...options, path: draftPath });
     const names = Object.keys(rendered.files);
     const existing = new Set(readdirSync(dir));
     const clash = names.find((n) => existing.has(n));
