@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isAmurError } from '../common/errors.js';
 import { readDicomHeaderFromFile, readDicomHeaderFromBytes, FIRST_CHUNK } from './header.js';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shared } from '../../test/shared-data.js';
@@ -50,6 +51,23 @@ test('deflated data sets are inflated and read', async () => {
   assert.equal(h.TransferSyntaxUID, '1.2.840.10008.1.2.1.99');
   assert.equal(h.attributes.Modality, 'OT');
   assert.equal(h.attributes.SOPInstanceUID, '1.3.6.1.4.1.5962.1.1.0.0.0.977067309.6001.0');
+});
+
+test('a large deflated file (made by dcmconv +td) is inflated only until its header is whole', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'amur-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'ct-deflated.dcm');
+  const r = spawnSync('dcmconv', ['+td', dp('CT1_UNC.explicit_little_endian.dcm'), path], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const size = statSync(path).size;
+  assert.ok(size > 4 * FIRST_CHUNK, `the deflated CT is ${size} bytes`);
+  const stats = { bytesRead: 0, reads: 0 };
+  const h = await readDicomHeaderFromFile(path, { stats });
+  const plain = await readDicomHeaderFromFile(dp('CT1_UNC.explicit_little_endian.dcm'));
+  assert.equal(h.TransferSyntaxUID, '1.2.840.10008.1.2.1.99');
+  assert.deepEqual(h.attributes, plain.attributes);
+  assert.equal(h.pixelDataOffset, undefined, 'no file offset exists inside a deflated stream');
+  assert.deepEqual(stats, { bytesRead: FIRST_CHUNK, reads: 1 });
 });
 
 test('a file that is not DICOM is rejected as such', async () => {

@@ -4,7 +4,7 @@
 // the header runs past the chunk. Anything wrong with the file becomes an AmurError whose code names
 // the reason (errors.dicom.* in assets/i18n); no raw exception leaves this module.
 import { open, type FileHandle } from 'node:fs/promises';
-import { inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import * as dicomParserNs from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { AmurError, isAmurError } from '../common/errors.js';
@@ -36,6 +36,12 @@ export const FIRST_CHUNK = 64 * 1024;
  * every recursive parser that later opens it (including the viewer's).
  */
 export const MAX_SEQUENCE_DEPTH = 64;
+
+/**
+ * The most a deflated data set may inflate to: far above any real deflated object (they are reports,
+ * waveforms and small images), far below what a deflate bomb would make of a small file.
+ */
+const MAX_INFLATED = 1024 * 1024 * 1024;
 
 const PIXEL_DATA = 'x7fe00010';
 const UNDEFINED_LENGTH = 0xffffffff;
@@ -69,6 +75,8 @@ export interface ParsedDataSet {
   MediaStorageSOPClassUID?: string;
   /** File offset of the data set's first byte; undefined when the data set was inflated (Deflate). */
   dataSetOffset?: number;
+  /** For a deflated data set: whether all of it was inflated (else only a prefix holding the header). */
+  inflatedWhole?: boolean;
   warnings: string[];
 }
 
@@ -190,7 +198,7 @@ async function readHeader(source: ByteSource, path: string): Promise<DicomHeader
     if (parsed.dataSetOffset !== undefined) {
       pixelDataOffset = parsed.dataSetOffset + pd.dataOffset;
       await checkPixelDataEnd(source, pixelDataOffset, pd.length, path);
-    } else if (pd.length !== UNDEFINED_LENGTH && pd.dataOffset + pd.length > dataSet.byteArray.length) {
+    } else if (parsed.inflatedWhole && pd.length !== UNDEFINED_LENGTH && pd.dataOffset + pd.length > dataSet.byteArray.length) {
       throw new AmurError('dicom.truncated', { path });
     }
   }
@@ -400,13 +408,22 @@ function parseBytes(bytes: Uint8Array, complete: boolean, path: string, untilPix
   let dataSetOffset: number | undefined = dataSetStart;
   let parseAs = ts;
   if (isDeflate(ts)) {
-    if (!complete) return { needMore: true }; // a deflated stream can only be read from its start to its end
-    try {
-      dataSetBytes = inflateRawSync(bytes.subarray(dataSetStart));
-    } catch (e) {
-      const msg = describe(e);
-      if (/unexpected end/i.test(msg)) throw new AmurError('dicom.truncated', { path });
-      throw new AmurError('dicom.unreadable', { path, detail: `deflate: ${msg}` });
+    if (!complete) {
+      // A prefix of the stream inflates as far as it goes (a sync flush instead of an end-of-stream
+      // check), so a large deflated image is read only until its header is whole.
+      try {
+        dataSetBytes = inflateRawSync(bytes.subarray(dataSetStart), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: MAX_INFLATED });
+      } catch {
+        return { needMore: true };
+      }
+    } else {
+      try {
+        dataSetBytes = inflateRawSync(bytes.subarray(dataSetStart), { maxOutputLength: MAX_INFLATED });
+      } catch (e) {
+        const msg = describe(e);
+        if (/unexpected end/i.test(msg)) throw new AmurError('dicom.truncated', { path });
+        throw new AmurError('dicom.unreadable', { path, detail: `deflate: ${msg}` });
+      }
     }
     dataSetOffset = undefined;
     parseAs = TransferSyntax.ExplicitVRLittleEndian;
@@ -455,6 +472,7 @@ function parseBytes(bytes: Uint8Array, complete: boolean, path: string, untilPix
       hasFileMeta,
       MediaStorageSOPClassUID: mediaClass,
       dataSetOffset,
+      inflatedWhole: isDeflate(ts) ? complete : undefined,
       warnings,
     },
   };

@@ -200,3 +200,21 @@ test('lengths that point past the end: a text element, a sequence, and Pixel Dat
   const padded = Buffer.concat([complete, explicitLE(0xfffc, 0xfffc, 'OB', Buffer.alloc(6))]);
   assert.equal((await readDicomHeaderFromBytes(padded)).attributes.SOPInstanceUID, '1.2.3.4.5');
 });
+
+test('random bytes flipped anywhere in real headers (every transfer syntax family) never crash the reader', { timeout: 180_000 }, async () => {
+  const rand = prng(7);
+  for (const [name, parts] of Object.entries(SAMPLES)) {
+    const whole = readFileSync(shared('dicom', ...parts));
+    const full = await readDicomHeaderFromBytes(whole);
+    // Damage the header only (for Deflate, the whole compressed stream is header).
+    const span = Math.min(full.pixelDataOffset ?? whole.length, whole.length);
+    for (let i = 0; i < 150; i++) {
+      const bytes = Buffer.from(whole);
+      for (let k = 0; k < 1 + Math.floor(rand() * 4); k++) {
+        const at = 128 + Math.floor(rand() * (span - 128));
+        bytes[at] = Math.floor(rand() * 256);
+      }
+      await outcome(bytes, `${name} mutation ${i}`);
+    }
+  }
+});
