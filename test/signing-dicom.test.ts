@@ -66,7 +66,22 @@ const inputs: [string, () => Buffer][] = [
   ['a file written by dcmjs', dcmjsWritten],
   ['a CT slice (pydicom CT_small)', () => readFileSync(join(PYDICOM_DATA, 'test_files', 'CT_small.dcm'))],
   ['a GE CT slice (dcm_qa_ct)', () => readFileSync(shared('dicom', 'dcm_qa_ct', 'In', 'GE', '14.dcm'))],
+  ['an Encapsulated PDF made by dcmtk pdf2dcm', encapsulatedPdf],
 ];
+
+/** An Encapsulated PDF object made by dcmtk's pdf2dcm from a one-page PDF. */
+function encapsulatedPdf(): Buffer {
+  const pdf = join(tmp, 'one-page.pdf');
+  // The smallest complete PDF: catalog, page tree, one empty page; pdf2dcm checks the header only.
+  writeFileSync(
+    pdf,
+    '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n' +
+      '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\ntrailer << /Root 1 0 R /Size 4 >>\n%%EOF\n',
+  );
+  const out = join(tmp, 'epdf.dcm');
+  execFileSync('pdf2dcm', [pdf, out]);
+  return readFileSync(out);
+}
 
 describe('Amur signs, dcmsign verifies', () => {
   for (const [what, load] of inputs) {
