@@ -79,3 +79,10 @@ test('only text VRs use the character set; padding is removed, leading spaces ke
   assert.equal(d.decode(b(' Doe^John ', 0), 'PN'), ' Doe^John');
   assert.equal(d.decode(b('1.2.3', 0), 'UI'), '1.2.3');
 });
+
+test('value 1 that names a two-byte G0 set still starts in ASCII; UTF-8 with extra values stays UTF-8', () => {
+  assert.equal(charsetDecoder('ISO 2022 IR 87').decode(b('Yamada=', ESC, '$B', ';3', ESC, '(B'), 'PN'), 'Yamada=山');
+  const utf8 = charsetDecoder('ISO_IR 192\\ISO 2022 IR 100');
+  assert.equal(utf8.decode(b([0xc3, 0xa9]), 'PN'), 'é');
+  assert.match(utf8.warnings.join(), /allows no other values/);
+});

@@ -155,7 +155,13 @@ export function charsetDecoder(specificCharacterSet: string | undefined): TextDe
   const extensions = terms.length > 1 || first.startsWith('ISO 2022');
 
   let decodeRaw: (bytes: Uint8Array, vr: string) => string;
-  if (extensions || first === 'ISO_IR 13') {
+  if (terms.length > 1 && ['ISO_IR 192', 'GB18030', 'GBK'].includes(first)) {
+    // These sets allow no code extensions (PS3.3 C.12.1.1.2); a writer that listed more values still
+    // wrote the value-1 encoding, so that is what is read.
+    warnings.push(`Specific Character Set "${first}" allows no other values; read as ${first} only`);
+    const label = first === 'ISO_IR 192' ? 'utf-8' : first.toLowerCase();
+    decodeRaw = (bytes) => decoder(label).decode(bytes);
+  } else if (extensions || first === 'ISO_IR 13') {
     const initial: CodeState = { g0: 'ascii', g1: null };
     // With code extensions every value is an ISO 2022 term; a plain "ISO_IR n" in value 1 means its
     // 2022 form (value 1 is what each value starts in).
@@ -163,6 +169,9 @@ export function charsetDecoder(specificCharacterSet: string | undefined): TextDe
     if (first !== '' && first !== 'ISO_IR 6' && !designate(firstAs2022, initial)) {
       warnings.push(`unknown Specific Character Set "${first}"`);
     }
+    // A two-byte G0 set (JIS X 0208/0212) in value 1 is still invoked by its escape sequence, as
+    // pydicom and dcmtk read it: bytes before any escape are ASCII, never kanji halves.
+    if (initial.g0 === 'jisx0208' || initial.g0 === 'jisx0212') initial.g0 = 'ascii';
     for (const t of terms.slice(1)) {
       if (t !== '' && !/^ISO 2022 IR \d+$/.test(t.replace(/^ISO_IR /, 'ISO 2022 IR '))) warnings.push(`unknown Specific Character Set "${t}"`);
     }
