@@ -80,6 +80,16 @@ describe('amur verify', () => {
     assert.match(zh.out, /无效[\s\S]*不在受信任证书之列/);
   });
 
+  it('a signature made with an expired certificate (by dcmsign) is refused with the reason', () => {
+    const src = join(tmp, 'in.dcm');
+    writeFileSync(src, readFileSync(shared('dicom', 'dcmjs', 'test', 'sample-sr.dcm')));
+    const out = join(tmp, 'expired.dcm');
+    spawnSync('dcmsign', ['--sign', pki.file('expired.key'), pki.file('expired.pem'), '-pw', '+m2', src, out]);
+    const r = amur(['verify', out, '--trust', pki.file('ca.pem')]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /expired\.dcm: INVALID[\s\S]*the certificate of CN=Expired Signer, O=Amur tests had expired \(2021-06-01T00:00:00\.000Z\)/);
+  });
+
   it('a changed PDF byte makes only that file invalid', () => {
     const changed = join(tmp, 'changed.pdf');
     const b = readFileSync(files.pdf!);

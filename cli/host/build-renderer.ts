@@ -1,7 +1,8 @@
 // Builds the renderer when its bundle is missing or older than its sources, for `amur serve`,
 // `npm start` and the end-to-end tests. The bundle is built in a temporary folder and renamed
 // into place, so a reader never sees half a bundle and two builders do not mix their files.
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +19,7 @@ function newestMtime(path: string): number {
   if (!st.isDirectory()) return st.mtimeMs;
   let newest = st.mtimeMs;
   for (const name of readdirSync(path)) {
-    if (name === 'dist' || name === 'node_modules' || name.startsWith('dist.')) continue;
+    if (name === 'dist' || name === 'node_modules' || name.startsWith('dist.') || name === '.dist.lock') continue;
     newest = Math.max(newest, newestMtime(join(path, name)));
   }
   return newest;
@@ -54,9 +55,37 @@ export async function buildRenderer(): Promise<void> {
   }
 }
 
+const LOCK = join(RENDERER_DIR, '.dist.lock');
+/** A build that holds the lock longer than this has died; its lock is taken over. */
+const STALE_LOCK_MS = 5 * 60_000;
+
+/** One builder at a time across processes (parallel test files, `amur serve` started twice). */
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      else await delay(250);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
 /** Builds when needed; returns whether it built. */
 export async function ensureRendererBuilt(): Promise<boolean> {
   if (!rendererIsStale()) return false;
-  await buildRenderer();
-  return true;
+  // Another process may have built it while this one waited for the lock.
+  return withBuildLock(async () => {
+    if (!rendererIsStale()) return false;
+    await buildRenderer();
+    return true;
+  });
 }
