@@ -44,6 +44,19 @@ describe('StudyStore', () => {
     }
   });
 
+  test('a clean close and reopen finds nothing to reconcile and does not scan the files', () => {
+    const s = StudyStore.open(home);
+    s.insertInstances(s.defaultSource().id, [place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' })]);
+    s.close();
+    const again = StudyStore.open(home);
+    try {
+      assert.deepEqual(again.lastReconcile, { tempRemoved: 0, orphansRemoved: 0, rowsRemoved: 0, swept: false, unclean: false });
+      assert.equal(again.listStudies().length, 1);
+    } finally {
+      again.close();
+    }
+  });
+
   test('refuses a store written by a newer schema, leaving it as it was', () => {
     StudyStore.open(home).close();
     const db = new Database(join(home, 'store', 'catalogue.sqlite'));
@@ -184,14 +197,29 @@ describe('StudyStore', () => {
     const inFlight = place(first, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' });
     const ownTemp = first.allocateTempPath();
     writeFileSync(ownTemp, 'being copied');
+    // A process that died with the store open makes the next open want to scan…
+    const deadLock = join(home, 'store', 'locks', '999999.dead');
+    writeFileSync(deadLock, '');
     const second = StudyStore.open(home);
     try {
+      // …but the first process is alive, and its renamed-but-uncommitted file looks like an orphan.
+      assert.equal(second.lastReconcile!.unclean, true);
       assert.equal(second.lastReconcile!.swept, false);
       assert.ok(existsSync(first.absolutePath(inFlight.file_path)));
       assert.ok(existsSync(ownTemp));
+      assert.ok(existsSync(deadLock), 'the evidence of the crash is kept for a later sole open');
     } finally {
       second.close();
       first.close();
+    }
+    // Alone now, the next open scans, and the file the first process never committed goes.
+    const third = StudyStore.open(home);
+    try {
+      assert.equal(third.lastReconcile!.swept, true);
+      assert.equal(existsSync(third.absolutePath(inFlight.file_path)), false);
+      assert.equal(existsSync(deadLock), false);
+    } finally {
+      third.close();
     }
   });
 });

@@ -47,7 +47,7 @@ export interface ReconcileReport {
   orphansRemoved: number;
   /** Rows whose file was missing or short (only checked after an unclean shutdown), removed. */
   rowsRemoved: number;
-  /** False when another live process had the store open, so only this process's leftovers were swept. */
+  /** True when files/ and the rows were scanned (after an unclean shutdown, with no other live process). */
   swept: boolean;
   /** True when a previous process ended without closing the store. */
   unclean: boolean;
@@ -351,8 +351,11 @@ export class StudyStore {
 
   /**
    * Brings the folder and the catalogue back into agreement after an interrupted import: removes
-   * temp files, files no row points to, and (after an unclean shutdown) rows whose file is gone.
-   * With another live process on the store, only leftovers of dead processes are removed.
+   * temp files, files no row points to, and rows whose file is gone. Only a process that died with
+   * the store open (its lock file is still there) can leave the latter two, so the scan of files/
+   * and of the rows, which grows with the store, runs only then: a clean open stays instant.
+   * With another live process on the store, only leftovers of dead processes are removed, and the
+   * dead locks are kept so that the scan still happens on a later sole open.
    */
   reconcile(others = this.otherLocks()): ReconcileReport {
     const report: ReconcileReport = { tempRemoved: 0, orphansRemoved: 0, rowsRemoved: 0, swept: false, unclean: others.dead.length > 0 };
@@ -371,7 +374,7 @@ export class StudyStore {
       }
     }
 
-    if (sole) {
+    if (sole && report.unclean) {
       report.swept = true;
       const rows = this.allFilePaths();
       const known = new Set(rows.map((r) => fromPortable(r.file_path)));
@@ -384,15 +387,13 @@ export class StudyStore {
           }
         }
       }
-      if (report.unclean) {
-        const missing = rows.filter((r) => {
-          const st = statSync(this.absolutePath(fromPortable(r.file_path)), { throwIfNoEntry: false });
-          return !st || st.size !== r.file_size;
-        });
-        if (missing.length) report.rowsRemoved = this.removeInstances(missing.map((r) => r.SOPInstanceUID));
-      }
+      const missing = rows.filter((r) => {
+        const st = statSync(this.absolutePath(fromPortable(r.file_path)), { throwIfNoEntry: false });
+        return !st || st.size !== r.file_size;
+      });
+      if (missing.length) report.rowsRemoved = this.removeInstances(missing.map((r) => r.SOPInstanceUID));
+      for (const name of others.dead) rmSync(join(this.locksDir, name), { force: true });
     }
-    for (const name of others.dead) rmSync(join(this.locksDir, name), { force: true });
     return report;
   }
 
