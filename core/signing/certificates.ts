@@ -93,7 +93,8 @@ export function checkSigner(cert: X509Certificate, trust: X509Certificate[], int
   let current = cert;
   let anchored = trusted.has(cert.fingerprint256);
   for (let depth = 0; !anchored && depth < 8; depth++) {
-    const issuer = pool.find((c) => c.fingerprint256 !== current.fingerprint256 && current.checkIssued(c) && current.verify(c.publicKey));
+    // Only a CA certificate may vouch for another one (a leaf cannot mint signers).
+    const issuer = pool.find((c) => c.ca && c.fingerprint256 !== current.fingerprint256 && current.checkIssued(c) && current.verify(c.publicKey));
     if (!issuer) break;
     path.push(issuer);
     current = issuer;
