@@ -17,7 +17,8 @@ function newestMtime(path: string): number {
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st) return 0;
   if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
+  // Files only: a folder's own time changes whenever dist is swapped or the lock is taken.
+  let newest = 0;
   for (const name of readdirSync(path)) {
     if (name === 'dist' || name === 'node_modules' || name.startsWith('dist.') || name === '.dist.lock') continue;
     newest = Math.max(newest, newestMtime(join(path, name)));
