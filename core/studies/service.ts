@@ -1,5 +1,6 @@
 // The StudyService of the contract, over the local store and the importer: what the desktop app's
 // main process and the browser-shell host expose to the UI. It owns no state beyond the store.
+import { AmurError } from '../common/errors.js';
 import type { Event, StudyService, Unsubscribe } from '../contract/services.js';
 import type { ImportProgress, ImportSummary, InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
 import { importPaths, type ImportOptions } from '../importer/importer.js';
@@ -51,6 +52,10 @@ export class LocalStudyService implements StudyService {
   }
 
   async importPaths(paths: string[]): Promise<ImportSummary> {
+    // The UI's arguments arrive over IPC or HTTP: checked here, whatever the caller's types said.
+    if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string' || p === '')) {
+      throw new AmurError('import.badArguments', {});
+    }
     const summary = await importPaths(this.store, paths, {
       ...this.options.importOptions,
       lang: this.options.lang,

@@ -1,0 +1,146 @@
+// The importer and the StudyService over it, in-process: progress events, the worker-thread reader,
+// archives (nested, encrypted, over the limits), odd inputs (a FIFO, a missing path), and the
+// service's events. The CLI-level corpus, crash and hostile-input tests are under test/.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { zipSync } from 'fflate';
+import { readFileSync } from 'node:fs';
+import type { ImportProgress } from '../contract/studies.js';
+import { StudyStore } from '../store/store.js';
+import { LocalStudyService } from '../studies/service.js';
+import { shared } from '../../test/shared-data.js';
+import { importPaths } from './importer.js';
+import { DEFAULT_ZIP_LIMITS } from './walk.js';
+
+let work: string;
+let store: StudyStore;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'amur-'));
+  store = StudyStore.open(join(work, 'home'));
+});
+afterEach(() => {
+  store.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const sample = () => shared('dicom', 'dicomweb-client', 'testData');
+const sampleFiles = () => readdirSync(sample()).filter((n) => n.endsWith('.dcm')).map((n) => join(sample(), n));
+
+describe('importPaths', () => {
+  test('reports progress that only grows and ends accounted for, with the walk marked done', async () => {
+    const events: ImportProgress[] = [];
+    const r = await importPaths(store, [shared('dicom', 'dcmjs')], { workers: 0, onProgress: (p) => events.push(p), progressIntervalMs: 0 });
+    assert.ok(events.length > 2);
+    for (let i = 1; i < events.length; i++) {
+      for (const k of ['imported', 'duplicates', 'rejected'] as const) assert.ok(events[i][k] >= events[i - 1][k], `${k} never goes back`);
+    }
+    const last = events[events.length - 1];
+    assert.equal(last.walkDone, true);
+    assert.equal(last.imported, r.imported);
+    assert.equal(last.seen, last.imported + last.duplicates + last.rejected);
+    assert.ok(r.imported >= 8);
+  });
+
+  test('reading headers in worker threads gives the same catalogue as on the calling thread', async () => {
+    const viaWorkers = await importPaths(store, [shared('dicom', 'dcmjs')], { workers: 2 });
+    const other = StudyStore.open(join(work, 'other'));
+    try {
+      const inline = await importPaths(other, [shared('dicom', 'dcmjs')], { workers: 0 });
+      assert.deepEqual(viaWorkers, inline);
+      const strip = (s: StudyStore) => s.listStudies().map(({ source: _s, importedAt: _i, ...rest }) => rest);
+      assert.deepEqual(strip(store), strip(other));
+    } finally {
+      other.close();
+    }
+  });
+
+  test('a zip inside a zip is opened; an encrypted entry is refused by name; nothing extracted stays', async () => {
+    const files = sampleFiles();
+    const inner = zipSync({ 'b.dcm': new Uint8Array(readFileSync(files[1])) });
+    const outer = join(work, 'outer.zip');
+    writeFileSync(outer, zipSync({ 'a.dcm': new Uint8Array(readFileSync(files[0])), 'nested/inner.zip': inner }));
+    // zip(1) encrypts with the traditional PKWARE cipher, which yauzl does not decrypt.
+    const plain = join(work, 'plain');
+    mkdirSync(plain);
+    copyFileSync(files[2], join(plain, 'c.dcm'));
+    const secret = join(work, 'secret.zip');
+    const z = spawnSync('zip', ['-q', '-j', '-P', 'hunter2', secret, join(plain, 'c.dcm')]);
+    assert.equal(z.status, 0, String(z.stderr));
+
+    const r = await importPaths(store, [outer, secret], { workers: 0 });
+    assert.equal(r.imported, 2);
+    assert.deepEqual(r.rejected.map((x) => [x.path, x.code]), [[`${secret}/c.dcm`, 'import.encryptedEntry']]);
+    assert.match(r.rejected[0].reason, /secret\.zip\/c\.dcm/);
+    assert.deepEqual(readdirSync(store.tmpDir), []);
+  });
+
+  test('archives over the limits are refused before anything is extracted', async () => {
+    const files = sampleFiles();
+    const many = join(work, 'many.zip');
+    writeFileSync(many, zipSync(Object.fromEntries(files.map((f, i) => [`${i}.dcm`, new Uint8Array(readFileSync(f))]))));
+    const bomb = join(work, 'bomb.zip');
+    writeFileSync(bomb, zipSync({ 'x.dcm': new Uint8Array(8 * 1024 ** 2) }, { level: 9 }));
+    const r = await importPaths(store, [many, bomb], { workers: 0, zipLimits: { ...DEFAULT_ZIP_LIMITS, maxEntries: 2 } });
+    assert.equal(r.imported, 0);
+    assert.deepEqual(r.rejected.map((x) => x.code), ['import.archiveBomb', 'import.archiveTooLarge']);
+    assert.deepEqual(readdirSync(store.tmpDir), []);
+  });
+
+  test('a missing path is rejected by name, a FIFO is passed over without blocking, and the rest imports', async () => {
+    const dir = join(work, 'in');
+    mkdirSync(dir);
+    copyFileSync(sampleFiles()[0], join(dir, 'one.dcm'));
+    assert.equal(spawnSync('mkfifo', [join(dir, 'pipe')]).status, 0);
+    const r = await importPaths(store, [dir, join(work, 'nowhere.dcm')], { workers: 0, lang: 'ru' });
+    assert.equal(r.imported, 1);
+    assert.deepEqual(r.rejected.map((x) => x.code), ['import.notFound']);
+    assert.match(r.rejected[0].reason, /nowhere\.dcm: нет такого файла или папки/);
+  });
+
+  test('the same file given twice, or two copies of one instance, is stored once', async () => {
+    const f = sampleFiles()[0];
+    const dir = join(work, 'copies');
+    mkdirSync(dir);
+    copyFileSync(f, join(dir, 'copy1.dcm'));
+    copyFileSync(f, join(dir, 'copy2.dcm'));
+    const r = await importPaths(store, [f, f, dir], { workers: 0 });
+    assert.equal(r.imported, 1);
+    assert.equal(r.duplicates, 2, 'the two copies; the path given twice is read once');
+    assert.equal(store.allFilePaths().length, 1);
+  });
+});
+
+describe('LocalStudyService', () => {
+  test('imports with progress events, announces the changed studies, and lists series and instances', async () => {
+    const service = new LocalStudyService(store, { importOptions: { workers: 1 } });
+    const progress: ImportProgress[] = [];
+    const changed: string[][] = [];
+    const off = service.onDidImportProgress((p) => progress.push(p));
+    service.onDidChangeStudies((e) => changed.push(e.StudyInstanceUIDs));
+    const r = await service.importPaths([sample()]);
+    off();
+    assert.ok(progress.length > 0 && progress[progress.length - 1].walkDone);
+    assert.deepEqual(changed, [r.studies]);
+    const studies = await service.listStudies();
+    assert.deepEqual(studies.map((s) => s.StudyInstanceUID).sort(), [...r.studies].sort());
+    const series = await service.listSeries(studies[0].StudyInstanceUID);
+    assert.equal(series.length, studies[0].NumberOfStudyRelatedSeries);
+    const instances = await service.listInstances(series[0].SeriesInstanceUID);
+    assert.equal(instances.length, series[0].NumberOfSeriesRelatedInstances);
+    assert.ok(instances.every((i) => i.SOPInstanceUID && i.TransferSyntaxUID));
+
+    // Nothing new: no change event.
+    await service.importPaths([sample()]);
+    assert.equal(changed.length, 1);
+  });
+
+  test('refuses arguments that are not a list of paths', async () => {
+    const service = new LocalStudyService(store);
+    await assert.rejects(service.importPaths('/etc' as any), (e: any) => e.code === 'import.badArguments');
+    await assert.rejects(service.importPaths([42] as any), (e: any) => e.code === 'import.badArguments');
+  });
+});
