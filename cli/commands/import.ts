@@ -8,6 +8,7 @@ import { t } from '../../core/i18n/index.js';
 import { importPaths } from '../../core/importer/importer.js';
 import { StudyStore } from '../../core/store/store.js';
 import type { Command } from '../command.js';
+import { renderStudies } from './studies.js';
 
 export const importCommand: Command = {
   name: 'import',
@@ -59,6 +60,9 @@ export const importCommand: Command = {
         ctx.stdout.write(`${t('import.cli.result', {
           imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected.length, studies: summary.studies.length,
         }, ctx.lang)}\n`);
+        const touched = new Set(summary.studies);
+        const studies = store.listStudies().filter((s) => touched.has(s.StudyInstanceUID));
+        if (studies.length) ctx.stdout.write(`\n${renderStudies(studies, ctx.lang)}`);
         if (summary.rejected.length) {
           ctx.stdout.write(`\n${t('import.cli.rejectedHeader', {}, ctx.lang)}\n`);
           for (const r of summary.rejected) ctx.stdout.write(`  ${r.reason}\n`);

@@ -1,7 +1,8 @@
 // `amur studies [--json]`: the studies in the store under AMUR_HOME. --json prints an array of
 // objects keyed by DICOM keywords (the contract automated checks rely on); otherwise a table.
 import { amurHome } from '../../core/common/paths.js';
-import { t } from '../../core/i18n/index.js';
+import type { StudySummary } from '../../core/contract/studies.js';
+import { t, type Language } from '../../core/i18n/index.js';
 import { StudyStore } from '../../core/store/store.js';
 import type { Command } from '../command.js';
 import { renderTable } from '../table.js';
@@ -23,21 +24,26 @@ export const studiesCommand: Command = {
         ctx.stdout.write(`${t('studies.cli.empty', {}, ctx.lang)}\n`);
         return 0;
       }
-      const col = (k: string) => t(`studies.cli.columns.${k}`, {}, ctx.lang);
-      ctx.stdout.write(renderTable(
-        [col('PatientName'), col('PatientID'), col('StudyDate'), col('ModalitiesInStudy'), col('series'), col('instances'),
-          col('StudyDescription'), col('source'), col('StudyInstanceUID')],
-        studies.map((s) => [
-          s.PatientName, s.PatientID, formatDate(s.StudyDate), s.ModalitiesInStudy, String(s.NumberOfStudyRelatedSeries),
-          String(s.NumberOfStudyRelatedInstances), s.StudyDescription, s.source.name, s.StudyInstanceUID,
-        ]),
-      ));
+      ctx.stdout.write(renderStudies(studies, ctx.lang));
       return 0;
     } finally {
       store.close();
     }
   },
 };
+
+/** The studies as a table in the reader's language (also printed by `amur import`). */
+export function renderStudies(studies: StudySummary[], lang: Language): string {
+  const col = (k: string) => t(`studies.cli.columns.${k}`, {}, lang);
+  return renderTable(
+    [col('PatientName'), col('PatientID'), col('StudyDate'), col('ModalitiesInStudy'), col('series'), col('instances'),
+      col('StudyDescription'), col('source'), col('StudyInstanceUID')],
+    studies.map((s) => [
+      s.PatientName, s.PatientID, formatDate(s.StudyDate), s.ModalitiesInStudy, String(s.NumberOfStudyRelatedSeries),
+      String(s.NumberOfStudyRelatedInstances), s.StudyDescription, s.source.name, s.StudyInstanceUID,
+    ]),
+  );
+}
 
 /** DICOM DA (YYYYMMDD) as ISO 8601, which every reader of the three languages reads the same way. */
 function formatDate(da: string): string {
