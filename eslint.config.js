@@ -7,7 +7,7 @@ import globals from 'globals';
 const uiOnly = ['electron', 'react', 'react-dom', 'react-dom/*', 'cornerstone-*', 'cornerstone-core', 'cornerstone-tools', 'cornerstone-wado-image-loader', 'i18next-browser-languagedetector'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'renderer/dist/**', 'out/**', '**/*.d.ts', 'models/**/train/**'] },
+  { ignores: ['node_modules/**', 'bench/tmp/**', 'dist/**', 'renderer/dist/**', 'out/**', '**/*.d.ts', 'models/**/train/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
