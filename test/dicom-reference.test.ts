@@ -5,7 +5,9 @@
 // listed below with the reason, and the reason is checked against the reference where it can be.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { TextDecoder } from 'node:util';
 import { dirname, join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readDicomHeaderFromFile } from '../core/dicom/header.js';
@@ -14,6 +16,7 @@ import { ATTRIBUTE_TAGS, type DicomHeader } from '../core/dicom/attributes.js';
 import { isAmurError } from '../core/common/errors.js';
 import { dcmdump, dcmdumpAll, pydicomRead, type ReferenceResult } from './dcmdump.js';
 import { shared, PYDICOM_DATA } from './shared-data.js';
+import { explicitLE, identity, pad, part10 } from './dicom-craft.js';
 
 interface Expected {
   code: string;
@@ -276,4 +279,55 @@ test("pydicom's DICOMDIR variants list the files dcmdump shows them referencing"
   // DICOMDIR-nooffset puts Item Delimitation Items inside items of defined length (pydicom made it by
   // deleting elements); dcmtk reads past that, dicom-parser does not. It is refused with a clear reason.
   await assert.rejects(readDicomDir(join(dir, 'DICOMDIR-nooffset')), (e) => isAmurError(e) && e.code === 'dicom.lengthPastEnd');
+});
+
+test('hand-built names in every single-byte set and in ISO 2022 IR 58 / 149 / 100 decode as dcmdump decodes them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'amur-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, charset: string, pn: Buffer) => {
+    const { head, tail } = identity();
+    const path = join(dir, name);
+    writeFileSync(path, part10('1.2.840.10008.1.2.1', Buffer.concat([
+      explicitLE(0x0008, 0x0005, 'CS', pad(charset, 'CS')),
+      head,
+      explicitLE(0x0010, 0x0010, 'PN', pad(pn.toString('latin1'), 'PN')),
+      tail,
+    ])));
+    return path;
+  };
+  const cases: { name: string; path: string }[] = [];
+  const singleByte: Record<string, string> = {
+    'ISO_IR 100': 'iso-8859-1', 'ISO_IR 101': 'iso-8859-2', 'ISO_IR 109': 'iso-8859-3', 'ISO_IR 110': 'iso-8859-4',
+    'ISO_IR 144': 'iso-8859-5', 'ISO_IR 127': 'iso-8859-6', 'ISO_IR 126': 'iso-8859-7', 'ISO_IR 138': 'iso-8859-8',
+    'ISO_IR 148': 'iso-8859-9', 'ISO_IR 166': 'windows-874',
+    // ISO_IR 203 (Latin-9) is not here: dcmtk 3.6.7 refuses it and pydicom 2.3 reads it as Latin-1,
+    // so no installed toolkit can be the reference; core/dicom/charset.test.ts checks it by its table.
+  };
+  for (const [term, label] of Object.entries(singleByte)) {
+    // Every byte from A1 to FE that the set defines, split into family and given name.
+    const d = new TextDecoder(label);
+    const defined = [];
+    for (let x = 0xa1; x <= 0xfe; x++) {
+      const cp = d.decode(Uint8Array.of(x)).codePointAt(0)!;
+      if (cp !== 0xfffd && !(cp >= 0xe000 && cp <= 0xf8ff)) defined.push(x);
+    }
+    const half = defined.length >> 1;
+    const pn = Buffer.from([...defined.slice(0, half), 0x5e, ...defined.slice(half)]);
+    cases.push({ name: term, path: file(term.replace(' ', '_'), term, pn) });
+  }
+  const esc = (s: string) => Buffer.from(`\x1b${s}`, 'latin1');
+  // PS3.5 Annex K: GB2312 through ISO 2022 IR 58.
+  cases.push({ name: 'IR 58', path: file('ir58', '\\ISO 2022 IR 58', Buffer.concat([Buffer.from('Zhang^XiaoDong='), esc('$)A'), Buffer.from([0xd5, 0xc5]), Buffer.from('^'), esc('$)A'), Buffer.from([0xd0, 0xa1, 0xb6, 0xab]), Buffer.from('=')])) });
+  // Korean (KS X 1001) through ISO 2022 IR 149, as in PS3.5 Annex I.
+  cases.push({ name: 'IR 149', path: file('ir149', '\\ISO 2022 IR 149', Buffer.concat([Buffer.from('Hong^Gildong='), esc('$)C'), Buffer.from([0xfb, 0xf3]), Buffer.from('^'), esc('$)C'), Buffer.from([0xd1, 0xce, 0xd4, 0xd7])])) });
+  // Latin-1 in G1 by escape, Cyrillic switched in, back to Latin-1 after "^".
+  cases.push({ name: 'IR 100/144', path: file('ir100-144', 'ISO 2022 IR 100\\ISO 2022 IR 144', Buffer.concat([Buffer.from([0xc4]), Buffer.from('x'), esc('-L'), Buffer.from([0xbb, 0xee]), Buffer.from('^'), Buffer.from([0xe9, 0x20, 0xfc])])) });
+
+  const refs = await dcmdumpAll(cases.map((c) => c.path));
+  for (const c of cases) {
+    const ref = refs.get(c.path)!;
+    assert.ok(ref.ok, `${c.name}: ${!ref.ok ? ref.error : ''}`);
+    const h = await readDicomHeaderFromFile(c.path);
+    assert.equal(h.attributes.PatientName, ref.read.values.get('00100010'), c.name);
+  }
 });

@@ -27,6 +27,8 @@ test('single-byte sets decode by their ISO 8859 / TIS 620 tables', () => {
   for (const [term, byte, char] of cases) {
     assert.equal(charsetDecoder(term).decode(b('A', byte), 'LO'), `A${char}`, term);
   }
+  // Latin-9 differs from Latin-1 in eight places (ISO 8859-15).
+  assert.equal(charsetDecoder('ISO_IR 203').decode(b(0xa4, 0xa6, 0xa8, 0xb4, 0xb8, 0xbc, 0xbd, 0xbe), 'LO'), '€ŠšŽžŒœŸ');
   // ISO 8859 has C1 controls at 80-9F, where windows-1252 (what WHATWG calls iso-8859-1) has letters.
   assert.equal(charsetDecoder('ISO_IR 100').decode(b(0x80, 0x9f), 'LO'), '\u0080\u009f');
 });

@@ -42,13 +42,19 @@ const tables = new Map<string, string[]>();
  * One character per byte for an ISO 8859 part (or TIS 620). The WHATWG decoders Node offers map
  * iso-8859-1 to windows-1252 and tis-620 to windows-874, which put letters at 0x80-0x9F; the ISO
  * sets have C1 controls there, so those 32 positions are restored to keep the decoding exact.
+ * Bytes a set leaves undefined decode to U+FFFD.
  */
 function singleByteTable(label: string): string[] {
   let t = tables.get(label);
   if (!t) {
     const d = new TextDecoder(label);
     t = [];
-    for (let b = 0; b < 256; b++) t.push(b >= 0x80 && b <= 0x9f ? String.fromCharCode(b) : d.decode(Uint8Array.of(b)));
+    for (let b = 0; b < 256; b++) {
+      const c = b >= 0x80 && b <= 0x9f ? String.fromCharCode(b) : d.decode(Uint8Array.of(b));
+      // windows-874 gives private-use code points to the bytes TIS 620 leaves undefined (DB-DE, FC-FE).
+      const cp = c.codePointAt(0)!;
+      t.push(cp >= 0xe000 && cp <= 0xf8ff ? '\ufffd' : c);
+    }
     tables.set(label, t);
   }
   return t;
