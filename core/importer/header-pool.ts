@@ -32,12 +32,19 @@ export class HeaderPool {
   private nextId = 0;
   private closed = false;
 
-  constructor(size = defaultPoolSize()) {
+  /**
+   * @param unref let the process exit while the pool idles (a long-lived pool in a host process).
+   */
+  constructor(
+    readonly size = defaultPoolSize(),
+    private readonly unref = false,
+  ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
   private spawn(): Slot {
     const slot: Slot = { worker: startWorker(new URL('./header.worker.ts', import.meta.url)), pending: new Map(), dead: false };
+    if (this.unref) slot.worker.unref();
     slot.worker.on('message', (m: HeaderReply | { ready: true }) => {
       if (!('id' in m)) return;
       const p = slot.pending.get(m.id);

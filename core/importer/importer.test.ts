@@ -136,6 +136,7 @@ describe('LocalStudyService', () => {
     // Nothing new: no change event.
     await service.importPaths([sample()]);
     assert.equal(changed.length, 1);
+    await service.dispose();
   });
 
   test('refuses arguments that are not a list of paths', async () => {

@@ -27,6 +27,8 @@ export interface ImportOptions {
    * (loading the TypeScript reader), more than it saves on all but very large imports.
    */
   workers?: number;
+  /** A pool to read headers with, kept by the caller across imports (then `workers` is ignored). */
+  pool?: HeaderPool;
   zipLimits?: ZipLimits;
 }
 
@@ -46,7 +48,7 @@ interface Pending extends NewInstance {
 export async function importPaths(store: StudyStore, paths: string[], options: ImportOptions = {}): Promise<ImportSummary> {
   const lang = options.lang ?? 'en';
   const source = options.source ?? store.defaultSource();
-  const workers = options.workers ?? defaultPoolSize();
+  const workers = options.pool ? options.pool.size : (options.workers ?? defaultPoolSize());
   // Enough files in flight to keep every worker and the copy busy, few enough to bound memory.
   const maxInFlight = Math.max(1, workers) * 8;
   const progress: ImportProgress = { seen: 0, imported: 0, duplicates: 0, rejected: 0, walkDone: false };
@@ -170,8 +172,9 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     }
   };
 
-  const pool: HeaderReader & { close(): Promise<void> } =
-    workers > 0 ? new HeaderPool(workers) : { read: (p) => readDicomHeaderFromFile(p), close: async () => {} };
+  const pool: HeaderReader & { close(): Promise<void> } = options.pool
+    ? { read: (p) => options.pool!.read(p), close: async () => {} }
+    : workers > 0 ? new HeaderPool(workers) : { read: (p) => readDicomHeaderFromFile(p), close: async () => {} };
   const running = new Set<Promise<void>>();
   try {
     report(true);

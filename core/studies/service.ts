@@ -3,6 +3,7 @@
 import { AmurError } from '../common/errors.js';
 import type { Event, StudyService, Unsubscribe } from '../contract/services.js';
 import type { ImportProgress, ImportSummary, InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
+import { defaultPoolSize, HeaderPool } from '../importer/header-pool.js';
 import { importPaths, type ImportOptions } from '../importer/importer.js';
 import type { Language } from '../i18n/index.js';
 import type { StudyStore } from '../store/store.js';
@@ -24,13 +25,15 @@ export interface LocalStudyServiceOptions {
   lang?: Language;
   /** Source of imported studies; local media when absent. */
   source?: SourceSummary;
-  /** Passed to the importer (worker count, zip limits). */
-  importOptions?: Omit<ImportOptions, 'onProgress' | 'lang' | 'source'>;
+  /** Passed to the importer (worker count, zip limits); workers 0 reads headers on the host's thread. */
+  importOptions?: Omit<ImportOptions, 'onProgress' | 'lang' | 'source' | 'pool'>;
 }
 
 export class LocalStudyService implements StudyService {
   private readonly progress = new Emitter<ImportProgress>();
   private readonly changed = new Emitter<{ StudyInstanceUIDs: string[] }>();
+  /** Header readers kept across imports: starting a worker costs about a second. */
+  private pool?: HeaderPool;
   readonly onDidImportProgress = this.progress.event;
   readonly onDidChangeStudies = this.changed.event;
 
@@ -56,13 +59,22 @@ export class LocalStudyService implements StudyService {
     if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string' || p === '')) {
       throw new AmurError('import.badArguments', {});
     }
+    const workers = this.options.importOptions?.workers ?? defaultPoolSize();
+    if (!this.pool && workers > 0) this.pool = new HeaderPool(workers, true);
     const summary = await importPaths(this.store, paths, {
       ...this.options.importOptions,
+      pool: this.pool,
       lang: this.options.lang,
       source: this.options.source,
       onProgress: (p) => this.progress.fire(p),
     });
     if (summary.imported > 0) this.changed.fire({ StudyInstanceUIDs: summary.studies });
     return summary;
+  }
+
+  /** Stops the header-reading workers (the store is the caller's to close). */
+  async dispose(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
   }
 }
