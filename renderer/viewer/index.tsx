@@ -2,7 +2,7 @@
 // toolbar (tools, window presets, view transforms, cine, cache size) and the keyboard shortcuts,
 // which act on the active viewport (the one under the pointer or last clicked).
 import cornerstone from 'cornerstone-core';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StudySummary } from '../../core/contract/studies';
 import { services } from '../shell';
@@ -15,6 +15,10 @@ import './viewer.css';
 export interface ViewerProps {
   StudyInstanceUID: string;
 }
+
+// Wire cornerstone when the app loads, not when a study opens: opening a study should cost only
+// fetching and drawing its first image.
+setupCornerstone();
 
 type Layout = '1x1' | '1x2' | '2x2';
 const LAYOUT_SIZE: Record<Layout, number> = { '1x1': 1, '1x2': 2, '2x2': 4 };
@@ -43,13 +47,14 @@ const SHORTCUTS: { keys: string[]; label: string }[] = [
   { keys: ['?'], label: 'helpKey' },
 ];
 
-function Thumbnail({ stack, selected, onSelect }: { stack: Stack; selected: boolean; onSelect(): void }) {
+function Thumbnail({ stack, selected, onSelect, load }: { stack: Stack; selected: boolean; onSelect(): void; load: boolean }) {
   const { t } = useTranslation();
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     let live = true;
     const middle = stack.imageIds[Math.floor(stack.imageIds.length / 2)];
-    if (!middle) return;
+    // Thumbnails wait until the first image is on screen, so they never delay it.
+    if (!middle || !load) return;
     cornerstone.loadAndCacheImage(middle, { prefetch: true }).then(
       (image) => {
         if (live && canvas.current) cornerstone.renderToCanvas(canvas.current, image);
@@ -59,7 +64,7 @@ function Thumbnail({ stack, selected, onSelect }: { stack: Stack; selected: bool
     return () => {
       live = false;
     };
-  }, [stack]);
+  }, [stack, load]);
   const s = stack.series;
   return (
     <button
@@ -79,6 +84,22 @@ function Thumbnail({ stack, selected, onSelect }: { stack: Stack; selected: bool
   );
 }
 
+/** What the image cache holds now; its bound is the setting beside it. */
+function CacheUsage({ maxMB }: { maxMB: number }) {
+  const { t, i18n } = useTranslation();
+  const [info, setInfo] = useState(() => cornerstone.imageCache.getCacheInfo());
+  useEffect(() => {
+    const timer = setInterval(() => setInfo(cornerstone.imageCache.getCacheInfo()), 500);
+    return () => clearInterval(timer);
+  }, []);
+  const mb = (b: number) => new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 0 }).format(b / 1024 / 1024);
+  return (
+    <span className="cache-usage" data-testid="cache-usage" data-cache-bytes={info.cacheSizeInBytes} data-cache-images={info.numberOfImagesCached}>
+      {t('ui.viewer.cache.usage', { used: mb(info.cacheSizeInBytes), max: mb(maxMB * 1024 * 1024) })}
+    </span>
+  );
+}
+
 export function Viewer({ StudyInstanceUID }: ViewerProps) {
   const { t } = useTranslation();
   const [stacks, setStacks] = useState<Stack[] | undefined>();
@@ -91,10 +112,10 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
   const [playing, setPlaying] = useState(false);
   const [help, setHelp] = useState(false);
   const [cacheMB, setCacheMB] = useState(cacheMegabytes);
+  const [firstDrawn, setFirstDrawn] = useState(false);
   const handles = useRef<(ViewportHandle | null)[]>([]);
 
   useEffect(() => {
-    setupCornerstone();
     activateTool('Wwwc');
   }, []);
 
@@ -103,12 +124,16 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
     setStacks(undefined);
     void (async () => {
       const [series, studies] = await Promise.all([services.studies.listSeries(StudyInstanceUID), services.studies.listStudies()]);
+      const instances = await Promise.all(series.map((s) => services.studies.listInstances(s.SeriesInstanceUID)));
       const built: Stack[] = [];
-      for (const s of series) {
-        const imageIds = buildImageIds(await services.studies.listInstances(s.SeriesInstanceUID));
+      series.forEach((s, i) => {
+        const imageIds = buildImageIds(instances[i]);
         if (imageIds.length) built.push({ series: s, imageIds });
-      }
+      });
       if (!live) return;
+      // Ask for the first image now: its decoding overlaps the rendering of the viewports, which
+      // then find it in the cache.
+      if (built[0]) void cornerstone.loadAndCacheImage(built[0].imageIds[0]).catch(() => undefined);
       setStudy(studies.find((x) => x.StudyInstanceUID === StudyInstanceUID));
       setStacks(built);
     })();
@@ -181,8 +206,6 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
     return () => removeEventListener('keydown', onKey);
   });
 
-  const cacheInfo = useMemo(() => ({ max: cacheMB }), [cacheMB]);
-
   if (!stacks) {
     return (
       <section className="viewer" data-testid="viewer" data-study-uid={StudyInstanceUID} data-state="loading">
@@ -202,7 +225,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
     <section className="viewer" data-testid="viewer" data-study-uid={StudyInstanceUID} data-state="ready">
       <aside className="viewer-series" aria-label={t('ui.viewer.series')}>
         {stacks.map((s, i) => (
-          <Thumbnail key={s.series.SeriesInstanceUID} stack={s} selected={stackFor(active) === s} onSelect={() => chooseSeries(i)} />
+          <Thumbnail key={s.series.SeriesInstanceUID} stack={s} selected={stackFor(active) === s} onSelect={() => chooseSeries(i)} load={firstDrawn} />
         ))}
       </aside>
       <div className="viewer-main">
@@ -267,13 +290,14 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
               min={CACHE_MB_RANGE[0]}
               max={CACHE_MB_RANGE[1]}
               step={64}
-              value={cacheInfo.max}
+              value={cacheMB}
               onChange={(e) => {
                 const v = Number(e.target.value);
                 if (Number.isFinite(v) && v >= CACHE_MB_RANGE[0]) setCacheMB(setCacheMegabytes(v));
               }}
             />
           </label>
+          <CacheUsage maxMB={cacheMB} />
           <button type="button" data-testid="help-toggle" aria-pressed={help} onClick={() => setHelp((h) => !h)}>
             {t('ui.viewer.action.help')}
           </button>
@@ -291,6 +315,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
               active={position === active}
               onActivate={() => setActive(position)}
               cineFps={playing && position === active ? cineFps : 0}
+              onDrawn={() => setFirstDrawn(true)}
             />
           ))}
         </div>
