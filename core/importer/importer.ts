@@ -10,7 +10,7 @@ import { REQUIRED_KEYWORDS, type DicomHeader } from '../dicom/attributes.js';
 import { readDicomHeaderFromFile } from '../dicom/header.js';
 import { errorMessage, type Language } from '../i18n/index.js';
 import { discardFile, type NewInstance, type StudyStore } from '../store/store.js';
-import { HeaderPool, defaultPoolSize } from './header-pool.js';
+import { HeaderPool } from './header-pool.js';
 import { DEFAULT_ZIP_LIMITS, walkInputs, type Candidate, type ZipLimits } from './walk.js';
 
 export interface ImportOptions {
@@ -22,9 +22,10 @@ export interface ImportOptions {
   /** Least time between two progress reports, ms (the first and the last are always reported). */
   progressIntervalMs?: number;
   /**
-   * Header-reading worker threads. 0 reads headers on this thread (still asynchronous I/O), which
-   * suits a process with no UI to keep responsive: a worker costs about a second of start-up
-   * (loading the TypeScript reader), more than it saves on all but very large imports.
+   * Header-reading worker threads for this import. 0 (the default) reads headers on this thread,
+   * still with asynchronous I/O, which suits the CLI and benchmarks: a worker costs about a second
+   * of start-up (loading the TypeScript reader), more than it saves on all but very large imports.
+   * A host with a UI passes a long-lived `pool` instead (LocalStudyService does).
    */
   workers?: number;
   /** A pool to read headers with, kept by the caller across imports (then `workers` is ignored). */
@@ -48,7 +49,7 @@ interface Pending extends NewInstance {
 export async function importPaths(store: StudyStore, paths: string[], options: ImportOptions = {}): Promise<ImportSummary> {
   const lang = options.lang ?? 'en';
   const source = options.source ?? store.defaultSource();
-  const workers = options.pool ? options.pool.size : (options.workers ?? defaultPoolSize());
+  const workers = options.pool ? options.pool.size : (options.workers ?? 0);
   // Enough files in flight to keep every worker and the copy busy, few enough to bound memory.
   const maxInFlight = Math.max(1, workers) * 8;
   const progress: ImportProgress = { seen: 0, imported: 0, duplicates: 0, rejected: 0, walkDone: false };
