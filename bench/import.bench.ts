@@ -9,11 +9,13 @@
 // land on one method only. Every rep writes to a fresh folder (fresh AMUR_HOME, fresh Orthanc
 // storage); cleaning up and flushing dirty pages (`sync`) happen between reps and are not timed.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { shared } from '../test/shared-data.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
 import { describeCorpus, listFiles, makeCopiedStudyCorpus, type CorpusInfo } from './lib/corpus.js';
+import { processCpuMs, selfCpuMs } from './lib/cpu.js';
 import { machineInfo, toolVersion } from './lib/machine.js';
 import { getJson, postInstances, startOrthanc } from './lib/orthanc.js';
 import { runChecked, runTimed } from './lib/process.js';
@@ -27,7 +29,8 @@ interface Method {
   /** Where the time is spent, for the results table. */
   what: string;
   prepare?: () => Promise<void>;
-  once: (rep: string) => Promise<{ elapsed_ms: number; outcome: Record<string, unknown> }>;
+  /** cpu_ms: user+system CPU the method used (its process, all threads), null where unknown. */
+  once: (rep: string) => Promise<{ elapsed_ms: number; cpu_ms: number | null; outcome: Record<string, unknown> }>;
 }
 
 interface MethodResult {
@@ -35,6 +38,8 @@ interface MethodResult {
   label: string;
   what: string;
   summary: Summary;
+  /** CPU time per rep (user+system), when it could be measured. */
+  cpu: Summary | null;
   mb_per_s_median: number;
   /** What the method reported in its last rep (counts of stored / rejected files). */
   outcome: Record<string, unknown>;
@@ -115,6 +120,7 @@ interface CorpusOptions {
 
 async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptions) {
   const files = listFiles(corpus.dir);
+  const loadAtStart = os.loadavg()[0];
   const dest = (key: string, rep: string): string => join(o.work, `${corpus.name}-${key}-${rep}`);
   const amurBin = join(ctx.repoRoot, 'bin', 'amur.js');
   const methods: Method[] = [
@@ -124,7 +130,7 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
       what: 'coreutils copy of the folder to a new folder on the same filesystem',
       once: async (rep) => {
         const r = await runChecked('cp', ['-r', corpus.dir, dest('cp', rep)]);
-        return { elapsed_ms: r.elapsed_ms, outcome: { files: corpus.files } };
+        return { elapsed_ms: r.elapsed_ms, cpu_ms: r.cpu_ms, outcome: { files: corpus.files } };
       },
     },
   ];
@@ -135,7 +141,7 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
       what: 'Node + tsx start-up of the amur command, for reading the import figure',
       once: async () => {
         const r = await runChecked(process.execPath, [amurBin, 'help'], { cwd: ctx.repoRoot });
-        return { elapsed_ms: r.elapsed_ms, outcome: {} };
+        return { elapsed_ms: r.elapsed_ms, cpu_ms: r.cpu_ms, outcome: {} };
       },
     });
     methods.push({
@@ -150,6 +156,7 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
         const report = JSON.parse(r.stdout);
         return {
           elapsed_ms: r.elapsed_ms,
+          cpu_ms: r.cpu_ms,
           outcome: {
             imported: report.imported,
             duplicates: report.duplicates,
@@ -170,11 +177,14 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
       what: 'the importer the CLI and the UI call, in the benchmark process: open a fresh store, import, close',
       once: async (rep) => {
         const t0 = performance.now();
+        const c0 = selfCpuMs();
         const store = StudyStore.open(dest('amurapi', rep));
         try {
           const s = await importPaths(store, [corpus.dir]);
+          store.close();
           return {
             elapsed_ms: performance.now() - t0,
+            cpu_ms: selfCpuMs() - c0,
             outcome: { imported: s.imported, duplicates: s.duplicates, rejected: s.rejected.length, studies: s.studies.length },
           };
         } finally {
@@ -201,10 +211,14 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
         mkdirSync(dir, { recursive: true });
         const server = await startOrthanc({ dir, syncStorageArea: sync });
         try {
+          // Orthanc's own CPU over the POSTs; the client's (this process) is not counted.
+          const c0 = processCpuMs(server.pid);
           const r = await postInstances(server.port, files, conc);
+          const c1 = processCpuMs(server.pid);
           const stats = await getJson(server.port, '/statistics');
           return {
             elapsed_ms: r.elapsed_ms,
+            cpu_ms: c0 === null || c1 === null ? null : c1 - c0,
             outcome: { stored: r.stored, already_stored: r.already_stored, rejected: r.rejected, instances_in_orthanc: stats.CountInstances, studies_in_orthanc: stats.CountStudies },
           };
         } finally {
@@ -225,10 +239,12 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
   ctx.log(`warm-up done in ${fmtMs(performance.now() - warm)}: ${JSON.stringify(outcomes)}`);
 
   const samples: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m.key, []]));
+  const cpuSamples: Record<string, (number | null)[]> = Object.fromEntries(methods.map((m) => [m.key, []]));
   for (let i = 1; i <= o.reps; i++) {
     for (const m of methods) {
       const r = await m.once(String(i));
       samples[m.key].push(r.elapsed_ms);
+      cpuSamples[m.key].push(r.cpu_ms);
       outcomes[m.key] = r.outcome;
       await cleanup(o.work);
     }
@@ -237,10 +253,13 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
 
   const methodResults: MethodResult[] = methods.map((m) => {
     const summary = summarize(samples[m.key]);
-    return { key: m.key, label: m.label, what: m.what, summary, mb_per_s_median: mbPerS(corpus.bytes, summary.median_ms), outcome: outcomes[m.key] };
+    const cpu = cpuSamples[m.key].every((x) => x !== null) ? summarize(cpuSamples[m.key] as number[]) : null;
+    return { key: m.key, label: m.label, what: m.what, summary, cpu, mb_per_s_median: mbPerS(corpus.bytes, summary.median_ms), outcome: outcomes[m.key] };
   });
   const med = (k: string): number | undefined => methodResults.find((r) => r.key === k)?.summary.median_ms;
   const min = (k: string): number | undefined => methodResults.find((r) => r.key === k)?.summary.min_ms;
+  const cpu = (k: string): number | undefined => methodResults.find((r) => r.key === k)?.cpu?.median_ms;
+  const cliCpuImportOnly = cpu('amur_cli') !== undefined && cpu('amur_startup') !== undefined ? cpu('amur_cli')! - cpu('amur_startup')! : undefined;
   const orthancBest = Math.min(...methodResults.filter((r) => r.key.startsWith('orthanc')).map((r) => r.summary.median_ms));
   const amurImportOnly = med('amur_cli') !== undefined && med('amur_startup') !== undefined ? med('amur_cli')! - med('amur_startup')! : undefined;
   return {
@@ -248,18 +267,28 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
     description: corpus.description,
     files: corpus.files,
     bytes: corpus.bytes,
+    // A 1-minute load average above the CPU count means other work competed with every method.
+    load_average_1m: { start: round2(loadAtStart), end: round2(os.loadavg()[0]) },
     methods: methodResults,
     ratios: {
       amur_cli_over_cp_median: ratio(med('amur_cli'), med('cp')),
       amur_cli_over_cp_min: ratio(min('amur_cli'), min('cp')),
       amur_cli_minus_startup_over_cp_median: ratio(amurImportOnly, med('cp')),
+      amur_cli_over_cp_cpu_median: ratio(cpu('amur_cli'), cpu('cp')),
+      amur_cli_minus_startup_over_cp_cpu_median: ratio(cliCpuImportOnly, cpu('cp')),
       amur_api_over_cp_median: ratio(med('amur_api'), med('cp')),
+      amur_api_over_cp_cpu_median: ratio(cpu('amur_api'), cpu('cp')),
       amur_api_over_cp_min: ratio(min('amur_api'), min('cp')),
       orthanc_sequential_over_amur_cli_median: ratio(med('orthanc_c1'), med('amur_cli')),
       orthanc_fastest_over_amur_cli_median: ratio(Number.isFinite(orthancBest) ? orthancBest : undefined, med('amur_cli')),
       orthanc_fastest_over_amur_api_median: ratio(Number.isFinite(orthancBest) ? orthancBest : undefined, med('amur_api')),
+      orthanc_sequential_cpu_over_amur_cli_cpu_median: ratio(cpu('orthanc_c1'), cpu('amur_cli')),
     },
   };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }
 
 /** Removes every run's output and flushes dirty pages, so the next timed run starts from the same state. */
@@ -291,20 +320,22 @@ function markdown(json: { machine: ReturnType<typeof machineInfo>; filesystem: s
     lines.push('');
     lines.push(`### ${c.name}: ${c.files} files, ${(c.bytes / 1e6).toFixed(1)} MB`);
     lines.push('');
-    lines.push(c.description + '.');
+    lines.push(`${c.description}. Load average (1 min) ${c.load_average_1m.start} at the start, ${c.load_average_1m.end} at the end, on ${json.machine.cpu_count} CPUs.`);
     lines.push('');
-    lines.push('| method | median | min | MB/s (median) | × cp (median) | outcome (last rep) |');
-    lines.push('|---|---:|---:|---:|---:|---|');
+    lines.push('| method | median | min | MB/s (median) | × cp (median) | CPU (median) | CPU × cp | outcome (last rep) |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
     const cp = c.methods.find((x) => x.key === 'cp')?.summary.median_ms;
+    const cpCpu = c.methods.find((x) => x.key === 'cp')?.cpu?.median_ms;
     for (const r of c.methods) {
       const outcome = Object.entries(r.outcome).map(([k, v]) => `${k} ${v}`).join(', ');
-      lines.push(`| ${r.label} | ${fmtMs(r.summary.median_ms)} | ${fmtMs(r.summary.min_ms)} | ${r.key === 'amur_startup' ? '–' : r.mb_per_s_median} | ${ratio(r.summary.median_ms, cp) ?? '–'} | ${outcome} |`);
+      lines.push(`| ${r.label} | ${fmtMs(r.summary.median_ms)} | ${fmtMs(r.summary.min_ms)} | ${r.key === 'amur_startup' ? '–' : r.mb_per_s_median} | ${ratio(r.summary.median_ms, cp) ?? '–'} | ${r.cpu ? fmtMs(r.cpu.median_ms) : '–'} | ${ratio(r.cpu?.median_ms, cpCpu) ?? '–'} | ${outcome} |`);
     }
     lines.push('');
     const q = c.ratios;
     if (q.amur_cli_over_cp_median !== null) {
-      lines.push(`- **import / cp = ${q.amur_cli_over_cp_median}×** (median; min/min ${q.amur_cli_over_cp_min}×; without the CLI's start-up ${q.amur_cli_minus_startup_over_cp_median}×) — target ≤ 1.5×: ${q.amur_cli_over_cp_median <= 1.5 ? 'met' : 'NOT met'}.`);
+      lines.push(`- **import / cp = ${q.amur_cli_over_cp_median}×** (median; min/min ${q.amur_cli_over_cp_min}×) — target ≤ 1.5×: ${q.amur_cli_over_cp_median <= 1.5 ? 'met' : 'NOT met'}.`);
       lines.push(`- in-process import / cp = ${q.amur_api_over_cp_median}× (median; min/min ${q.amur_api_over_cp_min}×).`);
+      lines.push(`- CPU time (user+system, all threads; insensitive to the machine's load): CLI import / cp = ${q.amur_cli_over_cp_cpu_median}× (${q.amur_cli_minus_startup_over_cp_cpu_median}× without the CLI's start-up), in-process import / cp = ${q.amur_api_over_cp_cpu_median}×, Orthanc sequential / CLI import = ${q.orthanc_sequential_cpu_over_amur_cli_cpu_median}× (Orthanc's own CPU only, not the client's).`);
       lines.push(`- **Orthanc / import = ${q.orthanc_sequential_over_amur_cli_median}×** (Orthanc sequential with its default fsync, against the CLI); ${q.orthanc_fastest_over_amur_cli_median}× for Orthanc's fastest mode here against the CLI, ${q.orthanc_fastest_over_amur_api_median}× against the in-process import (medians).`);
     } else {
       lines.push('- Amur import not measured (the `amur import` command was not available in this run).');

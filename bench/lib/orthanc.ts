@@ -19,6 +19,7 @@ export interface OrthancOptions {
 
 export interface OrthancServer {
   port: number;
+  pid: number;
   version: string;
   stop(): Promise<void>;
 }
@@ -72,7 +73,7 @@ export async function startOrthanc(opts: OrthancOptions): Promise<OrthancServer>
   const stop = (): Promise<void> => stopChild(child, port, () => exited);
   try {
     const version = await Promise.race([waitForSystem(port, () => exited), spawnError]);
-    return { port, version, stop };
+    return { port, pid: child.pid!, version, stop };
   } catch (e) {
     await stop();
     let log = '';

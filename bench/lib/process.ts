@@ -2,6 +2,7 @@
 // it passes it, so a benchmark never hangs a CI job or leaves processes behind.
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { childrenCpuMs } from './cpu.js';
 
 export interface RunResult {
   code: number | null;
@@ -10,6 +11,8 @@ export interface RunResult {
   stderr: string;
   /** Wall time from spawn to exit, in milliseconds. */
   elapsed_ms: number;
+  /** User+system CPU of the child and its threads, ms (null where /proc is missing). */
+  cpu_ms: number | null;
 }
 
 export interface RunOptions {
@@ -21,6 +24,7 @@ export interface RunOptions {
 export function runTimed(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? 600_000;
   return new Promise((resolve, reject) => {
+    const cpu0 = childrenCpuMs();
     const t0 = performance.now();
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -34,8 +38,12 @@ export function runTimed(cmd: string, args: string[], opts: RunOptions = {}): Pr
     });
     child.on('close', (code, signal) => {
       const elapsed = performance.now() - t0;
+      const cpu1 = childrenCpuMs();
       clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), elapsed_ms: elapsed });
+      resolve({
+        code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'),
+        elapsed_ms: elapsed, cpu_ms: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+      });
     });
   });
 }
