@@ -67,6 +67,9 @@ const inputs: [string, () => Buffer][] = [
   ['a CT slice (pydicom CT_small)', () => readFileSync(join(PYDICOM_DATA, 'test_files', 'CT_small.dcm'))],
   ['a GE CT slice (dcm_qa_ct)', () => readFileSync(shared('dicom', 'dcm_qa_ct', 'In', 'GE', '14.dcm'))],
   ['an Encapsulated PDF made by dcmtk pdf2dcm', encapsulatedPdf],
+  ['a JPEG baseline image (encapsulated pixel data)', () => readFileSync(join(PYDICOM_DATA, 'test_files', 'SC_rgb_jpeg_dcmtk.dcm'))],
+  ['a JPEG 2000 image', () => readFileSync(join(PYDICOM_DATA, 'test_files', 'JPEG2000.dcm'))],
+  ['an RLE image', () => readFileSync(join(PYDICOM_DATA, 'test_files', 'MR_small_RLE.dcm'))],
 ];
 
 /** An Encapsulated PDF object made by dcmtk's pdf2dcm from a one-page PDF. */
@@ -125,13 +128,16 @@ describe('Amur signs, dcmsign verifies', () => {
 });
 
 describe('dcmsign signs, Amur verifies', () => {
-  for (const [key, mac] of [
-    ['rsa', '+m2'],
-    ['rsa', '+mr'],
-    ['ec', '+m2'],
+  for (const [key, mac, input] of [
+    ['rsa', '+m2', 0],
+    ['rsa', '+mr', 0],
+    ['ec', '+m2', 0],
+    ['rsa', '+m2', 2],
+    ['ec', '+m2', 5],
+    ['rsa', '+m2', 6],
   ] as const) {
-    it(`${key.toUpperCase()} key, MAC option ${mac}`, () => {
-      const src = write('in.dcm', inputs[0]![1]());
+    it(`${inputs[input]![0]}, ${key.toUpperCase()} key, MAC option ${mac}`, () => {
+      const src = write('in.dcm', inputs[input]![1]());
       const out = join(tmp, 'dcmsign.dcm');
       execFileSync('dcmsign', ['--sign', pki.file(`${key}.key`), pki.file(`${key}.pem`), '-pw', mac, '+sp', '5', src, out], { stdio: 'ignore' });
       const [check] = amurVerify(out);
@@ -177,6 +183,17 @@ describe('any later change is caught by dcmsign and by Amur', () => {
     const b = readFileSync(file);
     const pixel = find(parsePart10(b).elements, tagOf(0x7fe0, 0x0010))!;
     b[pixel.valueStart + 1000] = b[pixel.valueStart + 1000]! ^ 0x10;
+    writeFileSync(file, b);
+    bothReject(file, 'signing.verify.dicomMismatch');
+  });
+
+  it('one changed byte in a compressed (encapsulated) frame', () => {
+    const file = signedFile('jpeg.dcm', 5);
+    const b = readFileSync(file);
+    const pixel = find(parsePart10(b).elements, tagOf(0x7fe0, 0x0010))!;
+    const lastFragment = pixel.fragments![pixel.fragments!.length - 1]!;
+    const at = lastFragment.start + 8 + 100;
+    b[at] = b[at]! ^ 0x01;
     writeFileSync(file, b);
     bothReject(file, 'signing.verify.dicomMismatch');
   });

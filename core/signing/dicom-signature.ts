@@ -138,8 +138,9 @@ function derLength(sig: Buffer): number {
 }
 
 /**
- * Signs a DICOM Part 10 file (Explicit VR Little Endian) and returns the signed file. Every
- * signable top-level element is covered; the MAC is SHA-256 computed in Explicit VR Little Endian;
+ * Signs a DICOM Part 10 file (a data set in Explicit VR Little Endian: uncompressed or compressed
+ * transfer syntaxes, not Implicit VR or Big Endian) and returns the signed file. Every signable
+ * top-level element is covered; the MAC is SHA-256 over the data set as it is encoded;
  * the signature is RSASSA-PKCS1-v1_5 or ECDSA (DER) per the key.
  */
 export function signDicom(bytes: Uint8Array, identity: SigningIdentity, options: DicomSignOptions = {}): Buffer {
@@ -187,7 +188,9 @@ export function signDicom(bytes: Uint8Array, identity: SigningIdentity, options:
   ]);
   const macItem = encodeItem([
     encodeUS(0x0400, 0x0005, macId),
-    encodeElement(0x0400, 0x0010, 'UI', EXPLICIT_VR_LITTLE_ENDIAN),
+    // The file's own transfer syntax for compressed files (their pixel data cannot be written in
+    // plain Explicit VR Little Endian; dcmsign does the same), Explicit VR Little Endian otherwise.
+    encodeElement(0x0400, 0x0010, 'UI', part.transferSyntaxUID),
     encodeElement(0x0400, 0x0015, 'CS', 'SHA256'),
     encodeAT(0x0400, 0x0020, signedTags),
   ]);
@@ -288,8 +291,9 @@ export function verifyDicomSignatures(bytes: Uint8Array, trust: X509Certificate[
       problems.push({ code: 'signing.verify.unsupportedAlgorithm', params: { algorithm: macAlgorithm || '?' } });
       continue;
     }
-    if (mstr(MAC_CALCULATION_TRANSFER_SYNTAX_UID) !== EXPLICIT_VR_LITTLE_ENDIAN) {
-      problems.push({ code: 'signing.verify.unsupportedAlgorithm', params: { algorithm: mstr(MAC_CALCULATION_TRANSFER_SYNTAX_UID) } });
+    const macTransferSyntax = mstr(MAC_CALCULATION_TRANSFER_SYNTAX_UID);
+    if (macTransferSyntax !== EXPLICIT_VR_LITTLE_ENDIAN && macTransferSyntax !== part.transferSyntaxUID) {
+      problems.push({ code: 'signing.verify.unsupportedAlgorithm', params: { algorithm: macTransferSyntax } });
       continue;
     }
     let certificate: X509Certificate;

@@ -41,6 +41,19 @@ describe('signature format (MAC stream)', () => {
     }
   });
 
+  it('encapsulated pixel data: fragments as item tags without lengths, then their bytes', () => {
+    const pixel = Buffer.concat([
+      Buffer.from('e07f1000' + '4f42' + '0000' + 'ffffffff', 'hex'),
+      Buffer.from('feff00e0' + '00000000', 'hex'), // empty Basic Offset Table
+      Buffer.from('feff00e0' + '04000000' + 'ffd8ffd9', 'hex'),
+      Buffer.from('feffdde0' + '00000000', 'hex'),
+    ]);
+    const p = parsePart10(part10(pixel));
+    const out: Buffer[] = [];
+    signatureFormat(p.bytes, p.elements[0]!, out);
+    assert.deepEqual(Buffer.concat(out), Buffer.from('e07f1000' + '4f42' + '0000' + 'feff00e0' + 'feff00e0' + 'ffd8ffd9' + 'feffdde0', 'hex'));
+  });
+
   it('leaves out what may not be signed', () => {
     const p = parsePart10(
       part10(

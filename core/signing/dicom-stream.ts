@@ -144,7 +144,18 @@ class Reader {
   }
 }
 
-/** Parses a Part 10 file; only Explicit VR Little Endian data sets are accepted. */
+/**
+ * Transfer syntaxes whose data set is NOT encoded in Explicit VR Little Endian: Implicit VR Little
+ * Endian, Explicit VR Big Endian and the deflated ones. Every other (the compressed ones included)
+ * encodes the data set in Explicit VR Little Endian with encapsulated pixel data.
+ */
+const OTHER_ENCODINGS = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.8.1']);
+
+export function datasetIsExplicitLittleEndian(transferSyntaxUID: string): boolean {
+  return transferSyntaxUID !== '' && !OTHER_ENCODINGS.has(transferSyntaxUID);
+}
+
+/** Parses a Part 10 file; only data sets encoded in Explicit VR Little Endian are accepted. */
 export function parsePart10(bytes: Uint8Array, path = ''): Part10 {
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < 132 || b.toString('latin1', 128, 132) !== 'DICM') {
@@ -159,7 +170,7 @@ export function parsePart10(bytes: Uint8Array, path = ''): Part10 {
     if (el.tag === tagOf(0x0002, 0x0010)) transferSyntaxUID = stringValue(b, el);
     p = el.end;
   }
-  if (transferSyntaxUID !== EXPLICIT_VR_LITTLE_ENDIAN) {
+  if (!datasetIsExplicitLittleEndian(transferSyntaxUID)) {
     throw new AmurError('signing.unsupportedTransferSyntax', { path, uid: transferSyntaxUID || '?' });
   }
   const { elements } = r.elements(p, b.length, false);
@@ -200,8 +211,8 @@ export function isSignable(el: Element): boolean {
  * Appends the signature-format encoding of one element to `out` (PS3.15 C.1, as dcmtk writes it):
  * ordinary elements exactly as encoded in Explicit VR Little Endian; sequences as tag, VR and two
  * reserved bytes with no length, each item as its tag alone with no length and no item
- * delimiter, then the sequence delimitation tag without its length; encapsulated pixel data like a
- * sequence whose fragments keep their item tag and length.
+ * delimiter, then the sequence delimitation tag without its length; encapsulated pixel data the
+ * same way, each fragment as its item tag (no length) and its bytes.
  */
 export function signatureFormat(b: Buffer, el: Element, out: Buffer[]): void {
   if (el.items) {
@@ -215,7 +226,9 @@ export function signatureFormat(b: Buffer, el: Element, out: Buffer[]): void {
   }
   if (el.fragments) {
     out.push(b.subarray(el.start, el.start + 8));
-    for (const f of el.fragments) out.push(b.subarray(f.start, f.end));
+    for (const f of el.fragments) {
+      out.push(b.subarray(f.start, f.start + 4), b.subarray(f.start + 8, f.end));
+    }
     out.push(SEQUENCE_DELIMITATION_TAG);
     return;
   }
