@@ -227,12 +227,72 @@ describe('amur report sign', () => {
   });
 });
 
+describe('tampering with a signed report is caught by dcmsign, pdfsig and amur verify', () => {
+  let out: string;
+  before(() => {
+    out = join(tmp, 'to-tamper');
+    assert.equal(sign(writeDraft(draftFor()), out).status, 0);
+  });
+
+  /** Copies a signed file with one change; returns the copy's path. */
+  function tampered(name: string, change: (b: Buffer) => void): string {
+    const b = readFileSync(join(out, name));
+    change(b);
+    const f = join(tmp, `tampered-${Math.random().toString(36).slice(2)}-${name}`);
+    writeFileSync(f, b);
+    return f;
+  }
+  const amurVerify = (f: string) => amur(['verify', f, '--trust', pki.file('ca.pem')]);
+
+  it('a changed text value deep in the SR content tree', () => {
+    // "Внутримозговая" → "Гнутримозговая": one UTF-8 byte of the impression, still valid text.
+    const f = tampered('report-sr.dcm', (b) => {
+      const at = b.indexOf(Buffer.from('Внутримозговая'));
+      assert.ok(at > 0);
+      b[at + 1] = b[at + 1]! + 1;
+    });
+    assert.match(readReportSR(readFileSync(f)).impression[0]!.text, /^Гнутримозговая/);
+    assert.notEqual(dcmsignVerify(f).status, 0);
+    assert.equal(amurVerify(f).status, 1);
+  });
+
+  it('a changed byte of the PDF', () => {
+    const f = tampered('report.pdf', (b) => {
+      const at = b.indexOf(Buffer.from('/Producer'));
+      b[at + 12] = b[at + 12]! ^ 0x01;
+    });
+    assert.doesNotMatch(run('pdfsig', [f]).out, /Signature is Valid/);
+    assert.equal(amurVerify(f).status, 1);
+  });
+
+  it('a changed byte of the PDF inside the Encapsulated PDF', () => {
+    const f = tampered('report-pdf.dcm', (b) => {
+      const at = b.indexOf(Buffer.from('%PDF-'));
+      b[at + 200] = b[at + 200]! ^ 0x01;
+    });
+    assert.notEqual(dcmsignVerify(f).status, 0);
+    assert.equal(amurVerify(f).status, 1);
+  });
+
+  it('a report signed by someone outside the trusted set', () => {
+    const rogue = join(tmp, 'rogue');
+    assert.equal(sign(writeDraft(draftFor()), rogue, 'rogue.p12').status, 0);
+    const v = amur(['verify', ...readdirSync(rogue).map((f) => join(rogue, f)), '--trust', pki.file('ca.pem'), '--json']);
+    assert.equal(v.status, 1);
+    const verdicts = JSON.parse(v.stdout) as { path: string; valid: boolean }[];
+    assert.equal(verdicts.length, 3);
+    for (const x of verdicts) assert.equal(x.valid, false, x.path);
+    assert.notEqual(dcmsignVerify(join(rogue, 'report-sr.dcm')).status, 0);
+  });
+});
+
 describe('amur report sign failures leave nothing behind', () => {
   const cases: { name: string; draft: (d: ReportDraft) => void; identity?: string; passphrase?: string; message: RegExp }[] = [
     { name: 'wrong passphrase', draft: () => {}, passphrase: 'not-the-passphrase', message: /The passphrase does not open .*rsa\.p12/ },
     { name: 'expired certificate', draft: () => {}, identity: 'expired.p12', message: /expired on .*it can no longer sign/ },
     { name: 'an AI finding not yet decided', draft: (d) => { d.aiFindings[0]!.status = 'proposed'; }, message: /neither accepted nor rejected/ },
     { name: 'no reading radiologist', draft: (d) => { d.observer.name = ''; }, message: /names no reading radiologist/ },
+    { name: 'no organization', draft: (d) => { d.observer.organization = ' '; }, message: /names no organization/ },
     { name: 'a finding the template does not have', draft: (d) => { d.findings.push({ id: 'no-such-finding' }); }, message: /field findings\[2\]\.id/ },
     { name: 'a measurement on an image outside the study', draft: (d) => { d.measurements[0]!.image.SOPInstanceUID = '1.2.3'; }, message: /field measurements\[0\]\.image/ },
     { name: 'a character the report font lacks', draft: (d) => { d.impression.push({ lang: 'zh-CN', text: '𠀀' }); }, message: /U\+20000/ },

@@ -1,5 +1,6 @@
 // `amur report draft --study UID [--template ID] [--reader ru|en] [--observer PN] [--organization TEXT] [--amends SR.dcm]`
-// prints a new report draft (JSON, README "Report draft") for a study in the store under AMUR_HOME.
+// prints a new report draft (JSON, README "Report draft") for a study in the store under AMUR_HOME,
+// with the local AI's positive findings proposed (status "proposed") for the radiologist to decide.
 // `amur report sign DRAFT.json --identity FILE.p12 --passphrase-file FILE --out DIR
 //   [--sm2-identity FILE.p12 [--sm2-passphrase-file FILE]]` signs it into DIR: report-sr.dcm
 // (Comprehensive SR) and report-pdf.dcm (Encapsulated PDF) with DICOM signatures, report.pdf with a
@@ -8,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { AmurError } from '../../core/common/errors.js';
 import { amurHome } from '../../core/common/paths.js';
 import { t } from '../../core/i18n/index.js';
+import { aiProposalsFromTriage } from '../../core/reports/ai.js';
 import { createDraft, type PredecessorReference, type ReaderLanguage } from '../../core/reports/draft.js';
 import { readPart10 } from '../../core/reports/dcmjs.js';
 import { signReport } from '../../core/reports/sign.js';
@@ -15,6 +17,7 @@ import { studyReferenceFromStore } from '../../core/reports/study.js';
 import { loadTemplate, templateForStudy } from '../../core/reports/template.js';
 import { loadIdentity } from '../../core/signing/index.js';
 import { StudyStore } from '../../core/store/store.js';
+import { TriageResults } from '../../core/triage/results.js';
 import type { CliContext, Command } from '../command.js';
 
 function usage(): never {
@@ -69,6 +72,14 @@ async function draft(args: string[], ctx: CliContext): Promise<number> {
       observer: { name: opts.observer ?? '', organization: opts.organization ?? '' },
       predecessor: opts.amends ? predecessorFrom(opts.amends) : undefined,
     });
+    // What the local AI flagged for this study is proposed, for the radiologist to accept or reject.
+    // Every stored result counts, also one from a model since removed: it carries its own identity.
+    const triage = new TriageResults(store.db);
+    const modelIds = store.db.prepare(
+      'SELECT DISTINCT r.model_id FROM triage_results r JOIN studies s ON s.id = r.study_id WHERE s.StudyInstanceUID = ? ORDER BY r.model_id',
+    ).pluck().all(study.StudyInstanceUID) as string[];
+    const results = modelIds.map((id) => triage.get(study.StudyInstanceUID, id)).filter((r) => r !== undefined);
+    d.aiFindings = aiProposalsFromTriage(results, template);
     ctx.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
     return 0;
   } finally {

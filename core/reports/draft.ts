@@ -292,6 +292,8 @@ export function validateDraft(raw: unknown, path: string): ValidatedDraft {
  */
 export function checkReadyToSign(d: ReportDraft, path: string): void {
   if (!d.observer.name.trim()) throw new AmurError('reports.noObserver', { path });
+  // Verifying Organization is Type 1 in the SR: a signed opinion says which organization gives it.
+  if (!d.observer.organization.trim()) throw new AmurError('reports.noOrganization', { path });
   const undecided = d.aiFindings.filter((a) => a.status === 'proposed');
   if (undecided.length) throw new AmurError('reports.aiUndecided', { path, count: undecided.length });
   const hasContent = d.findings.length > 0 || d.aiFindings.some((a) => a.status === 'accepted')
