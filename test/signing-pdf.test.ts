@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import PDFDocument from 'pdfkit';
 import { AmurError } from '../core/common/errors.js';
 import { readPkcs12, signPdf, verifyPdfSignatures, type SigningIdentity } from '../core/signing/index.js';
+import { derLength } from '../core/signing/cms.js';
 import { makePki, type TestPki } from './fixtures/pki/pki.js';
 
 let pki: TestPki;
@@ -77,6 +78,28 @@ describe('PDF signatures', () => {
       execFileSync('pdftoppm', ['-r', '20', '-png', file, join(tmp, `page-${name}`)]);
     });
   }
+
+  it('the CMS inside is what OpenSSL calls valid CAdES: signed attributes and signing-certificate-v2', async () => {
+    const signed = await signPdf(await makePdf(), ec);
+    const m = /\/ByteRange \[(\d+) (\d+) (\d+) (\d+)\]/.exec(signed.toString('latin1'))!;
+    const [, l1, s2, l2] = m.slice(1).map(Number) as [number, number, number, number];
+    const content = join(tmp, 'ranges.bin');
+    writeFileSync(content, Buffer.concat([signed.subarray(0, l1), signed.subarray(s2, s2 + l2)]));
+    const hex = Buffer.from(signed.subarray(l1 + 1, s2 - 1).toString('latin1'), 'hex');
+    const cms = join(tmp, 'sig.der');
+    writeFileSync(cms, hex.subarray(0, derLength(hex)));
+    const v = spawnSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', cms, '-content', content, '-CAfile', pki.file('ca.pem'), '-purpose', 'any', '-out', '/dev/null'], {
+      encoding: 'utf8',
+    });
+    assert.equal(v.status, 0, v.stderr);
+    assert.match(v.stderr, /CMS Verification successful/);
+    const printed = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', cms], { encoding: 'utf8' });
+    const attrs = printed.slice(printed.indexOf('signedAttrs:'), printed.indexOf('signatureAlgorithm:', printed.indexOf('signedAttrs:')));
+    assert.match(attrs, /contentType/);
+    assert.match(attrs, /messageDigest/);
+    assert.match(attrs, /id-smime-aa-signingCertificateV2/);
+    assert.doesNotMatch(attrs, /signingTime/, 'PAdES-B puts the time in /M, not in a signing-time attribute');
+  });
 
   it('one changed byte in the signed range: pdfsig and Amur reject', async () => {
     const signed = await signPdf(await makePdf(), rsa);
