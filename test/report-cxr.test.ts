@@ -1,5 +1,5 @@
 // A chest X-ray report end to end, from a real NIH radiograph (shared data, written as a DX
-// instance by the triage tests' fixture) through `amur import`, an AI triage result stored with the
+// instance with dcmjs) through `amur import`, an AI triage result stored with the
 // study, `amur report draft` (which proposes the AI's positive finding), the radiologist's decision,
 // and `amur report sign`: the accepted AI finding reaches the SR and the PDF labelled as assistive
 // with the model's identity; a rejected one reaches neither.
@@ -15,8 +15,9 @@ import { StudyStore } from '../core/store/store.js';
 import { TriageResults } from '../core/triage/results.js';
 import { makePki, type TestPki } from './fixtures/pki/pki.js';
 import { dciodvfy } from './report-dicom-tools.js';
+import { writeCxrDicom } from './report-fixtures.js';
+import { newUid as uid } from '../core/reports/draft.js';
 import { REPO_ROOT } from './shared-data.js';
-import { CXR, cxrRows, makeDicoms, uid } from './triage-fixtures.js';
 
 let tmp: string;
 let home: string;
@@ -33,13 +34,11 @@ before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'amur-'));
   home = join(tmp, 'home');
   pki = makePki();
-  const row = cxrRows().find((r) => r.label === 'pneumonia' && r.view === 'PA')!;
   const file = join(tmp, 'cxr.dcm');
-  makeDicoms([{
-    png: row.filename, out: file, StudyInstanceUID, SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: row.patient_id,
-    Modality: 'DX', BodyPartExamined: 'CHEST', ViewPosition: 'PA', variant: 'MONOCHROME2-8',
-  }], tmp);
-  assert.equal(amur(['import', file]).status, 0);
+  writeCxrDicom(file, { StudyInstanceUID, SeriesInstanceUID: uid(), SOPInstanceUID: uid() });
+  const imported = amur(['import', file]);
+  assert.equal(imported.status, 0, imported.stderr);
+  assert.match(imported.stdout, /1/);
   // What the triage service stores for a study the model flagged (core/triage/results.ts).
   const store = StudyStore.open(home);
   try {
@@ -117,6 +116,3 @@ describe('chest X-ray report with an AI proposal', () => {
     });
   }
 });
-
-// The fixture reads the shared NIH set; fail loudly if it is not there rather than skip.
-assert.ok(CXR());

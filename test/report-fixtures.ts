@@ -1,8 +1,10 @@
 // Report drafts on real studies for the report tests: the Philips head CT of dcm_qa_ct (shared
 // data), filled the way a radiologist would fill one (coded and uncoded findings, free text in
 // Russian and Chinese, a measurement on one image, one accepted and one rejected AI finding).
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { writePart10 } from '../core/reports/dcmjs.js';
 import { createDraft, type ReaderLanguage, type ReportDraft, type StudyReference } from '../core/reports/draft.js';
 import { studyReferenceFromFiles } from '../core/reports/study.js';
 import { loadTemplate } from '../core/reports/template.js';
@@ -50,4 +52,55 @@ export function filledDraft(study: StudyReference = studyReferenceFromFiles(head
     { id: 'ai-2', model: AI_MODEL, findingId: 'skull-fracture', score: 0.22, status: 'rejected' },
   ];
   return d;
+}
+
+/** A frontal chest radiograph of the NIH set (shared data), labelled pneumonia, PA view. */
+export function nihPneumoniaPng(): { path: string; patientId: string } {
+  const dir = shared('data', 'nih-cxr-pneumonia');
+  const [head, ...rows] = readFileSync(join(dir, 'labels.csv'), 'utf8').trim().split('\n');
+  const cols = head!.split(',');
+  const at = (r: string[], k: string) => r[cols.indexOf(k)]!;
+  const row = rows.map((l) => l.split(',')).find((r) => at(r, 'label') === 'pneumonia' && at(r, 'view') === 'PA')!;
+  return { path: join(dir, at(row, 'filename')), patientId: at(row, 'patient_id') };
+}
+
+/**
+ * The radiograph as a DX instance (8-bit MONOCHROME2, the PNG's grey values as they are), written
+ * with dcmjs, so that a chest X-ray report has a real image to be about.
+ */
+export function writeCxrDicom(out: string, ids: { StudyInstanceUID: string; SeriesInstanceUID: string; SOPInstanceUID: string }): void {
+  const { path, patientId } = nihPneumoniaPng();
+  const png = PNG.sync.read(readFileSync(path));
+  const grey = new Uint8Array(png.width * png.height);
+  for (let i = 0; i < grey.length; i++) grey[i] = png.data[i * 4]!;
+  writeFileSync(out, writePart10({
+    _vrMap: { PixelData: 'OB' },
+    SpecificCharacterSet: 'ISO_IR 192',
+    SOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1',
+    ...ids,
+    PatientName: `NIH^${patientId}`,
+    PatientID: patientId,
+    PatientBirthDate: '',
+    PatientSex: '',
+    StudyDate: '20261122',
+    StudyTime: '101500',
+    StudyID: '1',
+    AccessionNumber: 'CXR-1',
+    ReferringPhysicianName: '',
+    StudyDescription: 'Chest PA',
+    Modality: 'DX',
+    BodyPartExamined: 'CHEST',
+    ViewPosition: 'PA',
+    SeriesNumber: 1,
+    InstanceNumber: 1,
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    Rows: png.height,
+    Columns: png.width,
+    BitsAllocated: 8,
+    BitsStored: 8,
+    HighBit: 7,
+    PixelRepresentation: 0,
+    PixelData: [grey.buffer],
+  }));
 }
