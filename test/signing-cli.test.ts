@@ -63,6 +63,21 @@ describe('amur verify', () => {
     assert.match(r.out, /All 3 files are valid\./);
   });
 
+  it('a folder stands for its files (the manifest covers its .sig)', () => {
+    const r = amur(['verify', tmp, '--trust', pki.file('ca.pem'), '--json']);
+    const names = (JSON.parse(r.out) as { path: string; valid: boolean }[]).map((v) => [v.path.slice(tmp.length + 1), v.valid]);
+    for (const expected of [
+      ['package.manifest.json', true],
+      ['report-sr.dcm', true],
+      ['report.pdf', true],
+      ['unsigned.dcm', false],
+    ]) {
+      assert.ok(names.some((n) => n[0] === expected[0] && n[1] === expected[1]), JSON.stringify(names));
+    }
+    assert.ok(!names.some((n) => String(n[0]).endsWith('.sig')));
+    assert.equal(r.code, 1);
+  });
+
   it('trust given before the files and as several certificates works the same', () => {
     const r = amur(['verify', '--trust', pki.file('rogue-ca.pem'), pki.file('ca.pem'), files.sr!]);
     assert.equal(r.code, 0, r.out + r.err);

@@ -1,11 +1,12 @@
-// `amur verify FILE… --trust CERT.pem… [--json]`: checks every signature of each file (DICOM
+// `amur verify FILE|DIR… --trust CERT.pem… [--json]`: checks every signature of each file (DICOM
 // digital signatures, PDF signatures, SM2 package manifests), the integrity of what they sign and
 // the signer against the trusted certificates, validity at signing time included. Prints one
 // verdict per file in the reader's language; exits 0 only when every file is valid.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { errorMessage, t, type Language } from '../../core/i18n/index.js';
 import { AmurError } from '../../core/common/errors.js';
-import { loadCertificates, verifyFile, type FileVerification, type Problem, type SignatureCheck } from '../../core/signing/index.js';
+import { loadCertificates, SIGNATURE_SUFFIX, verifyFile, type FileVerification, type Problem, type SignatureCheck } from '../../core/signing/index.js';
 import type { CliContext, Command } from '../command.js';
 
 /** A certificate file: PEM with a certificate, or a DER file named like one. */
@@ -43,6 +44,32 @@ export function parseVerifyArgs(args: string[]): { files: string[]; trust: strin
   return { files, trust, json };
 }
 
+/**
+ * A folder stands for the files in it (a signed report's output folder, say), in name order; the
+ * SM2 signature files are left out because their manifest's check covers them.
+ */
+function expandFolders(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch {
+      // missing: verifyFile reports it as unreadable
+    }
+    if (!isDir) {
+      out.push(p);
+      continue;
+    }
+    for (const name of readdirSync(p).sort()) {
+      const f = join(p, name);
+      if (name.endsWith(SIGNATURE_SUFFIX) || name.startsWith('.') || !statSync(f).isFile()) continue;
+      out.push(f);
+    }
+  }
+  return out;
+}
+
 function problemText(p: Problem, lang: Language): string {
   return errorMessage(new AmurError(p.code, p.params), lang);
 }
@@ -67,7 +94,7 @@ function render(v: FileVerification, lang: Language): string {
 export const verifyCommand: Command = {
   name: 'verify',
   summaryKey: 'signing.cli.verifySummary',
-  usage: 'verify FILE… --trust CERT.pem… [--json]',
+  usage: 'verify FILE|DIR… --trust CERT.pem… [--json]',
   async run(args: string[], ctx: CliContext) {
     const { files, trust, json } = parseVerifyArgs(args);
     if (trust.length === 0) {
@@ -79,7 +106,7 @@ export const verifyCommand: Command = {
       return 2;
     }
     const certs = loadCertificates(trust);
-    const results = files.map((f) => verifyFile(f, certs));
+    const results = expandFolders(files).map((f) => verifyFile(f, certs));
     if (json) {
       const withText = results.map((r) => ({
         ...r,

@@ -20,6 +20,7 @@ export {
   verifyPackageSm2,
   manifestBytes,
   MANIFEST_NAME,
+  SIGNATURE_SUFFIX,
   SM2_DEFAULT_USER_ID,
   type PackageFile,
   type Manifest,
