@@ -166,6 +166,15 @@ describe('any later change is caught by dcmsign and by Amur', () => {
     bothReject(file, 'signing.verify.dicomMismatch');
   });
 
+  it('an element added after signing: dcmsign still says OK (the standard allows it), Amur does not', () => {
+    const file = signedFile('added.dcm');
+    execFileSync('dcmodify', ['-nb', '-i', '(0010,1030)=70', file]);
+    assert.ok(dcmsignVerify(file).ok, 'dcmsign only checks the listed elements');
+    const [check] = amurVerify(file);
+    assert.equal(check!.valid, false);
+    assert.deepEqual(check!.problems, [{ code: 'signing.verify.elementsNotCovered', params: { count: 1, tags: '(0010,1030)' } }]);
+  });
+
   it('a changed text value deep in the SR content tree', () => {
     const file = signedFile('text.dcm');
     const b = readFileSync(file);

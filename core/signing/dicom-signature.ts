@@ -22,6 +22,7 @@ import {
   signatureFormat,
   stringValue,
   tagOf,
+  tagText,
   type Element,
   type Part10,
 } from './dicom-stream.js';
@@ -311,6 +312,12 @@ export function verifyDicomSignatures(bytes: Uint8Array, trust: X509Certificate[
     const present = new Set(part.elements.map((e) => e.tag));
     const missing = [...listed].filter((t) => !present.has(t));
     if (missing.length) problems.push({ code: 'signing.verify.elementsRemoved', params: { count: missing.length } });
+    // The standard lets a signature cover a subset, and dcmsign accepts an element added after
+    // signing; a reader of a report must know, so anything signable left uncovered is a problem.
+    const uncovered = part.elements.filter((e) => isSignable(e) && !listed.has(e.tag)).map((e) => tagText(e.tag));
+    if (uncovered.length) {
+      problems.push({ code: 'signing.verify.elementsNotCovered', params: { count: uncovered.length, tags: uncovered.slice(0, 5).join(' ') } });
+    }
 
     const stream: Buffer[] = [];
     for (const e of part.elements) if (listed.has(e.tag) && isSignable(e)) signatureFormat(b, e, stream);
