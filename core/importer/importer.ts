@@ -3,13 +3,13 @@
 // store by the kernel (fs.copyFile) while other headers are being read; catalogue rows are written
 // on this thread in batched transactions. A file that cannot be imported is reported with its path
 // and a translated reason, and the import goes on; nothing already stored is changed by a failure.
-import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, rm, stat } from 'node:fs/promises';
 import { AmurError } from '../common/errors.js';
 import type { ImportProgress, ImportSummary, RejectedFile, SourceSummary } from '../contract/studies.js';
 import { REQUIRED_KEYWORDS, type DicomHeader } from '../dicom/attributes.js';
 import { readDicomHeaderFromFile } from '../dicom/header.js';
 import { errorMessage, type Language } from '../i18n/index.js';
-import { discardFile, type NewInstance, type StudyStore } from '../store/store.js';
+import { discardFile, type IncomingInstance, type StudyStore } from '../store/store.js';
 import { HeaderPool } from './header-pool.js';
 import { DEFAULT_ZIP_LIMITS, walkInputs, type Candidate, type ZipLimits } from './walk.js';
 
@@ -42,7 +42,7 @@ interface HeaderReader {
   read(path: string): Promise<DicomHeader>;
 }
 
-interface Pending extends NewInstance {
+interface Pending extends IncomingInstance {
   displayPath: string;
 }
 
@@ -88,23 +88,27 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     batch = [];
     let outcomes;
     try {
-      outcomes = store.insertInstances(source.id, items);
+      outcomes = store.commitInstances(source.id, items);
     } catch (e) {
-      // The transaction rolled back as a whole: none of these rows exist, so their files go.
+      // The transaction rolled back as a whole: none of these instances is stored.
       for (const it of items) {
-        discardFile(store.absolutePath(it.file_path));
+        discardFile(it.tempPath);
         inFlightUids.delete(it.header.attributes.SOPInstanceUID!);
-        reject(it.displayPath, e instanceof AmurError ? e : new AmurError('import.catalogueFailed', { detail: (e as Error).message }));
+        reject(it.displayPath, new AmurError('import.catalogueFailed', { path: it.displayPath, detail: (e as Error).message }));
       }
       return;
     }
     items.forEach((it, i) => {
       inFlightUids.delete(it.header.attributes.SOPInstanceUID!);
-      if (outcomes[i] === 'imported') progress.imported++;
-      else {
+      const o = outcomes[i];
+      if (o === 'imported') progress.imported++;
+      else if (o === 'duplicate') {
         // Another process stored the same instance since we looked; its copy is kept, ours goes.
-        discardFile(store.absolutePath(it.file_path));
+        discardFile(it.tempPath);
         progress.duplicates++;
+      } else {
+        discardFile(it.tempPath);
+        reject(it.displayPath, new AmurError(o.error.code, { ...o.error.params, path: it.displayPath }));
       }
     });
     report();
@@ -149,26 +153,16 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
       return;
     }
     inFlightUids.add(uid);
-    const rel = store.allocateFilePath(uid);
-    const dest = store.absolutePath(rel);
-    let tmp: string | undefined;
+    // An extracted archive entry already lies in the store's temp folder; anything else is copied
+    // there by the kernel. The store renames it into place when it commits the batch.
+    const tempPath = c.owned ? c.path : store.allocateTempPath();
     try {
-      if (c.owned) {
-        // An extracted entry already lies in the store's temp folder: one rename puts it in place.
-        await rename(c.path, dest);
-      } else {
-        tmp = store.allocateTempPath();
-        await copyFile(c.path, tmp);
-        await rename(tmp, dest);
-        tmp = undefined;
-      }
-      const { size } = await stat(dest);
-      queue({ header, file_path: rel, file_size: size, displayPath: c.displayPath });
+      if (!c.owned) await copyFile(c.path, tempPath);
+      const { size } = await stat(tempPath);
+      queue({ header, tempPath, file_size: size, displayPath: c.displayPath });
     } catch (e) {
       inFlightUids.delete(uid);
-      if (tmp) await rm(tmp, { force: true });
-      await rm(dest, { force: true });
-      if (c.owned) discardFile(c.path);
+      await rm(tempPath, { force: true });
       reject(c.displayPath, new AmurError('import.copyFailed', { path: c.displayPath, detail: (e as Error).message }));
     }
   };

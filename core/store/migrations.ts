@@ -143,6 +143,51 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    why: 'Measurements and report drafts (issue 5): saved as the radiologist works, so a crash loses nothing; undo/redo history survives a restart.',
+    up(db) {
+      db.exec(`
+        -- One row per measurement; data is the StudyMeasurement as JSON (core/contract/measurements.ts).
+        -- position keeps the order in which they were drawn, also across undo and redo.
+        CREATE TABLE measurements (
+          id           INTEGER PRIMARY KEY,
+          study_id     INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+          trackingUID  TEXT NOT NULL UNIQUE,
+          position     INTEGER NOT NULL,
+          data         TEXT NOT NULL,
+          updated_at   TEXT NOT NULL
+        );
+        CREATE INDEX measurements_study ON measurements(study_id, position);
+
+        -- Undo/redo: each change of a study's measurements as (before, after) JSON, NULL meaning
+        -- "absent". undone = 1 marks steps that were undone and can be redone; a new change drops them.
+        CREATE TABLE measurement_history (
+          id           INTEGER PRIMARY KEY,
+          study_id     INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+          trackingUID  TEXT NOT NULL,
+          before       TEXT,
+          after        TEXT,
+          undone       INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX measurement_history_study ON measurement_history(study_id, id);
+
+        -- The study's report draft (the JSON that 'amur report draft' prints), saved on every edit.
+        CREATE TABLE report_drafts (
+          study_id     INTEGER PRIMARY KEY REFERENCES studies(id) ON DELETE CASCADE,
+          draft        TEXT NOT NULL,
+          revision     INTEGER NOT NULL,
+          saved_at     TEXT NOT NULL
+        );
+
+        -- A per-study counter of measurement changes (undo and redo included), so a view can tell it is current.
+        CREATE TABLE measurement_revisions (
+          study_id     INTEGER PRIMARY KEY REFERENCES studies(id) ON DELETE CASCADE,
+          revision     INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -1,14 +1,14 @@
 // The store on its own: migrations, insert and dedup, the catalogue's summaries, and reconcile
 // after the kinds of leftovers an interrupted import can leave.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { DicomHeader, HeaderAttributes } from '../dicom/attributes.js';
 import { SCHEMA_VERSION } from './migrations.js';
-import { StudyStore, type NewInstance } from './store.js';
+import { StudyStore, type IncomingInstance } from './store.js';
 
 let home: string;
 beforeEach(() => {
@@ -20,14 +20,18 @@ function header(a: HeaderAttributes): DicomHeader {
   return { attributes: a, TransferSyntaxUID: '1.2.840.10008.1.2.1', hasFileMeta: true, isDicomDir: false };
 }
 
-/** Puts a small file in place the way the importer does (temp, then rename) and returns the row to insert. */
-function place(store: StudyStore, a: HeaderAttributes, content = `file of ${a.SOPInstanceUID}`): NewInstance {
-  const tmp = store.allocateTempPath();
-  writeFileSync(tmp, content);
-  const rel = store.allocateFilePath(a.SOPInstanceUID!);
-  copyFileSync(tmp, store.absolutePath(rel));
-  rmSync(tmp);
-  return { header: header(a), file_path: rel, file_size: Buffer.byteLength(content) };
+/** A small file copied into tmp/ the way the importer does, ready for commitInstances(). */
+function place(store: StudyStore, a: HeaderAttributes, content = `file of ${a.SOPInstanceUID}`): IncomingInstance {
+  const tempPath = store.allocateTempPath();
+  writeFileSync(tempPath, content);
+  return { header: header(a), tempPath, file_size: Buffer.byteLength(content) };
+}
+
+/** What a process killed between moving a file into files/ and committing its row leaves behind. */
+function orphan(store: StudyStore, SOPInstanceUID: string): string {
+  const rel = store.allocateFilePath(SOPInstanceUID);
+  writeFileSync(store.absolutePath(rel), 'never committed');
+  return store.absolutePath(rel);
 }
 
 const study = { StudyInstanceUID: '1.2.3', PatientName: 'Wang^XiaoDong=王^小東=', PatientID: 'P1', StudyDate: '20240102', StudyDescription: 'CT chest' };
@@ -46,7 +50,7 @@ describe('StudyStore', () => {
 
   test('a clean close and reopen finds nothing to reconcile and does not scan the files', () => {
     const s = StudyStore.open(home);
-    s.insertInstances(s.defaultSource().id, [place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' })]);
+    s.commitInstances(s.defaultSource().id, [place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' })]);
     s.close();
     const again = StudyStore.open(home);
     try {
@@ -72,7 +76,7 @@ describe('StudyStore', () => {
     const s = StudyStore.open(home);
     try {
       const src = s.defaultSource();
-      const out = s.insertInstances(src.id, [
+      const out = s.commitInstances(src.id, [
         place(s, { ...study, SeriesInstanceUID: '1.2.3.1', Modality: 'CT', SeriesNumber: 2, SOPInstanceUID: '1.2.3.1.1', InstanceNumber: 2 }),
         place(s, { ...study, SeriesInstanceUID: '1.2.3.1', Modality: 'CT', SeriesNumber: 2, SOPInstanceUID: '1.2.3.1.2', InstanceNumber: 1 }),
         place(s, { ...study, SeriesInstanceUID: '1.2.3.2', Modality: 'SR', SeriesNumber: 1, SOPInstanceUID: '1.2.3.2.1' }),
@@ -94,19 +98,20 @@ describe('StudyStore', () => {
     }
   });
 
-  test('a SOP Instance UID already stored is a duplicate and changes nothing', () => {
+  test('a SOP Instance UID already stored is a duplicate: nothing changes, its temp copy is left to the caller', () => {
     const s = StudyStore.open(home);
     try {
       const src = s.defaultSource();
       const a = { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' };
-      s.insertInstances(src.id, [place(s, a, 'first')]);
+      s.commitInstances(src.id, [place(s, a, 'first')]);
       const firstFile = s.instanceFile('1.2.3.1.1')!;
       const second = place(s, { ...a, PatientName: 'Other' }, 'second copy');
-      assert.notEqual(s.absolutePath(second.file_path), firstFile, 'two copies of one instance never share a name');
-      assert.deepEqual(s.insertInstances(src.id, [second]), ['duplicate']);
+      assert.deepEqual(s.commitInstances(src.id, [second]), ['duplicate']);
+      assert.ok(existsSync(second.tempPath));
       assert.equal(s.instanceFile('1.2.3.1.1'), firstFile);
       assert.equal(statSync(firstFile).size, 'first'.length);
       assert.equal(s.listStudies()[0].PatientName, study.PatientName);
+      assert.deepEqual(readdirSync(join(s.filesDir, basename(dirname(firstFile)))), [basename(firstFile)]);
     } finally {
       s.close();
     }
@@ -117,13 +122,13 @@ describe('StudyStore', () => {
     try {
       const src = s.defaultSource();
       const other = s.ensureSource('Harbin First Hospital', 'partner');
-      s.insertInstances(src.id, [
+      s.commitInstances(src.id, [
         place(s, { StudyInstanceUID: '9.1', PatientID: 'A', SeriesInstanceUID: '9.1.1', SOPInstanceUID: '9.1.1.1' }),
         place(s, { StudyInstanceUID: '9.2', PatientID: 'A', SeriesInstanceUID: '9.2.1', SOPInstanceUID: '9.2.1.1' }),
         place(s, { StudyInstanceUID: '9.3', SeriesInstanceUID: '9.3.1', SOPInstanceUID: '9.3.1.1' }),
         place(s, { StudyInstanceUID: '9.4', SeriesInstanceUID: '9.4.1', SOPInstanceUID: '9.4.1.1' }),
       ]);
-      s.insertInstances(other.id, [place(s, { StudyInstanceUID: '9.5', PatientID: 'A', SeriesInstanceUID: '9.5.1', SOPInstanceUID: '9.5.1.1' })]);
+      s.commitInstances(other.id, [place(s, { StudyInstanceUID: '9.5', PatientID: 'A', SeriesInstanceUID: '9.5.1', SOPInstanceUID: '9.5.1.1' })]);
       const patientOf = (uid: string) => s.db.prepare('SELECT patient_id FROM studies WHERE StudyInstanceUID = ?').pluck().get(uid);
       assert.equal(patientOf('9.1'), patientOf('9.2'));
       assert.notEqual(patientOf('9.3'), patientOf('9.4'));
@@ -134,29 +139,28 @@ describe('StudyStore', () => {
     }
   });
 
-  test('a batch with an instance lacking UIDs is refused whole, nothing written', () => {
+  test('an instance lacking UIDs is refused by itself; the rest of its batch is stored', () => {
     const s = StudyStore.open(home);
     try {
       const src = s.defaultSource();
-      assert.throws(
-        () => s.insertInstances(src.id, [
-          place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' }),
-          place(s, { ...study, SOPInstanceUID: '1.2.3.1.9' }),
-        ]),
-        (e: any) => e.code === 'store.missingUid',
-      );
-      assert.equal(s.listStudies().length, 0);
+      const out = s.commitInstances(src.id, [
+        place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' }),
+        place(s, { ...study, SOPInstanceUID: '1.2.3.1.9' }),
+      ]);
+      assert.equal(out[0], 'imported');
+      assert.equal((out[1] as any).error.code, 'store.missingUid');
+      assert.equal(s.listStudies()[0].NumberOfStudyRelatedInstances, 1);
     } finally {
       s.close();
     }
   });
 
-  test('reconcile removes temp files and unreferenced files, and keeps catalogued ones', () => {
+  test('after a crash, reconcile removes temp files and unreferenced files, and keeps catalogued ones', () => {
     const s = StudyStore.open(home);
-    const kept = place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' });
-    s.insertInstances(s.defaultSource().id, [kept]);
-    const orphan = place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.2' });
-    // What a killed importer leaves: a half-written temp file and an extraction folder of a dead pid.
+    s.commitInstances(s.defaultSource().id, [place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' })]);
+    const kept = s.instanceFile('1.2.3.1.1')!;
+    const lost = orphan(s, '1.2.3.1.2');
+    // What a killed importer leaves: a half-written temp file, an extraction folder, its lock.
     writeFileSync(join(s.tmpDir, '999999.dead.1'), 'half');
     mkdirSync(join(s.tmpDir, '999999.dead.2.zip'));
     writeFileSync(join(s.tmpDir, '999999.dead.2.zip', '0'), 'entry');
@@ -167,9 +171,9 @@ describe('StudyStore', () => {
     try {
       assert.deepEqual(again.lastReconcile, { tempRemoved: 2, orphansRemoved: 1, rowsRemoved: 0, swept: true, unclean: true });
       assert.deepEqual(readdirSync(again.tmpDir), []);
-      assert.equal(existsSync(again.absolutePath(orphan.file_path)), false);
-      assert.equal(existsSync(again.absolutePath(kept.file_path)), true);
-      assert.deepEqual(readdirSync(join(home, 'store', 'locks')).length, 1, 'only this open holds a lock');
+      assert.equal(existsSync(lost), false);
+      assert.equal(existsSync(kept), true);
+      assert.equal(readdirSync(join(home, 'store', 'locks')).length, 1, 'only this open holds a lock');
     } finally {
       again.close();
     }
@@ -177,10 +181,11 @@ describe('StudyStore', () => {
 
   test('after an unclean shutdown, rows whose file is missing or short are removed with their empty study', () => {
     const s = StudyStore.open(home);
-    const a = place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' });
-    const b = place(s, { StudyInstanceUID: '7.7', SeriesInstanceUID: '7.7.1', SOPInstanceUID: '7.7.1.1' });
-    s.insertInstances(s.defaultSource().id, [a, b]);
-    writeFileSync(s.absolutePath(b.file_path), 'x'); // as a power loss could leave it
+    s.commitInstances(s.defaultSource().id, [
+      place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' }),
+      place(s, { StudyInstanceUID: '7.7', SeriesInstanceUID: '7.7.1', SOPInstanceUID: '7.7.1.1' }),
+    ]);
+    writeFileSync(s.instanceFile('7.7.1.1')!, 'x'); // as a power loss could leave it
     writeFileSync(join(home, 'store', 'locks', '999999.dead'), '');
     s.close();
     const again = StudyStore.open(home);
@@ -192,34 +197,35 @@ describe('StudyStore', () => {
     }
   });
 
-  test('while another live process has the store open, its uncommitted files are left alone', () => {
+  test('reconcile beside a live importer in another open leaves its temp files alone', () => {
     const first = StudyStore.open(home);
     const inFlight = place(first, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' });
-    const ownTemp = first.allocateTempPath();
-    writeFileSync(ownTemp, 'being copied');
-    // A process that died with the store open makes the next open want to scan…
-    const deadLock = join(home, 'store', 'locks', '999999.dead');
-    writeFileSync(deadLock, '');
+    writeFileSync(join(home, 'store', 'locks', '999999.dead'), '');
     const second = StudyStore.open(home);
     try {
-      // …but the first process is alive, and its renamed-but-uncommitted file looks like an orphan.
-      assert.equal(second.lastReconcile!.unclean, true);
-      assert.equal(second.lastReconcile!.swept, false);
-      assert.ok(existsSync(first.absolutePath(inFlight.file_path)));
-      assert.ok(existsSync(ownTemp));
-      assert.ok(existsSync(deadLock), 'the evidence of the crash is kept for a later sole open');
+      assert.equal(second.lastReconcile!.swept, true);
+      assert.ok(existsSync(inFlight.tempPath), 'a live process keeps its temp files');
+      // The first importer commits after the scan: its file moves in, its row with it.
+      assert.deepEqual(first.commitInstances(first.defaultSource().id, [inFlight]), ['imported']);
+      assert.ok(existsSync(second.instanceFile('1.2.3.1.1')!));
     } finally {
       second.close();
       first.close();
     }
-    // Alone now, the next open scans, and the file the first process never committed goes.
-    const third = StudyStore.open(home);
+  });
+
+  test('a scan cannot start while another connection holds the write transaction in which files move in', () => {
+    const first = StudyStore.open(home);
+    const second = StudyStore.open(home);
     try {
-      assert.equal(third.lastReconcile!.swept, true);
-      assert.equal(existsSync(third.absolutePath(inFlight.file_path)), false);
-      assert.equal(existsSync(deadLock), false);
+      // While the first holds the write transaction, the second cannot start a scan.
+      first.db.exec('BEGIN IMMEDIATE');
+      second.db.pragma('busy_timeout = 0');
+      assert.throws(() => second.reconcile({ live: [], dead: ['999999.dead'] }), /database is locked/);
+      first.db.exec('COMMIT');
     } finally {
-      third.close();
+      second.close();
+      first.close();
     }
   });
 });

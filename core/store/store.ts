@@ -2,14 +2,19 @@
 // series and instances, and the instance files it points to under files/. Everything a study
 // needs to survive a crash is decided here:
 //
-// - A file enters the store by being copied to tmp/ and renamed into files/ (rename is atomic on
-//   one file system), and only then is its row committed. So a committed row always has its whole
-//   file, and a crash leaves at worst a temp file or a file no row points to; both are removed by
-//   reconcile() on the next open.
+// - A file enters the store by being copied whole into tmp/, then, inside the write transaction
+//   that catalogues it, renamed into files/ (atomic on one file system). A committed row therefore
+//   always has its whole file, and a crash leaves at worst a temp file or a file no row points to.
+// - reconcile() on open removes both. Temp names start with the pid that made them, so only those of
+//   dead processes go. Files no row points to can only be left by a process that died holding the
+//   store (its lock file in locks/ outlives it), so the scan of files/ runs only then, which keeps a
+//   clean open instant; it runs inside an immediate (write) transaction, and since importers rename
+//   files into files/ only inside theirs, a live importer in another process never has a file there
+//   that the scan could mistake for an orphan.
 // - Stored names never collide: hash of the SOPInstanceUID (its first byte spreads files over 256
 //   folders: a million instances make ~4,000 per folder, which ext4, APFS and NTFS index well, while
-//   a deeper fan-out costs a mkdir for almost every file of a small import) plus a random suffix, so two importers of the same instance never write over each other; the
-//   UNIQUE SOPInstanceUID constraint decides which one is kept and the loser removes its own copy.
+//   a deeper fan-out costs a mkdir for almost every file of a small import) plus a random suffix.
+//   The UNIQUE SOPInstanceUID decides duplicates; a duplicate's temp copy is the caller's to remove.
 // - Durability: WAL with synchronous=NORMAL, and no fsync of instance files. That is safe against
 //   a killed process (kill -9, a crash: the OS still holds every write), which is what the store
 //   must survive; after a power loss the last transactions may be lost, and a file whose row did
@@ -17,12 +22,9 @@
 //   and reconcile() after an unclean shutdown removes rows whose file is missing or short, so the
 //   store stays consistent and the study can be imported again. Per-file fsync would cost several
 //   times the import time on ordinary disks, against the 1.5x-of-copy target.
-// - Several processes may open one store (the desktop app and a CLI import). Each open holds a
-//   lock file named by its pid; the sweep of unreferenced files runs only when no other live
-//   process has the store open, because another importer's just-renamed files are not yet committed.
 import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { AmurError } from '../common/errors.js';
 import { amurHome } from '../common/paths.js';
@@ -30,24 +32,25 @@ import type { InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from
 import type { DicomHeader } from '../dicom/attributes.js';
 import { migrations, SCHEMA_VERSION } from './migrations.js';
 
-/** One instance ready to be catalogued: its parsed header and the file already renamed into place. */
-export interface NewInstance {
+/** One instance ready to enter the store: its parsed header and its whole copy in tmp/. */
+export interface IncomingInstance {
   header: DicomHeader;
-  /** Relative to the store root, as given by allocateFilePath(). */
-  file_path: string;
+  /** A file in tmp/ named by allocateTempPath(); renamed into files/ when the instance is new. */
+  tempPath: string;
   file_size: number;
 }
 
-export type InsertOutcome = 'imported' | 'duplicate';
+/** What became of an incoming instance; for a duplicate or an error the temp file is left to the caller. */
+export type CommitOutcome = 'imported' | 'duplicate' | { error: AmurError };
 
 export interface ReconcileReport {
-  /** Temp files and folders left by an interrupted import, removed. */
+  /** Temp files and folders left by processes that died, removed. */
   tempRemoved: number;
   /** Files in files/ that no catalogue row pointed to, removed. */
   orphansRemoved: number;
   /** Rows whose file was missing or short (only checked after an unclean shutdown), removed. */
   rowsRemoved: number;
-  /** True when files/ and the rows were scanned (after an unclean shutdown, with no other live process). */
+  /** True when files/ and the rows were scanned (only after an unclean shutdown). */
   swept: boolean;
   /** True when a previous process ended without closing the store. */
   unclean: boolean;
@@ -92,7 +95,8 @@ export class StudyStore {
     let db: Database.Database | undefined;
     try {
       this.db = db = new Database(dbPath);
-      this.db.pragma('busy_timeout = 10000');
+      // A reconcile scan of a large store holds the write lock for a few seconds; wait for it.
+      this.db.pragma('busy_timeout = 60000');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
@@ -216,69 +220,86 @@ export class StudyStore {
         VALUES (@SOPInstanceUID, @series, @SOPClassUID, @InstanceNumber, @TransferSyntaxUID, @Rows, @Columns, @NumberOfFrames,
           @BitsAllocated, @PhotometricInterpretation, @ImageType, @SpecificCharacterSet, @ContentDate, @ContentTime, @SliceLocation,
           @SliceThickness, @has_file_meta, @pixel_data_offset, @file_path, @file_size, @now)
-        ON CONFLICT (SOPInstanceUID) DO NOTHING`),
+`),
     };
   }
 
   /**
-   * Catalogues instances whose files are already in place, all in one transaction. An instance
-   * whose SOPInstanceUID the store already holds is a duplicate: its row is not written, and the
-   * caller removes the file it had put in place. Returns one outcome per instance, in order.
+   * Moves instances from tmp/ into files/ and catalogues them, in one write transaction, so that no
+   * other process ever sees a file in files/ whose row is not committed. Returns one outcome per
+   * instance, in order; an instance the store already holds (by SOP Instance UID) is a duplicate.
    */
-  insertInstances(sourceId: string, items: NewInstance[]): InsertOutcome[] {
-    const s = this.insertStmts;
+  commitInstances(sourceId: string, items: IncomingInstance[]): CommitOutcome[] {
+    const placed: string[] = [];
     const now = new Date().toISOString();
-    const run = this.db.transaction((): InsertOutcome[] =>
-      items.map(({ header, file_path, file_size }) => {
-        const a = header.attributes;
-        const text = (k: keyof typeof a) => (typeof a[k] === 'string' ? (a[k] as string) : '');
-        const num = (k: keyof typeof a) => (typeof a[k] === 'number' && Number.isFinite(a[k]) ? (a[k] as number) : null);
-        const StudyInstanceUID = text('StudyInstanceUID');
-        const SeriesInstanceUID = text('SeriesInstanceUID');
-        const SOPInstanceUID = text('SOPInstanceUID');
-        if (!StudyInstanceUID || !SeriesInstanceUID || !SOPInstanceUID) {
-          throw new AmurError('store.missingUid', { path: file_path });
-        }
-        if (s.hasInstance.get(SOPInstanceUID) !== undefined) return 'duplicate';
+    try {
+      return this.db.transaction((): CommitOutcome[] =>
+        items.map((item): CommitOutcome => {
+          const a = item.header.attributes;
+          if (!a.StudyInstanceUID || !a.SeriesInstanceUID || !a.SOPInstanceUID) {
+            return { error: new AmurError('store.missingUid', { path: item.tempPath }) };
+          }
+          if (this.insertStmts.hasInstance.get(a.SOPInstanceUID) !== undefined) return 'duplicate';
+          const rel = this.allocateFilePath(a.SOPInstanceUID);
+          try {
+            renameSync(item.tempPath, this.absolutePath(rel));
+          } catch (e) {
+            return { error: new AmurError('store.placeFailed', { path: item.tempPath, detail: (e as Error).message }) };
+          }
+          placed.push(rel);
+          this.insertRows(sourceId, item.header, rel, item.file_size, now);
+          return 'imported';
+        }),
+      ).immediate();
+    } catch (e) {
+      // Rolled back: the files moved in for this batch belong to no row.
+      for (const rel of placed) rmSync(this.absolutePath(rel), { force: true });
+      throw e;
+    }
+  }
 
-        let study = s.studyId.get(StudyInstanceUID) as number | undefined;
-        if (study === undefined) {
-          const PatientID = text('PatientID');
-          const IssuerOfPatientID = text('IssuerOfPatientID');
-          const key = PatientID ? `${sourceId}|${IssuerOfPatientID}|${PatientID}` : `${sourceId}|study:${StudyInstanceUID}`;
-          const patient = s.patient.get({
-            key, source: sourceId, PatientID, IssuerOfPatientID, PatientName: text('PatientName'),
-            PatientBirthDate: text('PatientBirthDate'), PatientSex: text('PatientSex'),
-          }) as number;
-          study = s.study.get({
-            StudyInstanceUID, patient, source: sourceId, PatientName: text('PatientName'), PatientID, IssuerOfPatientID,
-            PatientBirthDate: text('PatientBirthDate'), PatientSex: text('PatientSex'), StudyDate: text('StudyDate'),
-            StudyTime: text('StudyTime'), AccessionNumber: text('AccessionNumber'), StudyID: text('StudyID'),
-            StudyDescription: text('StudyDescription'), ReferringPhysicianName: text('ReferringPhysicianName'),
-            InstitutionName: text('InstitutionName'), now,
-          }) as number;
-        }
-        let series = s.seriesId.get(SeriesInstanceUID) as number | undefined;
-        if (series === undefined) {
-          series = s.series.get({
-            SeriesInstanceUID, study, Modality: text('Modality'), SeriesNumber: num('SeriesNumber'),
-            SeriesDescription: text('SeriesDescription'), BodyPartExamined: text('BodyPartExamined'), SeriesDate: text('SeriesDate'),
-            SeriesTime: text('SeriesTime'), ViewPosition: text('ViewPosition'), Laterality: text('Laterality'),
-          }) as number;
-        }
-        const r = s.instance.run({
-          SOPInstanceUID, series, SOPClassUID: text('SOPClassUID'), InstanceNumber: num('InstanceNumber'),
-          TransferSyntaxUID: header.TransferSyntaxUID ?? '', Rows: num('Rows'), Columns: num('Columns'),
-          NumberOfFrames: num('NumberOfFrames'), BitsAllocated: num('BitsAllocated'),
-          PhotometricInterpretation: text('PhotometricInterpretation'), ImageType: text('ImageType'),
-          SpecificCharacterSet: text('SpecificCharacterSet'), ContentDate: text('ContentDate'), ContentTime: text('ContentTime'),
-          SliceLocation: num('SliceLocation'), SliceThickness: num('SliceThickness'), has_file_meta: header.hasFileMeta ? 1 : 0,
-          pixel_data_offset: header.pixelDataOffset ?? null, file_path: toPortable(file_path), file_size, now,
-        });
-        return r.changes === 1 ? 'imported' : 'duplicate';
-      }),
-    );
-    return run.immediate();
+  private insertRows(sourceId: string, header: DicomHeader, file_path: string, file_size: number, now: string): void {
+    const s = this.insertStmts;
+    const a = header.attributes;
+    const text = (k: keyof typeof a) => (typeof a[k] === 'string' ? (a[k] as string) : '');
+    const num = (k: keyof typeof a) => (typeof a[k] === 'number' && Number.isFinite(a[k]) ? (a[k] as number) : null);
+    const StudyInstanceUID = text('StudyInstanceUID');
+    const SeriesInstanceUID = text('SeriesInstanceUID');
+    const SOPInstanceUID = text('SOPInstanceUID');
+    let study = s.studyId.get(StudyInstanceUID) as number | undefined;
+    if (study === undefined) {
+      const PatientID = text('PatientID');
+      const IssuerOfPatientID = text('IssuerOfPatientID');
+      const key = PatientID ? `${sourceId}|${IssuerOfPatientID}|${PatientID}` : `${sourceId}|study:${StudyInstanceUID}`;
+      const patient = s.patient.get({
+        key, source: sourceId, PatientID, IssuerOfPatientID, PatientName: text('PatientName'),
+        PatientBirthDate: text('PatientBirthDate'), PatientSex: text('PatientSex'),
+      }) as number;
+      study = s.study.get({
+        StudyInstanceUID, patient, source: sourceId, PatientName: text('PatientName'), PatientID, IssuerOfPatientID,
+        PatientBirthDate: text('PatientBirthDate'), PatientSex: text('PatientSex'), StudyDate: text('StudyDate'),
+        StudyTime: text('StudyTime'), AccessionNumber: text('AccessionNumber'), StudyID: text('StudyID'),
+        StudyDescription: text('StudyDescription'), ReferringPhysicianName: text('ReferringPhysicianName'),
+        InstitutionName: text('InstitutionName'), now,
+      }) as number;
+    }
+    let series = s.seriesId.get(SeriesInstanceUID) as number | undefined;
+    if (series === undefined) {
+      series = s.series.get({
+        SeriesInstanceUID, study, Modality: text('Modality'), SeriesNumber: num('SeriesNumber'),
+        SeriesDescription: text('SeriesDescription'), BodyPartExamined: text('BodyPartExamined'), SeriesDate: text('SeriesDate'),
+        SeriesTime: text('SeriesTime'), ViewPosition: text('ViewPosition'), Laterality: text('Laterality'),
+      }) as number;
+    }
+    s.instance.run({
+      SOPInstanceUID, series, SOPClassUID: text('SOPClassUID'), InstanceNumber: num('InstanceNumber'),
+      TransferSyntaxUID: header.TransferSyntaxUID ?? '', Rows: num('Rows'), Columns: num('Columns'),
+      NumberOfFrames: num('NumberOfFrames'), BitsAllocated: num('BitsAllocated'),
+      PhotometricInterpretation: text('PhotometricInterpretation'), ImageType: text('ImageType'),
+      SpecificCharacterSet: text('SpecificCharacterSet'), ContentDate: text('ContentDate'), ContentTime: text('ContentTime'),
+      SliceLocation: num('SliceLocation'), SliceThickness: num('SliceThickness'), has_file_meta: header.hasFileMeta ? 1 : 0,
+      pixel_data_offset: header.pixelDataOffset ?? null, file_path: toPortable(file_path), file_size, now,
+    });
   }
 
   // ---- catalogue reads --------------------------------------------------------------------
@@ -351,31 +372,23 @@ export class StudyStore {
 
   /**
    * Brings the folder and the catalogue back into agreement after an interrupted import: removes
-   * temp files, files no row points to, and rows whose file is gone. Only a process that died with
-   * the store open (its lock file is still there) can leave the latter two, so the scan of files/
-   * and of the rows, which grows with the store, runs only then: a clean open stays instant.
-   * With another live process on the store, only leftovers of dead processes are removed, and the
-   * dead locks are kept so that the scan still happens on a later sole open.
+   * temp files of dead processes and, after an unclean shutdown, files no row points to and rows
+   * whose file is gone (see the top of this file for why this is safe beside live importers).
    */
   reconcile(others = this.otherLocks()): ReconcileReport {
     const report: ReconcileReport = { tempRemoved: 0, orphansRemoved: 0, rowsRemoved: 0, swept: false, unclean: others.dead.length > 0 };
-    const livePids = new Set(others.live.map((n) => n.split('.')[0]));
-    livePids.add(String(process.pid));
-    const sole = others.live.length === 0;
-
-    // Temp names start with the pid that made them; this process's own current temps are kept.
-    const ownPrefix = `${process.pid}.${this.lockName.split('.')[1]}.`;
     for (const name of safeReaddir(this.tmpDir)) {
-      const pid = name.split('.')[0];
-      if (name.startsWith(ownPrefix)) continue;
-      if (sole || !livePids.has(pid)) {
-        rmSync(join(this.tmpDir, name), { recursive: true, force: true });
-        report.tempRemoved++;
-      }
+      const pid = Number(name.split('.')[0]);
+      // This process's own temps (another open of the store here) are alive by definition.
+      if (pid === process.pid || isAlive(pid)) continue;
+      rmSync(join(this.tmpDir, name), { recursive: true, force: true });
+      report.tempRemoved++;
     }
+    if (!report.unclean) return report;
 
-    if (sole && report.unclean) {
-      report.swept = true;
+    report.swept = true;
+    let missing: string[] = [];
+    this.db.transaction(() => {
       const rows = this.allFilePaths();
       const known = new Set(rows.map((r) => fromPortable(r.file_path)));
       for (const a of safeReaddir(this.filesDir)) {
@@ -387,13 +400,15 @@ export class StudyStore {
           }
         }
       }
-      const missing = rows.filter((r) => {
-        const st = statSync(this.absolutePath(fromPortable(r.file_path)), { throwIfNoEntry: false });
-        return !st || st.size !== r.file_size;
-      });
-      if (missing.length) report.rowsRemoved = this.removeInstances(missing.map((r) => r.SOPInstanceUID));
-      for (const name of others.dead) rmSync(join(this.locksDir, name), { force: true });
-    }
+      missing = rows
+        .filter((r) => {
+          const st = statSync(this.absolutePath(fromPortable(r.file_path)), { throwIfNoEntry: false });
+          return !st || st.size !== r.file_size;
+        })
+        .map((r) => r.SOPInstanceUID);
+    }).immediate();
+    if (missing.length) report.rowsRemoved = this.removeInstances(missing);
+    for (const name of others.dead) rmSync(join(this.locksDir, name), { force: true });
     return report;
   }
 
