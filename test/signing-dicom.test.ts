@@ -241,6 +241,16 @@ describe('refusals', () => {
     }
   });
 
+  it('a certificate meant for key encipherment only does not sign, and its signatures are refused', () => {
+    const encipher = readPkcs12(pki.bytes('encipher.p12'), pki.passphrase);
+    assert.throws(() => signDicom(inputs[0]![1](), encipher), (e: unknown) => e instanceof AmurError && e.code === 'signing.certificateNotForSigning');
+    const src = write('in-enc.dcm', inputs[0]![1]());
+    const out = join(tmp, 'encipher.dcm');
+    execFileSync('dcmsign', ['--sign', pki.file('encipher.key'), pki.file('encipher.pem'), '-pw', '+m2', src, out], { stdio: 'ignore' });
+    const [check] = amurVerify(out);
+    assert.deepEqual(check!.problems.map((p) => p.code), ['signing.verify.certificateNotForSigning']);
+  });
+
   it('a signed object is not signed again unless a further signature is asked for', () => {
     const once = signDicom(inputs[0]![1](), rsa);
     assert.throws(() => signDicom(once, ec), (e: unknown) => e instanceof AmurError && e.code === 'signing.alreadySigned');

@@ -4,6 +4,7 @@
 // valid at the time the signature was made.
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
+import forge from 'node-forge';
 import { AmurError } from '../common/errors.js';
 
 export interface SignerInfo {
@@ -30,9 +31,33 @@ function oneLine(dn: string): string {
   return dn.split('\n').filter(Boolean).join(', ');
 }
 
-/** The signer's certificate must be valid now to make a new signature. */
+const KEY_USAGE_OID = '2.5.29.15';
+
+/**
+ * Whether the certificate's key usage (RFC 5280 4.2.1.3) allows signatures: digitalSignature or
+ * nonRepudiation. A certificate without the extension is not restricted. Node does not expose the
+ * key usage bits, so the extension is read from the DER.
+ */
+export function keyUsageAllowsSigning(cert: X509Certificate): boolean {
+  const { asn1 } = forge;
+  const kids = (n: forge.asn1.Asn1 | undefined) => (n && Array.isArray(n.value) ? (n.value as forge.asn1.Asn1[]) : []);
+  const tbs = kids(kids(asn1.fromDer(forge.util.createBuffer(cert.raw.toString('binary'))))[0]);
+  const extWrap = tbs.find((n) => n.tagClass === asn1.Class.CONTEXT_SPECIFIC && n.type === 3);
+  for (const ext of kids(kids(extWrap)[0])) {
+    const [oidNode, ...rest] = kids(ext);
+    if (!oidNode || asn1.derToOid(oidNode.value as string) !== KEY_USAGE_OID) continue;
+    const octets = rest[rest.length - 1]!.value as string;
+    const bits = asn1.fromDer(octets).value as string; // BIT STRING: unused-bit count, then the bits
+    const first = bits.length > 1 ? bits.charCodeAt(1) : 0;
+    return (first & 0x80) !== 0 || (first & 0x40) !== 0;
+  }
+  return true;
+}
+
+/** The signer's certificate must be valid now, and meant for signing, to make a new signature. */
 export function assertUsableForSigning(cert: X509Certificate, now: Date = new Date()): void {
   const subject = oneLine(cert.subject);
+  if (!keyUsageAllowsSigning(cert)) throw new AmurError('signing.certificateNotForSigning', { subject });
   if (now.getTime() > new Date(cert.validTo).getTime()) {
     throw new AmurError('signing.certificateExpired', { subject, date: new Date(cert.validTo).toISOString() });
   }
@@ -102,6 +127,7 @@ export function checkSigner(cert: X509Certificate, trust: X509Certificate[], int
   }
   if (!anchored) return [{ code: 'signing.verify.untrusted', params: { subject: oneLine(cert.subject), issuer: oneLine(cert.issuer) } }];
   const problems: Problem[] = [];
+  if (!keyUsageAllowsSigning(cert)) problems.push({ code: 'signing.verify.certificateNotForSigning', params: { subject: oneLine(cert.subject) } });
   for (const c of path) {
     const p = validAt(c, at);
     if (p) problems.push(p);
