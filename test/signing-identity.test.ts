@@ -91,5 +91,8 @@ describe('stored identities', () => {
     importIdentity(pki.bytes('rsa.p12'), pki.passphrase, { name: 'ivanov', home });
     assert.throws(() => importIdentity(pki.bytes('rsa.p12'), pki.passphrase, { name: 'ivanov', home }), isCode('signing.identityExists'));
     assert.throws(() => openIdentity('nobody', 'x', home), isCode('signing.identityNotFound'));
+    assert.throws(() => importIdentity(pki.bytes('rsa.p12'), pki.passphrase, { name: '../escape', home }), isCode('signing.badIdentityName'));
+    importIdentity(pki.bytes('rsa.p12'), pki.passphrase, { name: 'Иванов_И.И', home });
+    assert.deepEqual(listIdentities(home).map((i) => i.name), ['ivanov', 'petrova', 'Иванов_И.И']);
   });
 });

@@ -33,7 +33,7 @@ function dir(home: string): string {
 
 /** Identity names become file names: keep them to a safe alphabet. */
 function fileFor(home: string, name: string): string {
-  if (!/^[\p{L}\p{N}._-]{1,64}$/u.test(name) || name.startsWith('.')) throw new AmurError('signing.identityNotFound', { name });
+  if (!/^[\p{L}\p{N}._-]{1,64}$/u.test(name) || name.startsWith('.')) throw new AmurError('signing.badIdentityName', { name });
   return join(dir(home), `${name}.json`);
 }
 
