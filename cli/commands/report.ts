@@ -9,15 +9,11 @@ import { readFileSync } from 'node:fs';
 import { AmurError } from '../../core/common/errors.js';
 import { amurHome } from '../../core/common/paths.js';
 import { t } from '../../core/i18n/index.js';
-import { aiProposalsFromTriage } from '../../core/reports/ai.js';
-import { createDraft, type PredecessorReference, type ReaderLanguage } from '../../core/reports/draft.js';
-import { readPart10 } from '../../core/reports/dcmjs.js';
+import type { ReaderLanguage } from '../../core/reports/draft.js';
+import { newDraftForStudy } from '../../core/reports/new-draft.js';
 import { signReport } from '../../core/reports/sign.js';
-import { studyReferenceFromStore } from '../../core/reports/study.js';
-import { loadTemplate, templateForStudy } from '../../core/reports/template.js';
 import { loadIdentity } from '../../core/signing/index.js';
 import { StudyStore } from '../../core/store/store.js';
-import { TriageResults } from '../../core/triage/results.js';
 import type { CliContext, Command } from '../command.js';
 
 function usage(): never {
@@ -41,21 +37,6 @@ function parse(args: string[], valued: string[], flags: string[] = []): { opts: 
   return { opts, flags: set, rest };
 }
 
-function predecessorFrom(path: string): PredecessorReference {
-  let ds;
-  try {
-    ds = readPart10(readFileSync(path), { untilTag: '7FE00010' }).dataset;
-  } catch (e) {
-    throw new AmurError('reports.studyFileUnreadable', { path, detail: (e as Error).message }, { cause: e });
-  }
-  return {
-    StudyInstanceUID: String(ds.StudyInstanceUID ?? ''),
-    SeriesInstanceUID: String(ds.SeriesInstanceUID ?? ''),
-    SOPClassUID: String(ds.SOPClassUID ?? ''),
-    SOPInstanceUID: String(ds.SOPInstanceUID ?? ''),
-  };
-}
-
 async function draft(args: string[], ctx: CliContext): Promise<number> {
   const { opts, rest } = parse(args, ['study', 'template', 'reader', 'observer', 'organization', 'amends']);
   if (!opts.study || rest.length) usage();
@@ -63,23 +44,12 @@ async function draft(args: string[], ctx: CliContext): Promise<number> {
   if (reader !== 'ru' && reader !== 'en') usage();
   const store = StudyStore.open(amurHome(ctx.env));
   try {
-    const study = studyReferenceFromStore(store, opts.study);
-    const template = opts.template
-      ? loadTemplate(opts.template)
-      : templateForStudy([...new Set(study.series.map((s) => s.Modality))], study.StudyDescription);
-    const d = createDraft(study, template, {
+    const d = newDraftForStudy(store, opts.study, {
+      templateId: opts.template,
       reader,
       observer: { name: opts.observer ?? '', organization: opts.organization ?? '' },
-      predecessor: opts.amends ? predecessorFrom(opts.amends) : undefined,
+      amends: opts.amends,
     });
-    // What the local AI flagged for this study is proposed, for the radiologist to accept or reject.
-    // Every stored result counts, also one from a model since removed: it carries its own identity.
-    const triage = new TriageResults(store.db);
-    const modelIds = store.db.prepare(
-      'SELECT DISTINCT r.model_id FROM triage_results r JOIN studies s ON s.id = r.study_id WHERE s.StudyInstanceUID = ? ORDER BY r.model_id',
-    ).pluck().all(study.StudyInstanceUID) as string[];
-    const results = modelIds.map((id) => triage.get(study.StudyInstanceUID, id)).filter((r) => r !== undefined);
-    d.aiFindings = aiProposalsFromTriage(results, template);
     ctx.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
     return 0;
   } finally {

@@ -8,6 +8,7 @@ import { StudyStore } from '../../core/store/store.js';
 import { LocalStudyService } from '../../core/studies/service.js';
 import { LocalImagingService } from '../../core/imaging/service.js';
 import { LocalTriageService } from '../../core/triage/service.js';
+import { LocalReportService } from '../../core/reports/service.js';
 
 export interface HostedServices {
   services: AmurServices;
@@ -25,8 +26,10 @@ export function createServices(options: { home?: string; lang?: Language } = {})
   // first use); models are looked for under this home too.
   const triage = new LocalTriageService(store, { env: { ...process.env, AMUR_HOME: home }, lang: options.lang });
   triage.attach(studies);
+  // Drafts under AMUR_HOME/reports/drafts (autosaved), signed reports under AMUR_HOME/reports/signed.
+  const reports = new LocalReportService(store, home);
   return {
-    services: { studies, imaging, triage },
+    services: { studies, imaging, triage, reports },
     home,
     close: () => {
       void imaging.dispose();

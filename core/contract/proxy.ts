@@ -118,6 +118,17 @@ export const argumentShapes: { [S in keyof AmurServices]?: { [M in MethodNames<S
     triageStudies: [{ arrayOf: 'uid', max: 10_000 }],
     listModels: [],
   },
+  // saveDraft takes a whole draft: the generic plain-data check applies, and the host validates it
+  // against its template before anything is written.
+  reports: {
+    listTemplates: [],
+    createDraft: ['uid', { optional: { object: { templateId: { optional: 'string' }, reader: { optional: 'string' }, amends: { optional: 'uid' } } } }],
+    listDrafts: ['uid'],
+    getDraft: ['string'],
+    listSigners: [],
+    signDraft: ['string', 'string', 'string'],
+    listSignedReports: ['uid'],
+  },
 };
 
 export class ContractArgumentError extends Error {

@@ -9,6 +9,7 @@ import type {
 } from './studies.js';
 import type { ImagingService } from './imaging.js';
 import type { TriageService } from './triage.js';
+import type { ReportService } from './reports.js';
 
 export type Unsubscribe = () => void;
 export type Event<T> = (listener: (value: T) => void) => Unsubscribe;
@@ -28,6 +29,8 @@ export interface AmurServices {
   imaging: ImagingService;
   /** Assistive AI triage: results per study (findings, scores, heatmap) and the installed models. */
   triage: TriageService;
+  /** Report templates, autosaved drafts (by draftId), signing with a stored identity, signed reports. */
+  reports: ReportService;
 }
 
 /**
@@ -46,6 +49,10 @@ export const contract = {
   triage: {
     methods: ['getStudyTriage', 'listStudyTriage', 'triageStudies', 'listModels'],
     events: ['onDidTriageStudy'],
+  },
+  reports: {
+    methods: ['listTemplates', 'createDraft', 'listDrafts', 'getDraft', 'saveDraft', 'listSigners', 'signDraft', 'listSignedReports'],
+    events: ['onDidSaveDraft', 'onDidSignReport'],
   },
 } as const satisfies { [S in keyof AmurServices]: ContractEntry<AmurServices[S]> };
 

@@ -101,6 +101,18 @@ export async function signReport(
   options: SignOptions = {},
 ): Promise<SignedReport> {
   const { draft, template } = readDraft(draftPath);
+  return signDraftInto(draft, template, identity, outDir, { ...options, path: draftPath });
+}
+
+/** As signReport, for a draft already read and validated; `path` names it in errors. */
+export async function signDraftInto(
+  draft: ReportDraft,
+  template: ReportTemplate,
+  identity: SigningIdentity,
+  outDir: string,
+  options: SignOptions & { path?: string } = {},
+): Promise<SignedReport> {
+  const draftPath = options.path ?? draft.draftId;
   const dir = resolve(outDir);
   let created: boolean;
   try {

@@ -1,0 +1,101 @@
+// The report service the UI uses, on a real head CT imported with `amur import`: a draft is created
+// (and saved) for the study, edited and saved again (the save event fires), signed with an identity
+// from the identity store into AMUR_HOME/reports/signed/<SR UID>/ (the draft is then gone), and
+// amended: the amendment's draft names the signed SR as its predecessor.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isAmurError } from '../core/common/errors.js';
+import { checkArguments } from '../core/contract/proxy.js';
+import type { DraftSummary } from '../core/reports/drafts.js';
+import { LocalReportService } from '../core/reports/service.js';
+import { readReportSR } from '../core/reports/sr-read.js';
+import { importIdentity } from '../core/signing/index.js';
+import { StudyStore } from '../core/store/store.js';
+import { makePki, type TestPki } from './fixtures/pki/pki.js';
+import { filledDraft, headCtFiles } from './report-fixtures.js';
+import { REPO_ROOT } from './shared-data.js';
+
+let tmp: string;
+let home: string;
+let pki: TestPki;
+let store: StudyStore;
+let service: LocalReportService;
+let StudyInstanceUID: string;
+
+before(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'amur-'));
+  home = join(tmp, 'home');
+  pki = makePki();
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), 'import', join(headCtFiles()[0]!, '..')], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: home } });
+  assert.equal(r.status, 0, r.stderr);
+  importIdentity(pki.bytes('rsa.p12'), pki.passphrase, { name: 'ivanov', storePassphrase: 'store-pass', home });
+  store = StudyStore.open(home);
+  StudyInstanceUID = store.listStudies()[0]!.StudyInstanceUID;
+  service = new LocalReportService(store, home);
+});
+after(() => {
+  store.close();
+  pki.remove();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('LocalReportService', () => {
+  let draftId: string;
+
+  it('lists the templates and the stored signers', async () => {
+    assert.deepEqual((await service.listTemplates()).map((t) => t.id), ['ct-chest', 'ct-head', 'cxr', 'mr-brain']);
+    const signers = await service.listSigners();
+    assert.deepEqual(signers.map((s) => [s.name, s.keyAlgorithm]), [['ivanov', 'rsa']]);
+  });
+
+  it('creates a saved draft for the study, and saves edits with an event', async () => {
+    const saved: DraftSummary[] = [];
+    const off = service.onDidSaveDraft((s) => saved.push(s));
+    const d = await service.createDraft(StudyInstanceUID, { reader: 'ru' });
+    draftId = d.draftId;
+    assert.equal(d.template.id, 'ct-head');
+    assert.deepEqual((await service.listDrafts(StudyInstanceUID)).map((s) => s.draftId), [draftId]);
+    const filled = { ...filledDraft(d.study), draftId, createdAt: d.createdAt };
+    await service.saveDraft(filled);
+    assert.deepEqual(await service.getDraft(draftId), filled);
+    assert.deepEqual(saved.map((s) => s.draftId), [draftId, draftId]);
+    off();
+    await assert.rejects(service.saveDraft({ ...filled, findings: [{ id: 'nope' }] }), (e: unknown) => isAmurError(e) && e.code === 'reports.draftInvalid');
+  });
+
+  it('refuses a wrong passphrase and keeps the draft', async () => {
+    await assert.rejects(service.signDraft(draftId, 'ivanov', 'wrong'), (e: unknown) => isAmurError(e) && e.code === 'signing.wrongPassphrase');
+    assert.equal((await service.listDrafts(StudyInstanceUID)).length, 1);
+    const signed = join(home, 'reports', 'signed');
+    assert.ok(!existsSync(signed) || readdirSync(signed).length === 0, 'nothing signed, nothing pending');
+  });
+
+  it('signs into reports/signed/<SR UID>/, removes the draft, and lists the signed report', async () => {
+    const signedEvents: string[] = [];
+    service.onDidSignReport((s) => signedEvents.push(s.SOPInstanceUID));
+    const s = await service.signDraft(draftId, 'ivanov', 'store-pass');
+    assert.equal(s.dir, join(home, 'reports', 'signed', s.SOPInstanceUID));
+    assert.deepEqual(s.files, ['report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
+    assert.equal(readReportSR(readFileSync(join(s.dir, 'report-sr.dcm'))).SOPInstanceUID, s.SOPInstanceUID);
+    assert.match(s.verifiedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.deepEqual(signedEvents, [s.SOPInstanceUID]);
+    assert.deepEqual(await service.listDrafts(StudyInstanceUID), []);
+    assert.deepEqual((await service.listSignedReports(StudyInstanceUID)).map((x) => x.SOPInstanceUID), [s.SOPInstanceUID]);
+    assert.equal(existsSync(join(home, 'reports', 'signed', `.pending-${draftId}`)), false);
+
+    const amendment = await service.createDraft(StudyInstanceUID, { amends: s.SOPInstanceUID });
+    assert.equal(amendment.predecessor?.SOPInstanceUID, s.SOPInstanceUID);
+    await assert.rejects(service.createDraft(StudyInstanceUID, { amends: '1.2.3' }), (e: unknown) => isAmurError(e) && e.code === 'reports.signedNotFound');
+  });
+
+  it('declares the argument shapes the contract checks', () => {
+    checkArguments('reports', 'signDraft', ['id', 'signer', 'pass']);
+    assert.throws(() => checkArguments('reports', 'signDraft', ['id', 'signer', 42]));
+    assert.throws(() => checkArguments('reports', 'createDraft', ['not a uid']));
+    checkArguments('reports', 'createDraft', [StudyInstanceUID, { reader: 'en' }]);
+  });
+});
