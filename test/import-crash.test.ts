@@ -6,8 +6,7 @@
 // the test kills on that report (a progress line on stderr), never after a fixed time.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,7 +14,8 @@ import { after, before, test } from 'node:test';
 import type { ImportProgress } from '../core/contract/studies.js';
 import { readDicomHeaderFromFile } from '../core/dicom/header.js';
 import { StudyStore } from '../core/store/store.js';
-import { REPO_ROOT, shared } from './shared-data.js';
+import { makeCopiedCt } from './import-helpers.js';
+import { REPO_ROOT } from './shared-data.js';
 
 const AMUR = join(REPO_ROOT, 'bin', 'amur.js');
 const COPIES = 20;
@@ -24,27 +24,10 @@ let work: string;
 let corpus: string;
 let total: number;
 
-const newUid = () => `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`)}`;
-
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'amur-'));
   corpus = join(work, 'corpus');
-  const series = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
-  const slices = readdirSync(series).filter((n) => n.endsWith('.dcm')).sort();
-  for (let i = 1; i <= COPIES; i++) {
-    const dir = join(corpus, `study-${i}`);
-    mkdirSync(dir, { recursive: true });
-    const targets = slices.map((n) => {
-      const t = join(dir, n);
-      copyFileSync(join(series, n), t);
-      chmodSync(t, 0o644);
-      return t;
-    });
-    // One new Study and Series UID per copy, a new SOP Instance UID per file (-gin).
-    const r = spawnSync('dcmodify', ['-nb', '-gin', '-m', `(0020,000D)=${newUid()}`, '-m', `(0020,000E)=${newUid()}`, ...targets]);
-    assert.equal(r.status, 0, String(r.stderr));
-  }
-  total = COPIES * slices.length;
+  total = makeCopiedCt(corpus, COPIES);
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
