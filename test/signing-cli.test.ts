@@ -1,7 +1,7 @@
 // `amur verify` and `amur identity` as a user runs them: one verdict per file in the reader's
 // language, exit 0 only when every file is valid, and clear refusals.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,29 @@ describe('amur verify', () => {
     assert.equal(r.code, 1);
     assert.match(r.out, /report-sr\.dcm: VALID/);
     assert.match(r.out, /changed\.pdf: INVALID[\s\S]*the PDF has changed since it was signed/);
+  });
+
+  it('an Encapsulated PDF: the DICOM signature and the signature of the PDF inside are both checked', () => {
+    const rsa = readPkcs12(pki.bytes('rsa.p12'), pki.passphrase);
+    const wrap = (pdfFile: string, name: string) => {
+      const raw = join(tmp, `${name}.raw.dcm`);
+      execFileSync('pdf2dcm', [pdfFile, raw]);
+      const signed = join(tmp, `${name}.dcm`);
+      writeFileSync(signed, signDicom(readFileSync(raw), rsa));
+      rmSync(raw);
+      return signed;
+    };
+    const good = amur(['verify', wrap(files.pdf!, 'epdf'), '--trust', pki.file('ca.pem')]);
+    assert.equal(good.code, 0, good.out);
+    assert.match(good.out, /epdf\.dcm: VALID\n {2}✓ DICOM signature by CN=Ivanov Ivan[^\n]*\n {2}✓ PDF \(inside the DICOM object\) signature by CN=Ivanov Ivan/);
+    // A PDF changed before it was wrapped and signed as DICOM: the DICOM signature holds, the PDF's does not.
+    const changed = join(tmp, 'changed-inner.pdf');
+    const b = readFileSync(files.pdf!);
+    b[300] = b[300]! ^ 0x20;
+    writeFileSync(changed, b);
+    const bad = amur(['verify', wrap(changed, 'epdf-bad'), '--trust', pki.file('ca.pem')]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /epdf-bad\.dcm: INVALID\n {2}✓ DICOM signature[^\n]*\n {2}✗ PDF \(inside the DICOM object\) signature[\s\S]*the PDF has changed since it was signed/);
   });
 
   it('--json gives the structured result', () => {

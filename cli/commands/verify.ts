@@ -75,7 +75,7 @@ function problemText(p: Problem, lang: Language): string {
 }
 
 function signatureLine(s: SignatureCheck, lang: Language): string {
-  const kind = t(`signing.cli.kind.${s.kind}`, {}, lang);
+  const kind = t(`signing.cli.kind.${s.kind === 'pdf' && s.embedded ? 'embeddedPdf' : s.kind}`, {}, lang);
   if (!s.signer) return t('signing.cli.signatureNoSigner', { kind }, lang);
   return t('signing.cli.signature', { kind, subject: s.signer.subject, time: s.signingTime ?? '?' }, lang);
 }

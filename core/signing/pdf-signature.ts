@@ -107,6 +107,8 @@ export interface PdfSignatureCheck {
   signer?: SignerInfo;
   /** Whether this signature covers the whole file as it is (the last one must). */
   coversWholeFile: boolean;
+  /** Set when the PDF is the document inside an Encapsulated PDF DICOM object. */
+  embedded?: boolean;
 }
 
 export function verifyPdfSignatures(pdf: Uint8Array, trust: X509Certificate[]): PdfSignatureCheck[] {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { AmurError, isAmurError } from '../common/errors.js';
 import type { Problem } from './certificates.js';
 import { verifyDicomSignatures, type DicomSignatureCheck } from './dicom-signature.js';
+import { find, parsePart10, tagOf } from './dicom-stream.js';
 import { verifyPdfSignatures, type PdfSignatureCheck } from './pdf-signature.js';
 import { isManifest, verifyPackageSm2, type Sm2PackageCheck } from './sm2-package.js';
 
@@ -26,6 +27,25 @@ function problemOf(e: unknown): Problem {
   return { code: 'signing.verify.malformed', params: { detail: e instanceof Error ? e.message : String(e) } };
 }
 
+const ENCAPSULATED_DOCUMENT = tagOf(0x0042, 0x0011);
+const ENCAPSULATED_DOCUMENT_LENGTH = tagOf(0x0042, 0x0015);
+
+/**
+ * An Encapsulated PDF object carries the signed PDF too: its own signatures are checked as well.
+ * The OB value is padded to even length; Encapsulated Document Length gives the PDF's true length.
+ */
+function encapsulatedPdfSignatures(bytes: Buffer, trust: X509Certificate[], path: string): PdfSignatureCheck[] {
+  const part = parsePart10(bytes, path);
+  const doc = find(part.elements, ENCAPSULATED_DOCUMENT);
+  if (!doc || doc.length === 0xffffffff) return [];
+  let pdf = bytes.subarray(doc.valueStart, doc.valueStart + doc.length);
+  if (!pdf.subarray(0, 1024).toString('latin1').includes('%PDF-')) return [];
+  const lengthEl = find(part.elements, ENCAPSULATED_DOCUMENT_LENGTH);
+  if (lengthEl && lengthEl.length === 4) pdf = pdf.subarray(0, Math.min(pdf.length, bytes.readUInt32LE(lengthEl.valueStart)));
+  else if (pdf.length && pdf[pdf.length - 1] === 0) pdf = pdf.subarray(0, pdf.length - 1);
+  return verifyPdfSignatures(pdf, trust).map((c) => ({ ...c, embedded: true }));
+}
+
 /** Verifies one file against the trusted certificates; never throws for a bad file. */
 export function verifyFile(path: string, trust: X509Certificate[]): FileVerification {
   const result: FileVerification = { path, format: 'unknown', valid: false, signatures: [], problems: [] };
@@ -39,7 +59,7 @@ export function verifyFile(path: string, trust: X509Certificate[]): FileVerifica
   try {
     if (bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM') {
       result.format = 'dicom';
-      result.signatures = verifyDicomSignatures(bytes, trust, path);
+      result.signatures = [...verifyDicomSignatures(bytes, trust, path), ...encapsulatedPdfSignatures(bytes, trust, path)];
     } else if (bytes.subarray(0, 1024).toString('latin1').includes('%PDF-')) {
       result.format = 'pdf';
       result.signatures = verifyPdfSignatures(bytes, trust);
