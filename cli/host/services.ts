@@ -8,6 +8,7 @@ import { StudyStore } from '../../core/store/store.js';
 import { LocalStudyService } from '../../core/studies/service.js';
 import { LocalImagingService } from '../../core/imaging/service.js';
 import { LocalTriageService } from '../../core/triage/service.js';
+import { LocalMeasurementService } from '../../core/measurements/service.js';
 import { LocalReportService } from '../../core/reports/service.js';
 
 export interface HostedServices {
@@ -28,8 +29,10 @@ export function createServices(options: { home?: string; lang?: Language } = {})
   triage.attach(studies);
   // Drafts under AMUR_HOME/reports/drafts (autosaved), signed reports under AMUR_HOME/reports/signed.
   const reports = new LocalReportService(store, home);
+  // Measurements are measured on the same decoded frames the viewer shows.
+  const measurements = new LocalMeasurementService(store, { getImageFrame: (uid, frame) => imaging.getImageFrame(uid, frame) });
   return {
-    services: { studies, imaging, triage, reports },
+    services: { studies, imaging, triage, reports, measurements },
     home,
     close: () => {
       void imaging.dispose();

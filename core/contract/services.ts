@@ -9,6 +9,7 @@ import type {
 } from './studies.js';
 import type { ImagingService } from './imaging.js';
 import type { TriageService } from './triage.js';
+import type { MeasurementService } from './measurements.js';
 import type { ReportService } from './reports.js';
 
 export type Unsubscribe = () => void;
@@ -29,6 +30,8 @@ export interface AmurServices {
   imaging: ImagingService;
   /** Assistive AI triage: results per study (findings, scores, heatmap) and the installed models. */
   triage: TriageService;
+  /** Measurements and annotations per study, with undo/redo and TID 1500 export. */
+  measurements: MeasurementService;
   /** Report templates, autosaved drafts (by draftId), signing with a stored identity, signed reports. */
   reports: ReportService;
 }
@@ -49,6 +52,10 @@ export const contract = {
   triage: {
     methods: ['getStudyTriage', 'listStudyTriage', 'triageStudies', 'listModels'],
     events: ['onDidTriageStudy'],
+  },
+  measurements: {
+    methods: ['listMeasurements', 'saveMeasurement', 'removeMeasurement', 'undo', 'redo', 'exportMeasurementReport'],
+    events: ['onDidChangeMeasurements'],
   },
   reports: {
     methods: ['listTemplates', 'createDraft', 'listDrafts', 'getDraft', 'saveDraft', 'listSigners', 'signDraft', 'listSignedReports'],

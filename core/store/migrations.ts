@@ -145,7 +145,7 @@ export const migrations: Migration[] = [
   },
   {
     version: 3,
-    why: 'Measurements and report drafts (issue 5): saved as the radiologist works, so a crash loses nothing; undo/redo history survives a restart.',
+    why: 'Measurements (issue 5): saved as the radiologist draws them, so a crash loses nothing; undo/redo history survives a restart.',
     up(db) {
       db.exec(`
         -- One row per measurement; data is the StudyMeasurement as JSON (core/contract/measurements.ts).
@@ -171,14 +171,6 @@ export const migrations: Migration[] = [
           undone       INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX measurement_history_study ON measurement_history(study_id, id);
-
-        -- The study's report draft (the JSON that 'amur report draft' prints), saved on every edit.
-        CREATE TABLE report_drafts (
-          study_id     INTEGER PRIMARY KEY REFERENCES studies(id) ON DELETE CASCADE,
-          draft        TEXT NOT NULL,
-          revision     INTEGER NOT NULL,
-          saved_at     TEXT NOT NULL
-        );
 
         -- A per-study counter of measurement changes (undo and redo included), so a view can tell it is current.
         CREATE TABLE measurement_revisions (
