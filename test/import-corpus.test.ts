@@ -145,7 +145,8 @@ function amur(home: string, args: string[]): string {
   assert.equal(r.status, 0, `amur ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
-const importJson = (home: string, paths: string[]): ImportJson => JSON.parse(amur(home, ['import', ...paths, '--json']));
+const importJson = (home: string, paths: string[], ...extra: string[]): ImportJson =>
+  JSON.parse(amur(home, ['import', ...paths, '--json', ...extra]));
 const studiesJson = (home: string): any[] => JSON.parse(amur(home, ['studies', '--json']));
 
 /** The studies the reference finds among some files, as the catalogue should show them. */
@@ -303,12 +304,15 @@ describe('amur import over the real corpora', () => {
   test('the Philips DICOMDIR, whose study records point to further directory files, imports the media', () => {
     const h = newHome();
     const philips = shared('dicom', 'dcm_qa_ct', 'In', 'Philips');
-    const r = importJson(h, [join(philips, 'DICOMDIR')]);
+    const r = importJson(h, [join(philips, 'DICOMDIR')], '--source', '哈尔滨医科大学附属第一医院');
     const media = instances.filter(within(philips));
     assert.equal(media.length, 29);
     assert.deepEqual(r.rejected, []);
     assert.equal(r.imported, 29);
-    assert.deepEqual(compareStudies(studiesJson(h), media), []);
+    const catalogue = studiesJson(h);
+    assert.deepEqual(compareStudies(catalogue, media), []);
+    // --source files the studies under that partner hospital.
+    assert.deepEqual(catalogue.map((s) => [s.source.kind, s.source.name]), [['partner', '哈尔滨医科大学附属第一医院']]);
   });
 
   test('a zip of a folder imports the same studies as the folder', () => {
