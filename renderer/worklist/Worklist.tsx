@@ -1,6 +1,6 @@
 // The worklist: every study in the store, sortable, filterable and searchable, with import by
 // button or drag and drop. A row opens its study on double click or Enter.
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StudySummary } from '../../core/contract/studies';
 import { errorText } from '../app/i18n';
@@ -12,6 +12,10 @@ import { droppedFiles, useImport } from './useImport';
 
 type SortValue = string | number;
 
+/** Row height in pixels (fixed in app.css), and rows drawn beyond the visible ones. */
+const ROW_HEIGHT = 30;
+const OVERSCAN = 12;
+
 /**
  * A worklist column. Later work (AI priority and findings, deadline by agreement, report status)
  * adds its columns here; StudySummary grows the matching fields in core/contract/studies.ts.
@@ -22,11 +26,14 @@ export interface WorklistColumn {
   sortValue(s: StudySummary): SortValue;
   render(s: StudySummary, locale: string, t: (k: string, o?: Record<string, unknown>) => string): ReactNode;
   numeric?: boolean;
+  /** Share of the table's width (the table has a fixed layout so rows can be drawn by window). */
+  width: string;
 }
 
 export const worklistColumns: WorklistColumn[] = [
   {
     id: 'patientName',
+    width: '22%',
     labelKey: 'ui.worklist.column.patientName',
     sortValue: (s) => {
       const p = personNameParts(s.PatientName);
@@ -43,22 +50,25 @@ export const worklistColumns: WorklistColumn[] = [
       );
     },
   },
-  { id: 'patientId', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
+  { id: 'patientId', width: '10%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
   {
     id: 'studyDate',
+    width: '14%',
     labelKey: 'ui.worklist.column.studyDate',
     sortValue: (s) => `${s.StudyDate}${s.StudyTime}`,
     render: (s, locale) => formatStudyDate(s.StudyDate, s.StudyTime, locale),
   },
   {
     id: 'modality',
+    width: '7%',
     labelKey: 'ui.worklist.column.modality',
     sortValue: (s) => s.ModalitiesInStudy,
     render: (s) => s.ModalitiesInStudy.split('\\').filter(Boolean).join(', '),
   },
-  { id: 'description', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
+  { id: 'description', width: '19%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
   {
     id: 'images',
+    width: '6%',
     labelKey: 'ui.worklist.column.images',
     numeric: true,
     sortValue: (s) => s.NumberOfStudyRelatedInstances,
@@ -66,12 +76,14 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'source',
+    width: '12%',
     labelKey: 'ui.worklist.column.source',
     sortValue: (s) => s.source.name.toLowerCase(),
     render: (s, _l, t) => sourceLabel(s.source, t),
   },
   {
     id: 'status',
+    width: '10%',
     labelKey: 'ui.worklist.column.status',
     sortValue: (s) => ['new', 'in-progress', 'reported'].indexOf(s.status),
     render: (s, _l, t) => <span className={`status status-${s.status}`}>{t(`ui.worklist.status.${s.status}`)}</span>,
@@ -104,7 +116,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
   const [sort, setSort] = useState<Sort>({ column: 'studyDate', descending: true });
   const [dragging, setDragging] = useState(false);
   const { state: importState, start: startImport, dismiss } = useImport();
-  const tbody = useRef<HTMLTableSectionElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
   const search = useRef<HTMLInputElement>(null);
 
   const reload = useCallback(() => {
@@ -147,17 +159,44 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
     });
   }, [studies, query, modality, status, source, sort, locale]);
 
-  const onRowKey = (ev: KeyboardEvent<HTMLTableRowElement>, uid: string) => {
-    const row = ev.currentTarget;
-    const target =
-      ev.key === 'ArrowDown' ? row.nextElementSibling
-      : ev.key === 'ArrowUp' ? row.previousElementSibling ?? search.current
-      : ev.key === 'Home' ? row.parentElement?.firstElementChild
-      : ev.key === 'End' ? row.parentElement?.lastElementChild
-      : undefined;
+  // Only the rows in view are in the document (a worklist may hold thousands of studies), so
+  // keyboard moves go by index: scroll the row into view, then focus it once it is drawn.
+  const pendingFocus = useRef<number | undefined>(undefined);
+  const focusRow = useCallback((index: number) => {
+    const box = scroller.current;
+    if (!box || rows.length === 0) return;
+    const i = Math.max(0, Math.min(rows.length - 1, index));
+    const top = i * ROW_HEIGHT;
+    const head = box.querySelector('thead')?.getBoundingClientRect().height ?? 0;
+    if (top < box.scrollTop) box.scrollTop = top;
+    else if (top + ROW_HEIGHT > box.scrollTop + box.clientHeight - head) box.scrollTop = top + ROW_HEIGHT - box.clientHeight + head;
+    const el = box.querySelector<HTMLElement>(`tr[data-index="${i}"]`);
+    if (el) el.focus();
+    else {
+      pendingFocus.current = i;
+      setScrollTop(box.scrollTop);
+    }
+  }, [rows.length]);
+  useLayoutEffect(() => {
+    if (pendingFocus.current === undefined) return;
+    const el = scroller.current?.querySelector<HTMLElement>(`tr[data-index="${pendingFocus.current}"]`);
+    if (el) {
+      pendingFocus.current = undefined;
+      el.focus();
+    }
+  });
+
+  const onRowKey = (ev: KeyboardEvent<HTMLTableRowElement>, uid: string, index: number) => {
+    const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? ROW_HEIGHT) / ROW_HEIGHT) - 1);
+    const to: Record<string, number> = {
+      ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0, End: rows.length - 1,
+    };
     if (ev.key === 'Enter') onOpen(uid);
-    else if (target !== undefined) {
-      (target as HTMLElement | null)?.focus();
+    else if (ev.key === 'ArrowUp' && index === 0) {
+      search.current?.focus();
+      ev.preventDefault();
+    } else if (ev.key in to) {
+      focusRow(to[ev.key]);
       ev.preventDefault();
     }
   };
@@ -179,8 +218,23 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
   useEffect(() => {
     if (focused.current || !focusStudy || !studies) return;
     focused.current = true;
-    tbody.current?.querySelector<HTMLElement>(`tr[data-study-uid="${CSS.escape(focusStudy)}"]`)?.focus();
-  }, [focusStudy, studies]);
+    const i = rows.findIndex((r) => r.StudyInstanceUID === focusStudy);
+    if (i >= 0) focusRow(i);
+  }, [focusStudy, studies, rows, focusRow]);
+
+  // The window of rows to draw, from the scroll position and the visible height.
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewHeight, setViewHeight] = useState(800);
+  useLayoutEffect(() => {
+    const box = scroller.current;
+    if (!box) return;
+    const ro = new ResizeObserver(() => setViewHeight(box.clientHeight));
+    ro.observe(box);
+    setViewHeight(box.clientHeight);
+    return () => ro.disconnect();
+  }, []);
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + viewHeight) / ROW_HEIGHT) + OVERSCAN);
 
   const onDrop = async (ev: DragEvent) => {
     ev.preventDefault();
@@ -211,7 +265,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
           onChange={(e) => setQuery(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown') {
-              tbody.current?.querySelector<HTMLElement>('tr')?.focus();
+              focusRow(0);
               e.preventDefault();
             }
           }}
@@ -232,44 +286,53 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
         <ImportPanel state={importState} onFiles={startImport} onDismiss={dismiss} />
       </div>
       {loadError !== undefined && <p className="error" role="alert">{errorText(loadError)}</p>}
-      <table className="studies">
-        <thead>
-          <tr>
-            {worklistColumns.map((c) => (
-              <th
-                key={c.id}
-                className={c.numeric ? 'numeric' : undefined}
-                aria-sort={sort.column === c.id ? (sort.descending ? 'descending' : 'ascending') : 'none'}
-              >
-                <button
-                  type="button"
-                  data-testid={`sort-${c.id}`}
-                  onClick={() => setSort((s) => ({ column: c.id, descending: s.column === c.id ? !s.descending : false }))}
-                >
-                  {t(c.labelKey)}
-                  {sort.column === c.id ? (sort.descending ? ' ▼' : ' ▲') : ''}
-                </button>
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody ref={tbody}>
-          {rows.map((s) => (
-            <tr
-              key={s.StudyInstanceUID}
-              tabIndex={0}
-              data-testid="worklist-row"
-              data-study-uid={s.StudyInstanceUID}
-              onDoubleClick={() => onOpen(s.StudyInstanceUID)}
-              onKeyDown={(ev) => onRowKey(ev, s.StudyInstanceUID)}
-            >
+      <div className="table-scroll" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
+        <table className="studies" aria-rowcount={rows.length + 1}>
+          <colgroup>
+            {worklistColumns.map((c) => <col key={c.id} style={{ width: c.width }} />)}
+          </colgroup>
+          <thead>
+            <tr>
               {worklistColumns.map((c) => (
-                <td key={c.id} data-column={c.id} className={c.numeric ? 'numeric' : undefined}>{c.render(s, locale, t)}</td>
+                <th
+                  key={c.id}
+                  className={c.numeric ? 'numeric' : undefined}
+                  aria-sort={sort.column === c.id ? (sort.descending ? 'descending' : 'ascending') : 'none'}
+                >
+                  <button
+                    type="button"
+                    data-testid={`sort-${c.id}`}
+                    onClick={() => setSort((s) => ({ column: c.id, descending: s.column === c.id ? !s.descending : false }))}
+                  >
+                    {t(c.labelKey)}
+                    {sort.column === c.id ? (sort.descending ? ' ▼' : ' ▲') : ''}
+                  </button>
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {first > 0 && <tr className="spacer" aria-hidden="true" style={{ height: first * ROW_HEIGHT }} />}
+            {rows.slice(first, last).map((s, k) => (
+              <tr
+                key={s.StudyInstanceUID}
+                tabIndex={0}
+                data-testid="worklist-row"
+                data-study-uid={s.StudyInstanceUID}
+                data-index={first + k}
+                aria-rowindex={first + k + 2}
+                onDoubleClick={() => onOpen(s.StudyInstanceUID)}
+                onKeyDown={(ev) => onRowKey(ev, s.StudyInstanceUID, first + k)}
+              >
+                {worklistColumns.map((c) => (
+                  <td key={c.id} data-column={c.id} className={c.numeric ? 'numeric' : undefined}>{c.render(s, locale, t)}</td>
+                ))}
+              </tr>
+            ))}
+            {last < rows.length && <tr className="spacer" aria-hidden="true" style={{ height: (rows.length - last) * ROW_HEIGHT }} />}
+          </tbody>
+        </table>
+      </div>
       {studies && rows.length === 0 && (
         <p className="empty" data-testid="worklist-empty">
           {studies.length === 0 ? t('ui.worklist.empty') : t('ui.worklist.noMatch')}
