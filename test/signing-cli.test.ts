@@ -2,7 +2,7 @@
 // language, exit 0 only when every file is valid, and clear refusals.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -152,6 +152,38 @@ describe('amur verify', () => {
     const r = amur(['verify', files.sr!]);
     assert.equal(r.code, 2);
     assert.match(r.err, /--trust CERT\.pem/);
+  });
+});
+
+describe('amur sign', () => {
+  it('signs copies; refuses a signed file unless --add; a co-signature keeps both valid', async () => {
+    const pass = join(tmp, 'sign-pass.txt');
+    writeFileSync(pass, pki.passphrase);
+    const plainPdf = join(tmp, 'plain.pdf');
+    writeFileSync(plainPdf, await pdf());
+    const out1 = join(tmp, 'out1');
+    const first = amur(['sign', files.unsigned!, plainPdf, '--identity', pki.file('rsa.p12'), '--passphrase-file', pass, '--out', out1]);
+    assert.equal(first.code, 0, first.err);
+    assert.deepEqual(readFileSync(files.unsigned!), readFileSync(shared('dicom', 'dcmjs', 'test', 'sample-sr.dcm')), 'the original is untouched');
+    const v1 = amur(['verify', out1, '--trust', pki.file('ca.pem')]);
+    assert.equal(v1.code, 0, v1.out);
+    assert.equal(spawnSync('dcmsign', ['--verify', '+rg', '+cf', pki.file('ca.pem'), join(out1, 'unsigned.dcm')]).status, 0);
+    assert.match(spawnSync('pdfsig', [join(out1, 'plain.pdf')], { encoding: 'utf8' }).stdout, /Signature is Valid/);
+
+    const out2 = join(tmp, 'out2');
+    const again = amur(['sign', join(out1, 'unsigned.dcm'), '--identity', pki.file('ec.p12'), '--passphrase-file', pass, '--out', out2]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /is already signed, and a signed object is never changed/);
+    assert.equal(existsSync(out2), false, 'nothing written');
+
+    const cosign = amur(['sign', join(out1, 'unsigned.dcm'), '--add', '--purpose', 'review', '--identity', pki.file('ec.p12'), '--passphrase-file', pass, '--out', out2]);
+    assert.equal(cosign.code, 0, cosign.err);
+    const ref = spawnSync('dcmsign', ['--verify', '+rg', '+cf', pki.file('ca.pem'), join(out2, 'unsigned.dcm')], { encoding: 'utf8' });
+    assert.equal(ref.status, 0);
+    assert.equal(`${ref.stdout}${ref.stderr}`.match(/Signature Verification : OK/g)?.length, 2);
+    const v2 = amur(['verify', join(out2, 'unsigned.dcm'), '--trust', pki.file('ca.pem')]);
+    assert.equal(v2.code, 0);
+    assert.match(v2.out, /Ivanov Ivan[\s\S]*Petrova Anna/);
   });
 });
 
