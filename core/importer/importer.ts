@@ -157,8 +157,10 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     // there by the kernel. The store renames it into place when it commits the batch.
     const tempPath = c.owned ? c.path : store.allocateTempPath();
     try {
-      if (!c.owned) await copyFile(c.path, tempPath);
-      const { size } = await stat(tempPath);
+      const [, { size }] = await Promise.all([
+        store.prepareFileDir(uid),
+        c.owned ? stat(tempPath) : copyFile(c.path, tempPath).then(() => stat(tempPath)),
+      ]);
       queue({ header, tempPath, file_size: size, displayPath: c.displayPath });
     } catch (e) {
       inFlightUids.delete(uid);

@@ -25,6 +25,7 @@
 import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { AmurError } from '../common/errors.js';
 import { amurHome } from '../common/paths.js';
@@ -75,6 +76,7 @@ export class StudyStore {
   private tempCounter = 0;
   /** Folders under files/ known to exist, so placing a file costs no mkdir after the first. */
   private readonly madeDirs = new Set<string>();
+  private readonly makingDirs = new Map<string, Promise<void>>();
   private closed = false;
   private readonly insertStmts: ReturnType<StudyStore['prepareInsert']>;
 
@@ -154,6 +156,24 @@ export class StudyStore {
       this.madeDirs.add(dir);
     }
     return join(dir, `${h}-${randomBytes(4).toString('hex')}.dcm`);
+  }
+
+  /**
+   * Creates, off this thread, the folder an instance's file will go to, so that the commit (which
+   * runs on this thread, inside the write transaction) finds it made. A fresh store otherwise
+   * spends a synchronous mkdir on most of the first few hundred files.
+   */
+  async prepareFileDir(SOPInstanceUID: string): Promise<void> {
+    const dir = join('files', createHash('sha1').update(SOPInstanceUID).digest('hex').slice(0, 2));
+    if (this.madeDirs.has(dir)) return;
+    let p = this.makingDirs.get(dir);
+    if (!p) {
+      p = mkdir(join(this.root, dir), { recursive: true }).then(() => {
+        this.madeDirs.add(dir);
+      });
+      this.makingDirs.set(dir, p);
+    }
+    await p;
   }
 
   absolutePath(relative: string): string {
