@@ -30,7 +30,7 @@ function option(args: string[], name: string): string | undefined {
 export const identityCommand: Command = {
   name: 'identity',
   summaryKey: 'signing.cli.identitySummary',
-  usage: USAGE,
+  usage: 'identity import FILE.p12 --name N … | list',
   async run(args: string[], ctx: CliContext) {
     const home = amurHome(ctx.env);
     const [sub, ...rest] = args;

@@ -34,7 +34,7 @@ function parse(args: string[]): { files: string[]; opts: Record<string, string>;
 export const signCommand: Command = {
   name: 'sign',
   summaryKey: 'signing.cli.signSummary',
-  usage: USAGE,
+  usage: 'sign FILE… --identity ID --out DIR [--add]',
   async run(args: string[], ctx: CliContext) {
     const { files, opts, add } = parse(args);
     const { identity: who, 'passphrase-file': passFile, out, purpose = 'verification' } = opts;
