@@ -14,7 +14,13 @@ import { decodeImageFrame } from '../core/imaging/decode.js';
 import { importPaths } from '../core/importer/importer.js';
 import { LocalMeasurementService } from '../core/measurements/service.js';
 import { readMeasurementReport } from '../core/measurements/tid1500.js';
-import { newUid } from '../core/reports/draft.js';
+import { draftMeasurementsFromStore } from '../core/measurements/draft-sync.js';
+import { createDraft, newUid, validateDraft } from '../core/reports/draft.js';
+import { resolveReport } from '../core/reports/content.js';
+import { writeSR } from '../core/reports/sr.js';
+import { readReportSR } from '../core/reports/sr-read.js';
+import { studyReferenceFromStore } from '../core/reports/study.js';
+import { loadTemplate } from '../core/reports/template.js';
 import { StudyStore } from '../core/store/store.js';
 import { dciodvfy, dsrdump } from './report-dicom-tools.js';
 import { shared } from './shared-data.js';
@@ -193,6 +199,25 @@ describe('measurement service over the store', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('the report draft carries the length and ROI groups, and the TID 2000 SR written from it reads them back', async () => {
+    const list = await service.listMeasurements(study);
+    const groups = draftMeasurementsFromStore(store, study);
+    // Lengths and ROIs enter the report; the angle, the probe and the arrow do not.
+    const reportable = list.measurements.filter((m) => m.toolType === 'Length' || m.toolType === 'EllipticalRoi' || m.toolType === 'RectangleRoi');
+    assert.deepEqual(groups.map((g) => g.trackingUID), reportable.map((m) => m.trackingUID));
+    const template = loadTemplate('ct-head');
+    const draft = createDraft(studyReferenceFromStore(store, study), template, { observer: { name: 'Ivanov^Ivan', organization: 'Amur test' } });
+    draft.measurements = groups;
+    validateDraft(JSON.parse(JSON.stringify(draft)), 'draft.json');
+    const sr = readReportSR(writeSR(resolveReport(draft, template, new Date()), { SeriesInstanceUID: newUid(), SOPInstanceUID: newUid() }));
+    assert.deepEqual(sr.measurements.map((m) => m.trackingUID), groups.map((g) => g.trackingUID));
+    const roi = sr.measurements.find((m) => m.label === 'Air')!;
+    const mean = roi.values.find((v) => v.kind === 'mean')!;
+    assert.equal(mean.unit, 'HU');
+    assert.ok(mean.value > 20 && mean.value < 45, 'the ellipse moved into the brain reads brain HU in the report');
+    assert.equal(roi.graphic.type, 'ELLIPSE');
   });
 
   test('a study without measurements has nothing to export', async () => {

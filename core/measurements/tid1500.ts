@@ -25,6 +25,7 @@ import { dicomDateTime } from '../reports/content.js';
 import { newUid, type StudyReference } from '../reports/draft.js';
 import { MANUFACTURER, SOFTWARE_VERSION, languageModifier } from '../reports/sr.js';
 import type { Code } from '../reports/template.js';
+import { graphicOf } from './report-groups.js';
 import type { ImagePoint, MeasuredQuantity, MeasuredUnit, MeasuredValue, MeasurementToolType, StudyMeasurement } from '../contract/measurements.js';
 
 export const COMPREHENSIVE_SR = '1.2.840.10008.5.1.4.1.1.88.33';
@@ -61,30 +62,6 @@ function conceptOf(v: MeasuredValue): Code {
 
 function unitOf(u: MeasuredUnit): Code {
   return u === 'deg' || u === 'px' || u === 'px2' ? EXTRA_UNITS[u] : UNITS[u];
-}
-
-/** The tool's graphic as SCOORD GraphicType and GraphicData (column,row pairs). */
-export function graphicOf(m: Pick<StudyMeasurement, 'toolType' | 'points'>): { type: 'POINT' | 'POLYLINE' | 'ELLIPSE'; points: number[] } {
-  const p = m.points;
-  const flat = (ps: ImagePoint[]) => ps.flatMap((q) => [q.x, q.y]);
-  switch (m.toolType) {
-    case 'Probe': return { type: 'POINT', points: flat(p.slice(0, 1)) };
-    case 'EllipticalRoi': {
-      const [a, b] = [p[0]!, p[1]!];
-      const l = Math.min(a.x, b.x); const r = Math.max(a.x, b.x);
-      const t = Math.min(a.y, b.y); const bo = Math.max(a.y, b.y);
-      const cx = (l + r) / 2; const cy = (t + bo) / 2;
-      const horizontal = r - l >= bo - t;
-      const major = horizontal ? [{ x: l, y: cy }, { x: r, y: cy }] : [{ x: cx, y: t }, { x: cx, y: bo }];
-      const minor = horizontal ? [{ x: cx, y: t }, { x: cx, y: bo }] : [{ x: l, y: cy }, { x: r, y: cy }];
-      return { type: 'ELLIPSE', points: flat([...major, ...minor]) };
-    }
-    case 'RectangleRoi': {
-      const [a, b] = [p[0]!, p[1]!];
-      return { type: 'POLYLINE', points: flat([a, { x: b.x, y: a.y }, b, { x: a.x, y: b.y }, a]) };
-    }
-    default: return { type: 'POLYLINE', points: flat(p) };
-  }
 }
 
 /** DS holds at most 16 characters. */
