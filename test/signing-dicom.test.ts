@@ -207,6 +207,12 @@ describe('any later change is caught by dcmsign and by Amur', () => {
     bothReject(file, 'signing.verify.dicomMismatch');
   });
 
+  it('a signing time in the future is not believed', () => {
+    const file = write('future-time.dcm', signDicom(inputs[0]![1](), rsa, { now: new Date('2035-01-01T00:00:00Z') }));
+    const [check] = amurVerify(file);
+    assert.deepEqual(check!.problems, [{ code: 'signing.verify.signedInFuture', params: { date: '2035-01-01T00:00:00.000Z' } }]);
+  });
+
   it('the signer certificate removed', () => {
     const file = signedFile('nocert.dcm');
     execFileSync('dcmodify', ['-nb', '-e', '(fffa,fffa)[0].(0400,0115)', file]);

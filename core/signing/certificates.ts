@@ -127,6 +127,8 @@ export function checkSigner(cert: X509Certificate, trust: X509Certificate[], int
   }
   if (!anchored) return [{ code: 'signing.verify.untrusted', params: { subject: oneLine(cert.subject), issuer: oneLine(cert.issuer) } }];
   const problems: Problem[] = [];
+  // A claimed signing time ahead of the reader's clock (beyond clock skew) is not believable.
+  if (at.getTime() > Date.now() + 5 * 60_000) problems.push({ code: 'signing.verify.signedInFuture', params: { date: at.toISOString() } });
   if (!keyUsageAllowsSigning(cert)) problems.push({ code: 'signing.verify.certificateNotForSigning', params: { subject: oneLine(cert.subject) } });
   for (const c of path) {
     const p = validAt(c, at);
