@@ -1,13 +1,183 @@
 // Reporting as the UI and the CLI see it: templates, drafts (autosaved by the host after every
-// change), and signing a draft into the SR, the Encapsulated PDF and the PDF. The draft and template
-// shapes are the ones the report writers use (core/reports), re-exported here as types only.
-export type { ReportDraft, AiFinding, Measurement, LanguageText, SectionText, StudyReference } from '../reports/draft.js';
-export type { ReportTemplate, TemplateFinding, TemplateSection, Code, LangText } from '../reports/template.js';
-export type { DraftSummary } from '../reports/drafts.js';
-import type { ReportDraft } from '../reports/draft.js';
+// change), and signing a draft into the SR, the Encapsulated PDF and the PDF. The template and draft
+// shapes are defined here, once, and the report writers (core/reports) use them as they are.
 import type { Event } from './services.js';
-import type { DraftSummary } from '../reports/drafts.js';
-import type { ReportTemplate } from '../reports/template.js';
+
+/** The languages a report is written and shown in: the partner's (zh-CN) and the reader's. */
+export type ReportLanguage = 'zh-CN' | 'ru' | 'en';
+
+// ---- templates (assets/templates; validated by core/reports/template.ts) ------------------------
+
+/** Text in every language Amur reports in. */
+export type LangText = Record<ReportLanguage, string>;
+
+/** A coded concept as DICOM writes it: Code Value, Coding Scheme Designator, Code Meaning. */
+export interface Code {
+  value: string;
+  scheme: string;
+  meaning: string;
+}
+
+export interface TemplateFinding {
+  id: string;
+  /** First: the concept recorded; the rest: equivalents. Empty: uncoded (see README). */
+  codes: Code[];
+  text: LangText;
+}
+
+export type SectionKind = 'findings' | 'text' | 'impression';
+
+export interface TemplateSection {
+  id: string;
+  kind: SectionKind;
+  /** The section heading (CID 7001). */
+  heading: Code;
+  title: LangText;
+  findings?: TemplateFinding[];
+}
+
+export interface ReportTemplate {
+  id: string;
+  version: string;
+  title: LangText;
+  modalities: string[];
+  sections: TemplateSection[];
+}
+
+// ---- the draft (README "Report draft"; validated by core/reports/draft.ts) ------------------------
+
+export type ReaderLanguage = 'ru' | 'en';
+
+/** One image the report is about (the SR's evidence), by its SOP identity. */
+export interface InstanceReference {
+  SOPClassUID: string;
+  SOPInstanceUID: string;
+}
+
+export interface SeriesReference {
+  SeriesInstanceUID: string;
+  Modality: string;
+  instances: InstanceReference[];
+}
+
+/** The study as the store holds it: the SR and the PDF copy the Patient and Study modules from here. */
+export interface StudyReference {
+  StudyInstanceUID: string;
+  StudyID: string;
+  StudyDate: string;
+  StudyTime: string;
+  AccessionNumber: string;
+  StudyDescription: string;
+  ReferringPhysicianName: string;
+  PatientName: string;
+  PatientID: string;
+  IssuerOfPatientID: string;
+  PatientBirthDate: string;
+  PatientSex: string;
+  series: SeriesReference[];
+}
+
+/** Free text, with the language it was written in. */
+export interface LanguageText {
+  lang: ReportLanguage;
+  text: string;
+}
+
+export interface SectionText extends LanguageText {
+  /** The template section id it belongs to (e.g. "history", "findings", "recommendations"). */
+  section: string;
+}
+
+/** A selected pick-list finding, by its id in the template's findings section. */
+export interface SelectedFinding {
+  id: string;
+}
+
+export type MeasurementKind = 'length' | 'area' | 'mean' | 'stdDev' | 'min' | 'max';
+export type MeasurementUnit = 'mm' | 'mm2' | 'HU' | '1';
+
+export interface MeasurementValue {
+  kind: MeasurementKind;
+  value: number;
+  unit: MeasurementUnit;
+}
+
+/**
+ * One measurement group (TID 1501): the numbers taken from one region of one image. The graphic is
+ * in image pixel coordinates (column, row pairs), as SCOORD stores it.
+ */
+export interface Measurement {
+  /** Tracking Unique Identifier: stays the same when the measurement is edited or re-reported. */
+  trackingUID: string;
+  /** Tracking Identifier: the short label the radiologist sees ("Nodule 1"). */
+  label: string;
+  /** Optional template finding the measurement belongs to. */
+  findingId?: string;
+  values: MeasurementValue[];
+  image: InstanceReference & { frame?: number };
+  graphic: { type: 'POINT' | 'POLYLINE' | 'ELLIPSE' | 'CIRCLE'; points: number[] };
+}
+
+/** An AI model, identified as the product requires: name, version and the hash of its weights. */
+export interface ModelIdentity {
+  name: string;
+  version: string;
+  sha256: string;
+}
+
+/**
+ * A finding the AI proposed. It is assistive: it enters the signed report only when the
+ * radiologist accepts it, and then carries the model's identity; a draft with undecided
+ * proposals cannot be signed.
+ */
+export interface AiFinding {
+  id: string;
+  model: ModelIdentity;
+  /** The template finding the model proposes. */
+  findingId: string;
+  /** The model's score in [0, 1], shown to the radiologist; informative only. */
+  score?: number;
+  status: 'proposed' | 'accepted' | 'rejected';
+}
+
+export interface Observer {
+  /** DICOM Person Name (family^given...). */
+  name: string;
+  organization: string;
+}
+
+/** The signed SR an amendment replaces. */
+export interface PredecessorReference extends InstanceReference {
+  StudyInstanceUID: string;
+  SeriesInstanceUID: string;
+}
+
+export interface ReportDraft {
+  format: 'amur.report-draft/1';
+  draftId: string;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  study: StudyReference;
+  template: { id: string; version: string };
+  languages: { partner: 'zh-CN'; reader: ReaderLanguage };
+  findings: SelectedFinding[];
+  texts: SectionText[];
+  impression: LanguageText[];
+  measurements: Measurement[];
+  aiFindings: AiFinding[];
+  observer: Observer;
+  predecessor?: PredecessorReference;
+}
+
+export interface DraftSummary {
+  draftId: string;
+  StudyInstanceUID: string;
+  templateId: string;
+  /** ISO 8601 UTC of the last save. */
+  savedAt: string;
+  /** Set for an amendment: the SR it replaces. */
+  predecessor?: string;
+}
 
 /** A signing identity stored under AMUR_HOME/identities (imported from a PKCS#12 file). */
 export interface SignerSummary {

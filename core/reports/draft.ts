@@ -4,133 +4,16 @@
 // and the PDF. Everything a signed report says comes from the draft and its template, nothing else.
 import { randomUUID } from 'node:crypto';
 import { AmurError } from '../common/errors.js';
-import type { Language } from '../i18n/index.js';
+import type { AiFinding, MeasurementKind, MeasurementUnit, Observer, PredecessorReference, ReaderLanguage, ReportDraft, StudyReference } from '../contract/reports.js';
 import { findingById, loadTemplate, sectionOfKind, type ReportTemplate } from './template.js';
 
 export const DRAFT_FORMAT = 'amur.report-draft/1';
 
-export type ReaderLanguage = 'ru' | 'en';
-
-/** One image the report is about (the SR's evidence), by its SOP identity. */
-export interface InstanceReference {
-  SOPClassUID: string;
-  SOPInstanceUID: string;
-}
-
-export interface SeriesReference {
-  SeriesInstanceUID: string;
-  Modality: string;
-  instances: InstanceReference[];
-}
-
-/** The study as the store holds it: the SR and the PDF copy the Patient and Study modules from here. */
-export interface StudyReference {
-  StudyInstanceUID: string;
-  StudyID: string;
-  StudyDate: string;
-  StudyTime: string;
-  AccessionNumber: string;
-  StudyDescription: string;
-  ReferringPhysicianName: string;
-  PatientName: string;
-  PatientID: string;
-  IssuerOfPatientID: string;
-  PatientBirthDate: string;
-  PatientSex: string;
-  series: SeriesReference[];
-}
-
-/** Free text, with the language it was written in. */
-export interface LanguageText {
-  lang: Language;
-  text: string;
-}
-
-export interface SectionText extends LanguageText {
-  /** The template section id it belongs to (e.g. "history", "findings", "recommendations"). */
-  section: string;
-}
-
-/** A selected pick-list finding, by its id in the template's findings section. */
-export interface SelectedFinding {
-  id: string;
-}
-
-export type MeasurementKind = 'length' | 'area' | 'mean' | 'stdDev' | 'min' | 'max';
-export type MeasurementUnit = 'mm' | 'mm2' | 'HU' | '1';
-
-export interface MeasurementValue {
-  kind: MeasurementKind;
-  value: number;
-  unit: MeasurementUnit;
-}
-
-/**
- * One measurement group (TID 1501): the numbers taken from one region of one image. The graphic is
- * in image pixel coordinates (column, row pairs), as SCOORD stores it.
- */
-export interface Measurement {
-  /** Tracking Unique Identifier: stays the same when the measurement is edited or re-reported. */
-  trackingUID: string;
-  /** Tracking Identifier: the short label the radiologist sees ("Nodule 1"). */
-  label: string;
-  /** Optional template finding the measurement belongs to. */
-  findingId?: string;
-  values: MeasurementValue[];
-  image: InstanceReference & { frame?: number };
-  graphic: { type: 'POINT' | 'POLYLINE' | 'ELLIPSE' | 'CIRCLE'; points: number[] };
-}
-
-/** An AI model, identified as the product requires: name, version and the hash of its weights. */
-export interface ModelIdentity {
-  name: string;
-  version: string;
-  sha256: string;
-}
-
-/**
- * A finding the AI proposed. It is assistive: it enters the signed report only when the
- * radiologist accepts it, and then carries the model's identity; a draft with undecided
- * proposals cannot be signed.
- */
-export interface AiFinding {
-  id: string;
-  model: ModelIdentity;
-  /** The template finding the model proposes. */
-  findingId: string;
-  /** The model's score in [0, 1], shown to the radiologist; informative only. */
-  score?: number;
-  status: 'proposed' | 'accepted' | 'rejected';
-}
-
-export interface Observer {
-  /** DICOM Person Name (family^given...). */
-  name: string;
-  organization: string;
-}
-
-/** The signed SR an amendment replaces. */
-export interface PredecessorReference extends InstanceReference {
-  StudyInstanceUID: string;
-  SeriesInstanceUID: string;
-}
-
-export interface ReportDraft {
-  format: typeof DRAFT_FORMAT;
-  draftId: string;
-  /** ISO 8601 UTC. */
-  createdAt: string;
-  study: StudyReference;
-  template: { id: string; version: string };
-  languages: { partner: 'zh-CN'; reader: ReaderLanguage };
-  findings: SelectedFinding[];
-  texts: SectionText[];
-  impression: LanguageText[];
-  measurements: Measurement[];
-  aiFindings: AiFinding[];
-  observer: Observer;
-  predecessor?: PredecessorReference;
-}
+export type {
+  ReaderLanguage, InstanceReference, SeriesReference, StudyReference, LanguageText, SectionText, SelectedFinding,
+  MeasurementKind, MeasurementUnit, MeasurementValue, Measurement, ModelIdentity, AiFinding, Observer,
+  PredecessorReference, ReportDraft,
+} from '../contract/reports.js';
 
 /** A new, empty draft for a study. */
 export function createDraft(

@@ -8,15 +8,8 @@ import { join } from 'node:path';
 import { AmurError } from '../common/errors.js';
 import { validateDraft, type ReportDraft } from './draft.js';
 
-export interface DraftSummary {
-  draftId: string;
-  StudyInstanceUID: string;
-  templateId: string;
-  /** ISO 8601 UTC of the last save. */
-  savedAt: string;
-  /** Set for an amendment: the SR it replaces. */
-  predecessor?: string;
-}
+export type { DraftSummary } from '../contract/reports.js';
+import type { DraftSummary } from '../contract/reports.js';
 
 const ID = /^[0-9a-f-]{36}$/;
 

@@ -4,43 +4,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AmurError } from '../common/errors.js';
-import { LANGUAGES, type Language } from '../i18n/index.js';
+import { LANGUAGES } from '../i18n/index.js';
 
-/** Text in every language Amur reports in. */
-export type LangText = Record<Language, string>;
-
-/** A coded concept as DICOM writes it: Code Value, Coding Scheme Designator, Code Meaning. */
-export interface Code {
-  value: string;
-  scheme: string;
-  meaning: string;
-}
-
-export interface TemplateFinding {
-  id: string;
-  /** First: the concept recorded; the rest: equivalents. Empty: uncoded (see README). */
-  codes: Code[];
-  text: LangText;
-}
-
-export type SectionKind = 'findings' | 'text' | 'impression';
-
-export interface TemplateSection {
-  id: string;
-  kind: SectionKind;
-  /** The section heading (CID 7001). */
-  heading: Code;
-  title: LangText;
-  findings?: TemplateFinding[];
-}
-
-export interface ReportTemplate {
-  id: string;
-  version: string;
-  title: LangText;
-  modalities: string[];
-  sections: TemplateSection[];
-}
+export type { LangText, Code, TemplateFinding, SectionKind, TemplateSection, ReportTemplate } from '../contract/reports.js';
+import type { LangText, Code, SectionKind, ReportTemplate, TemplateSection, TemplateFinding } from '../contract/reports.js';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../assets/templates/', import.meta.url));
 

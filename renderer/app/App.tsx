@@ -4,10 +4,11 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Worklist } from '../worklist/Worklist';
 import { Viewer } from '../viewer/index';
+import { ReportEditor } from '../reports/ReportEditor';
 import { LANGUAGES, setLanguage, type Language } from './i18n';
 import { shellKind } from '../shell';
 
-type Screen = { name: 'worklist' } | { name: 'viewer'; StudyInstanceUID: string };
+type Screen = { name: 'worklist' } | { name: 'viewer'; StudyInstanceUID: string; report?: boolean };
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', ru: 'Русский', en: 'English' };
 
@@ -48,6 +49,12 @@ export function App() {
             {t('ui.app.backToWorklist')}
           </button>
         )}
+        {screen.name === 'viewer' && (
+          <button type="button" data-testid="toggle-report" aria-pressed={!!screen.report}
+            onClick={() => setScreen({ ...screen, report: !screen.report })}>
+            {t('ui.reports.open')}
+          </button>
+        )}
         <span className="spacer" />
         <span className="shell-kind" data-testid="shell-kind">{t(`ui.app.shell.${shellKind}`)}</span>
         <label className="language">
@@ -67,7 +74,11 @@ export function App() {
         {screen.name === 'worklist' ? (
           <Worklist onOpen={openStudy} focusStudy={lastStudy} />
         ) : (
-          <Viewer StudyInstanceUID={screen.StudyInstanceUID} />
+          // The report editor sits beside the images, so the radiologist reads and writes at once.
+          <div className={screen.report ? 'viewer-with-report' : 'viewer-only'}>
+            <Viewer StudyInstanceUID={screen.StudyInstanceUID} />
+            {screen.report && <ReportEditor StudyInstanceUID={screen.StudyInstanceUID} />}
+          </div>
         )}
       </main>
     </div>

@@ -1,0 +1,125 @@
+// The report editor through the browser shell in Chromium: from the viewer of a real head CT, the
+// editor opens beside the images, creates the study's draft, proposes the AI's finding (stored by
+// triage) for the radiologist to decide, saves every change (a reload loses nothing), and signs
+// with an identity from the identity store; the signed files are on disk and pass dcmsign and
+// pdfsig; the next draft is an amendment of the signed report.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { StudyStore } from '../../core/store/store.js';
+import { TriageResults } from '../../core/triage/results.js';
+import { makePki, type TestPki } from '../fixtures/pki/pki.js';
+import { headCtFiles } from '../report-fixtures.js';
+import { REPO_ROOT } from '../shared-data.js';
+import { openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+
+const MODEL = { id: 'ct-ich', version: '0.1.0', sha256: '5'.repeat(64) };
+
+describe('report editor in the browser shell', () => {
+  let app: RunningApp;
+  let b: OpenBrowser;
+  let pki: TestPki;
+  let StudyInstanceUID: string;
+
+  const amur = (args: string[]) => {
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: app.home } });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+  const editor = (page: Page) => page.locator('[data-testid="report-editor"][data-state="ready"]');
+  const saved = (page: Page) => page.locator('[data-testid="report-editor"][data-save-state="saved"]').waitFor();
+
+  async function openReport(page: Page): Promise<void> {
+    await page.locator(`[data-testid="worklist-row"][data-study-uid="${StudyInstanceUID}"]`).dblclick();
+    await page.waitForSelector('[data-testid="viewer"][data-state="ready"]');
+    await page.locator('[data-testid="toggle-report"]').click();
+    await editor(page).waitFor();
+  }
+
+  before(async () => {
+    pki = makePki();
+    app = await startApp();
+    amur(['import', join(headCtFiles()[0]!, '..')]);
+    amur(['identity', 'import', pki.file('rsa.p12'), '--name', 'ivanov', '--passphrase-file', pki.file('passphrase.txt')]);
+    const store = StudyStore.open(app.home);
+    try {
+      StudyInstanceUID = store.listStudies()[0]!.StudyInstanceUID;
+      new TriageResults(store.db).put({
+        StudyInstanceUID, status: 'done', model: MODEL,
+        findings: [{ label: 'intracranial-hemorrhage', score: 0.91, positive: true, positiveAtHighSensitivity: true }],
+        operatingPoints: { balanced: 0.5, high_sensitivity: 0.3 }, instances: { done: 28, notApplicable: 0, error: 0 },
+        triagedAt: new Date().toISOString(),
+      });
+    } finally {
+      store.close();
+    }
+    b = await openBrowser();
+    await openApp(b.page, app);
+  });
+  after(async () => {
+    await b?.close();
+    await app?.stop();
+    pki?.remove();
+  });
+
+  test('opens beside the viewer with the CT head template in Chinese and English, and the AI proposal', async () => {
+    const { page } = b;
+    await openReport(page);
+    assert.match(await page.locator('.report-head').innerText(), /头颅CT检查报告[\s\S]*CT head report/);
+    const finding = page.locator('[data-testid="report-finding"][data-finding-id="intracranial-hemorrhage"]');
+    assert.equal(await finding.isChecked(), false);
+    const ai = page.locator('[data-testid="report-ai-finding"][data-finding-id="intracranial-hemorrhage"]');
+    assert.equal(await ai.getAttribute('data-status'), 'proposed');
+    assert.match(await page.locator('[data-testid="report-ai"]').innerText(), /Assistive[\s\S]*颅内出血\s*\/\s*Intracranial haemorrhage[\s\S]*ct-ich 0\.1\.0/);
+    // Signing waits for the radiologist's decision on every AI proposal.
+    assert.equal(await page.locator('[data-testid="report-sign-button"]').isDisabled(), true);
+  });
+
+  test('saves every change; a reload of the page loses nothing', async () => {
+    const { page } = b;
+    await page.locator('[data-testid="report-finding"][data-finding-id="midline-shift"]').check();
+    await page.locator('[data-testid="report-ai-finding"] [data-testid="report-ai-accept"]').click();
+    await page.locator('[data-testid="report-text-lang-history"]').selectOption('zh-CN');
+    await page.locator('[data-testid="report-text-history"]').fill('外伤后头痛3小时。');
+    await page.locator('[data-testid="report-impression-en"]').fill('Left frontal intracerebral haematoma.');
+    await page.locator('[data-testid="report-impression-zh-CN"]').fill('左额叶脑内血肿。');
+    await page.locator('[data-testid="report-observer-name"]').fill('Ivanov^Petr');
+    await page.locator('[data-testid="report-organization"]').fill('Amur Radiology Group');
+    await saved(page);
+    await page.reload();
+    await page.waitForSelector('[data-testid="worklist"][data-state="ready"]');
+    await openReport(page);
+    assert.equal(await page.locator('[data-testid="report-finding"][data-finding-id="midline-shift"]').isChecked(), true);
+    assert.equal(await page.locator('[data-testid="report-ai-finding"]').getAttribute('data-status'), 'accepted');
+    assert.equal(await page.locator('[data-testid="report-text-history"]').inputValue(), '外伤后头痛3小时。');
+    assert.equal(await page.locator('[data-testid="report-impression-zh-CN"]').inputValue(), '左额叶脑内血肿。');
+    assert.equal(await page.locator('[data-testid="report-observer-name"]').inputValue(), 'Ivanov^Petr');
+  });
+
+  test('refuses a wrong passphrase with a translated message, then signs', async () => {
+    const { page } = b;
+    await page.locator('[data-testid="report-passphrase"]').fill('wrong');
+    await page.locator('[data-testid="report-sign-button"]').click();
+    await page.locator('[data-testid="report-error"]').waitFor();
+    assert.match(await page.locator('[data-testid="report-error"]').innerText(), /passphrase does not open/);
+    await page.locator('[data-testid="report-passphrase"]').fill(pki.passphrase);
+    await page.locator('[data-testid="report-sign-button"]').click();
+    const signed = page.locator('[data-testid="signed-report"]');
+    await signed.waitFor();
+    const uid = (await signed.getAttribute('data-sop-instance-uid'))!;
+    await page.screenshot({ path: join(screenshotDir(), 'report-editor-signed.png'), fullPage: true });
+    const dir = join(app.home, 'reports', 'signed', uid);
+    const dcmsign = spawnSync('dcmsign', ['--verify', '+rg', '+cf', pki.file('ca.pem'), join(dir, 'report-sr.dcm')], { encoding: 'utf8' });
+    assert.equal(dcmsign.status, 0, dcmsign.stdout + dcmsign.stderr);
+    assert.match(spawnSync('pdfsig', [join(dir, 'report.pdf')], { encoding: 'utf8' }).stdout, /Signature is Valid/);
+    const text = spawnSync('pdftotext', [join(dir, 'report.pdf'), '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    for (const s of ['颅内出血', 'Intracranial haemorrhage', '人工智能辅助发现', 'ct-ich 0.1.0', '左额叶脑内血肿。', 'Ivanov Petr']) {
+      assert.ok(text.includes(s), `PDF lacks ${s}`);
+    }
+    // The signed report is immutable: what the editor shows now is a new draft amending it.
+    await page.locator('[data-testid="report-amends"]').waitFor();
+    assert.match(await page.locator('[data-testid="report-amends"]').innerText(), new RegExp(uid.replace(/\./g, '\\.')));
+  });
+});
