@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isAmurError } from '../core/common/errors.js';
 import { checkArguments } from '../core/contract/proxy.js';
+import type { ReportDraft } from '../core/reports/draft.js';
 import type { DraftSummary } from '../core/reports/drafts.js';
 import { LocalReportService } from '../core/reports/service.js';
 import { readReportSR } from '../core/reports/sr-read.js';
@@ -45,6 +46,7 @@ after(() => {
 
 describe('LocalReportService', () => {
   let draftId: string;
+  let filled: ReportDraft;
 
   it('lists the templates and the stored signers', async () => {
     assert.deepEqual((await service.listTemplates()).map((t) => t.id), ['ct-chest', 'ct-head', 'cxr', 'mr-brain']);
@@ -59,7 +61,7 @@ describe('LocalReportService', () => {
     draftId = d.draftId;
     assert.equal(d.template.id, 'ct-head');
     assert.deepEqual((await service.listDrafts(StudyInstanceUID)).map((s) => s.draftId), [draftId]);
-    const filled = { ...filledDraft(d.study), draftId, createdAt: d.createdAt };
+    filled = { ...filledDraft(d.study), draftId, createdAt: d.createdAt };
     await service.saveDraft(filled);
     assert.deepEqual(await service.getDraft(draftId), filled);
     assert.deepEqual(saved.map((s) => s.draftId), [draftId, draftId]);
@@ -87,8 +89,15 @@ describe('LocalReportService', () => {
     assert.deepEqual((await service.listSignedReports(StudyInstanceUID)).map((x) => x.SOPInstanceUID), [s.SOPInstanceUID]);
     assert.equal(existsSync(join(home, 'reports', 'signed', `.pending-${draftId}`)), false);
 
+    // The amendment starts as what was signed, pointing at it.
+    const signedDraft = filled;
     const amendment = await service.createDraft(StudyInstanceUID, { amends: s.SOPInstanceUID });
     assert.equal(amendment.predecessor?.SOPInstanceUID, s.SOPInstanceUID);
+    assert.notEqual(amendment.draftId, draftId);
+    assert.deepEqual(amendment.findings, signedDraft.findings);
+    assert.deepEqual(amendment.impression, signedDraft.impression);
+    assert.deepEqual(amendment.measurements, signedDraft.measurements);
+    assert.deepEqual(amendment.aiFindings.map((a) => a.status), ['accepted', 'rejected']);
     await assert.rejects(service.createDraft(StudyInstanceUID, { amends: '1.2.3' }), (e: unknown) => isAmurError(e) && e.code === 'reports.signedNotFound');
   });
 

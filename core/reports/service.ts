@@ -2,7 +2,7 @@
 // (saved atomically after every change the editor sends), and signing with a stored identity into
 // AMUR_HOME/reports/signed/<SR SOPInstanceUID>/. Everything heavy (PDF rendering, signatures) runs
 // in the host process, never in the renderer.
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AmurError } from '../common/errors.js';
 import { Emitter } from '../studies/service.js';
@@ -19,6 +19,8 @@ import { listTemplates, type ReportTemplate } from './template.js';
 export class LocalReportService implements ReportService {
   private readonly drafts: DraftStore;
   private readonly signedDir: string;
+  /** The draft each signed report was made from, by SR UID: an amendment starts from it. */
+  private readonly sourcesDir: string;
   private readonly didSave = new Emitter<DraftSummary>();
   private readonly didSign = new Emitter<SignedReportSummary>();
   readonly onDidSaveDraft = this.didSave.event;
@@ -27,6 +29,7 @@ export class LocalReportService implements ReportService {
   constructor(private readonly store: StudyStore, private readonly home: string) {
     this.drafts = new DraftStore(home);
     this.signedDir = signedReportsDir(home);
+    this.sourcesDir = join(home, 'reports', 'sources');
   }
 
   async listTemplates(): Promise<ReportTemplate[]> {
@@ -35,7 +38,22 @@ export class LocalReportService implements ReportService {
 
   async createDraft(StudyInstanceUID: string, options: { templateId?: string; reader?: 'ru' | 'en'; amends?: string } = {}): Promise<ReportDraft> {
     const amends = options.amends ? this.signedSrPath(options.amends) : undefined;
-    const d = newDraftForStudy(this.store, StudyInstanceUID, { templateId: options.templateId, reader: options.reader, amends });
+    let d = newDraftForStudy(this.store, StudyInstanceUID, { templateId: options.templateId, reader: options.reader, amends });
+    const source = options.amends ? this.source(options.amends) : undefined;
+    if (source && source.study.StudyInstanceUID === StudyInstanceUID) {
+      // An amendment starts as what was signed: the radiologist changes what needs changing.
+      d = {
+        ...d,
+        template: source.template,
+        languages: source.languages,
+        findings: source.findings,
+        texts: source.texts,
+        impression: source.impression,
+        measurements: source.measurements,
+        aiFindings: source.aiFindings.filter((a) => a.status !== 'proposed'),
+        observer: source.observer,
+      };
+    }
     this.didSave.fire(this.drafts.save(d));
     return d;
   }
@@ -78,6 +96,14 @@ export class LocalReportService implements ReportService {
       rmSync(pending, { recursive: true, force: true });
       throw new AmurError('reports.outUnwritable', { path: dir, detail: (e as Error).message }, { cause: e });
     }
+    try {
+      mkdirSync(this.sourcesDir, { recursive: true });
+      const tmp = join(this.sourcesDir, `.${signed.sr.SOPInstanceUID}.tmp`);
+      writeFileSync(tmp, JSON.stringify(draft));
+      renameSync(tmp, join(this.sourcesDir, `${signed.sr.SOPInstanceUID}.json`));
+    } catch {
+      // Without it an amendment starts empty; the signed report itself is complete.
+    }
     this.drafts.remove(draftId);
     const summary = this.summary(dir)!;
     this.didSign.fire(summary);
@@ -97,6 +123,15 @@ export class LocalReportService implements ReportService {
     const p = join(this.signedDir, SOPInstanceUID, REPORT_FILES.sr);
     if (!/^[0-9.]+$/.test(SOPInstanceUID) || !existsSync(p)) throw new AmurError('reports.signedNotFound', { report: SOPInstanceUID });
     return p;
+  }
+
+  private source(SOPInstanceUID: string): ReportDraft | undefined {
+    try {
+      const raw = JSON.parse(readFileSync(join(this.sourcesDir, `${SOPInstanceUID}.json`), 'utf8'));
+      return validateDraft(raw, SOPInstanceUID).draft;
+    } catch {
+      return undefined;
+    }
   }
 
   private summary(dir: string): SignedReportSummary | undefined {
