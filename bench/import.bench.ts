@@ -8,7 +8,7 @@
 // the methods run interleaved, rep after rep, so that a slow moment of the shared machine does not
 // land on one method only. Every rep writes to a fresh folder (fresh AMUR_HOME, fresh Orthanc
 // storage); cleaning up and flushing dirty pages (`sync`) happen between reps and are not timed.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +16,7 @@ import { shared } from '../test/shared-data.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
 import { describeCorpus, listFiles, makeCopiedStudyCorpus, type CorpusInfo } from './lib/corpus.js';
 import { processCpuMs, selfCpuMs } from './lib/cpu.js';
+import { summarizeCpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
 import { machineInfo, toolVersion } from './lib/machine.js';
 import { getJson, postInstances, startOrthanc } from './lib/orthanc.js';
 import { runChecked, runTimed } from './lib/process.js';
@@ -82,7 +83,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const results = [];
   for (const corpus of corpora) {
     ctx.log(`corpus ${corpus.name}: ${corpus.files} files, ${(corpus.bytes / 1e6).toFixed(1)} MB`);
-    results.push(await benchCorpus(ctx, corpus, { reps, concurrency, amurCli, work }));
+    results.push(await benchCorpus(ctx, corpus, { reps, concurrency, amurCli, work, profile: ctx.options.profile === true }));
   }
   rmSync(work, { recursive: true, force: true });
 
@@ -112,6 +113,7 @@ async function run(ctx: BenchContext): Promise<void> {
 }
 
 interface CorpusOptions {
+  profile: boolean;
   reps: number;
   concurrency: number;
   amurCli: boolean;
@@ -174,7 +176,7 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
     methods.push({
       key: 'amur_api',
       label: 'Amur importPaths() in-process',
-      what: 'the importer the CLI and the UI call, in the benchmark process: open a fresh store, import, close',
+      what: 'the importer the CLI and the UI call, in the benchmark process, default options (headers read on the calling thread, as the CLI does): open a fresh store, import, close',
       once: async (rep) => {
         const t0 = performance.now();
         const c0 = selfCpuMs();
@@ -251,6 +253,8 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
     ctx.log(`rep ${i}/${o.reps}: ${methods.map((m) => `${m.key} ${fmtMs(samples[m.key][i - 1])}`).join(', ')}`);
   }
 
+  const profile = o.profile && o.amurCli ? await profileCliImport(ctx, corpus, join(o.work, `${corpus.name}-profile`)) : undefined;
+
   const methodResults: MethodResult[] = methods.map((m) => {
     const summary = summarize(samples[m.key]);
     const cpu = cpuSamples[m.key].every((x) => x !== null) ? summarize(cpuSamples[m.key] as number[]) : null;
@@ -270,6 +274,7 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
     // A 1-minute load average above the CPU count means other work competed with every method.
     load_average_1m: { start: round2(loadAtStart), end: round2(os.loadavg()[0]) },
     methods: methodResults,
+    ...(profile ? { cli_profile: profile } : {}),
     ratios: {
       amur_cli_over_cp_median: ratio(med('amur_cli'), med('cp')),
       amur_cli_over_cp_min: ratio(min('amur_cli'), min('cp')),
@@ -298,6 +303,30 @@ async function cleanup(work: string): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   await runChecked('sync', []);
+}
+
+/**
+ * One more CLI import under `node --cpu-prof` (not timed: profiling slows it down). The main thread's
+ * profile is summarized into the results and kept in bench/tmp/profiles/ for Chrome DevTools.
+ */
+async function profileCliImport(ctx: BenchContext, corpus: CorpusInfo, dir: string): Promise<ProfileSummary> {
+  const profDir = join(dir, 'prof');
+  mkdirSync(profDir, { recursive: true });
+  await runChecked(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, join(ctx.repoRoot, 'bin', 'amur.js'), 'import', corpus.dir, '--json'], {
+    cwd: ctx.repoRoot, env: { ...process.env, AMUR_HOME: join(dir, 'home') }, timeoutMs: 600_000,
+  });
+  // Names end in .<pid>.<threadId>.<seq>.cpuprofile; thread 0 is the main thread.
+  const main = readdirSync(profDir).find((f) => /\.0\.\d+\.cpuprofile$/.test(f));
+  if (!main) throw new Error(`no main-thread profile in ${profDir}`);
+  const keep = join(ctx.tmpRoot, 'profiles');
+  mkdirSync(keep, { recursive: true });
+  const kept = join(keep, `import-${corpus.name}.cpuprofile`);
+  copyFileSync(join(profDir, main), kept);
+  const summary = summarizeCpuProfile(kept, ctx.repoRoot, 15);
+  ctx.log(`profile of one CLI import (main thread, ${summary.total_ms} ms sampled, ${summary.idle_ms} ms idle) kept in ${kept}; most self time:`);
+  for (const f of summary.self.slice(0, 15)) ctx.log(`  ${String(f.ms).padStart(8)} ms  ${f.frame}`);
+  rmSync(dir, { recursive: true, force: true });
+  return summary;
 }
 
 /** The import command exists once the store and importer are in (issue 2 is built in parallel). */
@@ -339,6 +368,10 @@ function markdown(json: { machine: ReturnType<typeof machineInfo>; filesystem: s
       lines.push(`- **Orthanc / import = ${q.orthanc_sequential_over_amur_cli_median}×** (Orthanc sequential with its default fsync, against the CLI); ${q.orthanc_fastest_over_amur_cli_median}× for Orthanc's fastest mode here against the CLI, ${q.orthanc_fastest_over_amur_api_median}× against the in-process import (medians).`);
     } else {
       lines.push('- Amur import not measured (the `amur import` command was not available in this run).');
+    }
+    const prof = (c as { cli_profile?: ProfileSummary }).cli_profile;
+    if (prof) {
+      lines.push(`- Profile of one more CLI import (main thread, ${prof.total_ms} ms sampled, ${prof.idle_ms} ms idle), most self time: ${prof.self.filter((f) => f.frame !== '(idle)').slice(0, 8).map((f) => `${f.frame} ${f.ms} ms`).join('; ')}.`);
     }
   }
   lines.push('');
