@@ -1,5 +1,6 @@
 // The report service the UI uses, on a real head CT imported with `amur import`: a draft is created
-// (and saved) for the study, edited and saved again (the save event fires), signed with an identity
+// (and saved) for the study with the length measured in the viewer, edited and saved again (the
+// save event fires; measurements stay those of the measurement service), signed with an identity
 // from the identity store into AMUR_HOME/reports/signed/<SR UID>/ (the draft is then gone), and
 // amended: the amendment's draft names the signed SR as its predecessor.
 import assert from 'node:assert/strict';
@@ -10,6 +11,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isAmurError } from '../core/common/errors.js';
 import { checkArguments } from '../core/contract/proxy.js';
+import { decodeImageFrame } from '../core/imaging/decode.js';
+import { LocalMeasurementService } from '../core/measurements/service.js';
+import { newUid } from '../core/reports/draft.js';
 import type { ReportDraft } from '../core/reports/draft.js';
 import type { DraftSummary } from '../core/reports/drafts.js';
 import { LocalReportService } from '../core/reports/service.js';
@@ -38,6 +42,22 @@ before(() => {
   StudyInstanceUID = store.listStudies()[0]!.StudyInstanceUID;
   service = new LocalReportService(store, home);
 });
+
+/** Measures a length on the 4th slice as the viewer does (through the measurement service). */
+async function measureLength(): Promise<string> {
+  const measurements = new LocalMeasurementService(store, {
+    getImageFrame: async (uid, frame) => decodeImageFrame(readFileSync(store.instanceFile(uid)!), frame),
+  });
+  const se = store.listSeries(StudyInstanceUID)[0]!;
+  const img = store.listInstances(se.SeriesInstanceUID)[3]!;
+  const trackingUID = newUid();
+  await measurements.saveMeasurement(StudyInstanceUID, {
+    trackingUID, toolType: 'Length',
+    image: { SeriesInstanceUID: se.SeriesInstanceUID, SOPInstanceUID: img.SOPInstanceUID, SOPClassUID: img.SOPClassUID, frame: 0 },
+    points: [{ x: 100, y: 256 }, { x: 300, y: 256 }],
+  });
+  return trackingUID;
+}
 after(() => {
   store.close();
   pki.remove();
@@ -57,13 +77,16 @@ describe('LocalReportService', () => {
   it('creates a saved draft for the study, and saves edits with an event', async () => {
     const saved: DraftSummary[] = [];
     const off = service.onDidSaveDraft((s) => saved.push(s));
+    const trackingUID = await measureLength();
     const d = await service.createDraft(StudyInstanceUID, { reader: 'ru' });
     draftId = d.draftId;
     assert.equal(d.template.id, 'ct-head');
+    assert.deepEqual(d.measurements.map((m) => [m.trackingUID, m.values[0]!.kind, m.values[0]!.unit]), [[trackingUID, 'length', 'mm']]);
     assert.deepEqual((await service.listDrafts(StudyInstanceUID)).map((s) => s.draftId), [draftId]);
+    // The editor's copy of the measurements does not win over the measurement service's.
     filled = { ...filledDraft(d.study), draftId, createdAt: d.createdAt };
     await service.saveDraft(filled);
-    assert.deepEqual(await service.getDraft(draftId), filled);
+    assert.deepEqual(await service.getDraft(draftId), { ...filled, measurements: d.measurements });
     assert.deepEqual(saved.map((s) => s.draftId), [draftId, draftId]);
     off();
     await assert.rejects(service.saveDraft({ ...filled, findings: [{ id: 'nope' }] }), (e: unknown) => isAmurError(e) && e.code === 'reports.draftInvalid');
@@ -82,7 +105,10 @@ describe('LocalReportService', () => {
     const s = await service.signDraft(draftId, 'ivanov', 'store-pass');
     assert.equal(s.dir, join(home, 'reports', 'signed', s.SOPInstanceUID));
     assert.deepEqual(s.files, ['report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
-    assert.equal(readReportSR(readFileSync(join(s.dir, 'report-sr.dcm'))).SOPInstanceUID, s.SOPInstanceUID);
+    const sr = readReportSR(readFileSync(join(s.dir, 'report-sr.dcm')));
+    assert.equal(sr.SOPInstanceUID, s.SOPInstanceUID);
+    assert.equal(sr.measurements.length, 1);
+    assert.equal(sr.measurements[0]!.values[0]!.kind, 'length');
     assert.match(s.verifiedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.deepEqual(signedEvents, [s.SOPInstanceUID]);
     assert.deepEqual(await service.listDrafts(StudyInstanceUID), []);
@@ -96,7 +122,7 @@ describe('LocalReportService', () => {
     assert.notEqual(amendment.draftId, draftId);
     assert.deepEqual(amendment.findings, signedDraft.findings);
     assert.deepEqual(amendment.impression, signedDraft.impression);
-    assert.deepEqual(amendment.measurements, signedDraft.measurements);
+    assert.equal(amendment.measurements.length, 1);
     assert.deepEqual(amendment.aiFindings.map((a) => a.status), ['accepted', 'rejected']);
     await assert.rejects(service.createDraft(StudyInstanceUID, { amends: '1.2.3' }), (e: unknown) => isAmurError(e) && e.code === 'reports.signedNotFound');
   });

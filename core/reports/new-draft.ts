@@ -1,8 +1,9 @@
 // A new draft for a study in the store: the study as the catalogue and its files say, the template
-// that fits (or the one asked for), the AI's stored positive findings proposed, and for an
-// amendment the signed SR it replaces. Shared by `amur report draft` and the report service.
+// that fits (or the one asked for), the AI's stored positive findings proposed, the measurements
+// saved in the viewer, and for an amendment the signed SR it replaces. Shared by `amur report draft` and the report service.
 import { readFileSync } from 'node:fs';
 import { AmurError } from '../common/errors.js';
+import { draftMeasurementsFromStore } from '../measurements/draft-sync.js';
 import type { StudyStore } from '../store/store.js';
 import { TriageResults } from '../triage/results.js';
 import { aiProposalsFromTriage } from './ai.js';
@@ -51,5 +52,7 @@ export function newDraftForStudy(store: StudyStore, StudyInstanceUID: string, op
   ).pluck().all(StudyInstanceUID) as string[];
   const results = modelIds.map((id) => triage.get(StudyInstanceUID, id)).filter((r) => r !== undefined);
   d.aiFindings = aiProposalsFromTriage(results, template);
+  // The measurements made in the viewer, as the report's measurement groups.
+  d.measurements = draftMeasurementsFromStore(store, StudyInstanceUID);
   return d;
 }

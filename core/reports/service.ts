@@ -1,10 +1,12 @@
 // The report service the UI talks to through the contract: templates, drafts kept in the draft store
-// (saved atomically after every change the editor sends), and signing with a stored identity into
+// (saved atomically after every change the editor sends, with the viewer's measurements as they are
+// in the store), and signing with a stored identity into
 // AMUR_HOME/reports/signed/<SR SOPInstanceUID>/. Everything heavy (PDF rendering, signatures) runs
 // in the host process, never in the renderer.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AmurError } from '../common/errors.js';
+import { draftMeasurementsFromStore } from '../measurements/draft-sync.js';
 import { Emitter } from '../studies/service.js';
 import type { ReportService, SignedReportSummary, SignerSummary } from '../contract/reports.js';
 import { listIdentities, openIdentity } from '../signing/index.js';
@@ -49,7 +51,6 @@ export class LocalReportService implements ReportService {
         findings: source.findings,
         texts: source.texts,
         impression: source.impression,
-        measurements: source.measurements,
         aiFindings: source.aiFindings.filter((a) => a.status !== 'proposed'),
         observer: source.observer,
       };
@@ -67,7 +68,7 @@ export class LocalReportService implements ReportService {
   }
 
   async saveDraft(draft: ReportDraft): Promise<DraftSummary> {
-    const saved = this.drafts.save(draft);
+    const saved = this.drafts.save(this.withMeasurements(draft));
     this.didSave.fire(saved);
     return saved;
   }
@@ -82,7 +83,7 @@ export class LocalReportService implements ReportService {
   }
 
   async signDraft(draftId: string, signer: string, passphrase: string): Promise<SignedReportSummary> {
-    const draft = this.drafts.load(draftId);
+    const draft = this.withMeasurements(this.drafts.load(draftId));
     const { template } = validateDraft(draft, draftId);
     const identity = openIdentity(signer, passphrase, this.home);
     // Signed into a pending folder, then the folder is renamed to the SR's UID in one step.
@@ -123,6 +124,15 @@ export class LocalReportService implements ReportService {
     const p = join(this.signedDir, SOPInstanceUID, REPORT_FILES.sr);
     if (!/^[0-9.]+$/.test(SOPInstanceUID) || !existsSync(p)) throw new AmurError('reports.signedNotFound', { report: SOPInstanceUID });
     return p;
+  }
+
+  /**
+   * Measurements are made in the viewer and kept by the measurement service; a draft carries them
+   * as they are in the store when it is saved or signed, so the signed report lists what the
+   * viewer shows, whatever the editor last sent.
+   */
+  private withMeasurements(d: ReportDraft): ReportDraft {
+    return { ...d, measurements: draftMeasurementsFromStore(this.store, d.study.StudyInstanceUID) };
   }
 
   private source(SOPInstanceUID: string): ReportDraft | undefined {

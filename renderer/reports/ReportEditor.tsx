@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ReportDraft, ReportTemplate, SignedReportSummary, SignerSummary } from '../../core/contract/reports';
+import { ReportMeasurements } from '../report';
 import { services } from '../shell';
 import './reports.css';
 
@@ -183,6 +184,7 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
               ))}
             </ul>
           )}
+          {s.kind === 'findings' && <ReportMeasurements StudyInstanceUID={StudyInstanceUID} />}
           {s.kind === 'impression' ? (
             shown.map((lang) => (
               <label key={lang} className="free-text">
