@@ -90,7 +90,11 @@ export class StudyStore {
     this.filesDir = join(root, 'files');
     this.tmpDir = join(root, 'tmp');
     this.locksDir = join(root, 'locks');
-    for (const d of [root, this.filesDir, this.tmpDir, this.locksDir]) mkdirSync(d, { recursive: true });
+    try {
+      for (const d of [root, this.filesDir, this.tmpDir, this.locksDir]) mkdirSync(d, { recursive: true });
+    } catch (e) {
+      throw new AmurError('store.openFailed', { path: root, detail: (e as Error).message }, { cause: e });
+    }
     this.lockName = `${process.pid}.${randomBytes(4).toString('hex')}`;
 
     const dbPath = join(root, 'catalogue.sqlite');
