@@ -1,7 +1,7 @@
 // Builds the renderer when its bundle is missing or older than its sources, for `amur serve`,
 // `npm start` and the end-to-end tests. The bundle is built in a temporary folder and renamed
 // into place, so a reader never sees half a bundle and two builders do not mix their files.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,16 +60,36 @@ const LOCK = join(RENDERER_DIR, '.dist.lock');
 /** A build that holds the lock longer than this has died; its lock is taken over. */
 const STALE_LOCK_MS = 5 * 60_000;
 
+/** Whether the process that took the lock is gone (killed mid-build), so the lock can be taken over. */
+function lockAbandoned(): boolean {
+  const st = statSync(LOCK, { throwIfNoEntry: false });
+  if (!st) return false;
+  if (Date.now() - st.mtimeMs > STALE_LOCK_MS) return true;
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+  } catch {
+    // Taken a moment ago and the pid not written yet, or written by a process that died at once.
+    return Date.now() - st.mtimeMs > 10_000;
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** One builder at a time across processes (parallel test files, `amur serve` started twice). */
 async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      if (lockAbandoned()) rmSync(LOCK, { recursive: true, force: true });
       else await delay(250);
     }
   }

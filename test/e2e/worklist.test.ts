@@ -197,6 +197,13 @@ describe('worklist in the browser shell', () => {
     await page.getByRole('button', { name: 'Close' }).click();
   });
 
+  test('the host logged nothing about the patients it served', () => {
+    const out = app.output();
+    for (const s of ['Wang', '王', 'Люк', 'X2EXAMPLE', 'SCSRUSS', CHINESE.uid, 'chrX2', 'notes.txt']) {
+      assert.ok(!out.includes(s), `amur serve printed ${s}`);
+    }
+  });
+
   test('files dropped on the worklist are imported', async () => {
     const { page } = b;
     const file = join(CHARSETS, 'chrH31.dcm');
