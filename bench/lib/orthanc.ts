@@ -25,6 +25,26 @@ export interface OrthancServer {
 }
 
 const START_TIMEOUT_MS = 30_000;
+
+// Every Orthanc this process started and has not seen exit: killed if the benchmark itself ends
+// early (an exception, Ctrl-C), so no Orthanc outlives it.
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      for (const c of live) c.kill('SIGKILL');
+      process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+    });
+  }
+}
 const STOP_TIMEOUT_MS = 15_000;
 
 /** A port the kernel just handed out on loopback; closed again so Orthanc can bind it. */
@@ -65,6 +85,7 @@ export async function startOrthanc(opts: OrthancOptions): Promise<OrthancServer>
   const logFd = openSync(logPath, 'w');
   const child = spawn('Orthanc', [configPath], { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
+  track(child);
   let exited = false;
   child.on('exit', () => { exited = true; });
   const spawnError = new Promise<never>((_, reject) => child.on('error', reject));
