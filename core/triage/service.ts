@@ -145,10 +145,21 @@ export class LocalTriageService implements TriageService {
     return result;
   }
 
+  /**
+   * Triages the studies, several at a time so that every worker has an image to work on (most
+   * radiograph studies hold one or two images), and answers in the order asked.
+   */
   async triageStudies(StudyInstanceUIDs: string[]): Promise<StudyTriageResult[]> {
     const model = this.model();
-    const out: StudyTriageResult[] = [];
-    for (const uid of StudyInstanceUIDs) out.push(withReason(await this.triageStudy(uid, model), this.options.lang ?? 'en'));
+    const out: StudyTriageResult[] = new Array(StudyInstanceUIDs.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < StudyInstanceUIDs.length) {
+        const i = next++;
+        out[i] = withReason(await this.triageStudy(StudyInstanceUIDs[i], model), this.options.lang ?? 'en');
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(StudyInstanceUIDs.length, this.getPool().size * 2) }, lane));
     return out;
   }
 
