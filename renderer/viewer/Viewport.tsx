@@ -38,7 +38,7 @@ interface Props {
   /** Cine: frames per second while playing, 0 when stopped. */
   cineFps: number;
   /** Called after each drawn image (the viewer starts its thumbnails after the first). */
-  onDrawn?(): void;
+  onDrawn?(module: ImagePixelModule | undefined): void;
 }
 
 interface Shown {
@@ -112,8 +112,9 @@ export const Viewport = forwardRef<ViewportHandle, Props>(function Viewport(
       el.dataset.imageIndex = String(index);
       // How long cornerstone took to draw it: read by the viewer benchmark, harmless to anyone else.
       el.dataset.renderMs = d.renderTimeInMs.toFixed(2);
-      setShown({ index, module: pixelModuleOf(d.image.imageId), viewport: { ...d.viewport } });
-      onDrawnRef.current?.();
+      const module = pixelModuleOf(d.image.imageId);
+      setShown({ index, module, viewport: { ...d.viewport } });
+      onDrawnRef.current?.(module);
     };
     el.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, onRendered);
     const resize = new ResizeObserver(() => {

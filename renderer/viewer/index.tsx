@@ -4,6 +4,7 @@
 import cornerstone from 'cornerstone-core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { ImagePixelModule } from '../../core/contract/imaging';
 import type { StudySummary } from '../../core/contract/studies';
 import { services } from '../shell';
 import { CT_PRESETS, type WindowPreset } from './presets';
@@ -113,6 +114,15 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
   const [help, setHelp] = useState(false);
   const [cacheMB, setCacheMB] = useState(cacheMegabytes);
   const [firstDrawn, setFirstDrawn] = useState(false);
+  const rateFrom = useRef<string | undefined>(undefined);
+  // A multi-frame loop plays at the rate its instance recommends, to the nearest offered rate.
+  const onDrawn = (position: number, m: ImagePixelModule | undefined) => {
+    setFirstDrawn(true);
+    if (position !== active || !m || m.NumberOfFrames < 2 || rateFrom.current === m.SOPInstanceUID) return;
+    rateFrom.current = m.SOPInstanceUID;
+    const rate = m.RecommendedDisplayFrameRate ?? (m.FrameTime ? 1000 / m.FrameTime : undefined);
+    if (rate && rate > 0) setCineFps(CINE_RATES.reduce((best, r) => (Math.abs(r - rate) < Math.abs(best - rate) ? r : best)));
+  };
   const handles = useRef<(ViewportHandle | null)[]>([]);
 
   useEffect(() => {
@@ -315,7 +325,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
               active={position === active}
               onActivate={() => setActive(position)}
               cineFps={playing && position === active ? cineFps : 0}
-              onDrawn={() => setFirstDrawn(true)}
+              onDrawn={(m) => onDrawn(position, m)}
             />
           ))}
         </div>
