@@ -3,6 +3,8 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StudySummary } from '../../core/contract/studies';
+import type { StudyTriageResult } from '../../core/contract/triage';
+import { aiPriority, compareWorklist, type WorklistEntry } from '../../core/triage/priority';
 import { errorText } from '../app/i18n';
 import { services, shellKind } from '../shell';
 import { formatNumber, formatStudyDate } from './format';
@@ -20,20 +22,40 @@ const OVERSCAN = 12;
  * A worklist column. Later work (AI priority and findings, deadline by agreement, report status)
  * adds its columns here; StudySummary grows the matching fields in core/contract/studies.ts.
  */
+/** What cells may know beyond the study row: results other services keep per study. */
+export interface CellContext {
+  triage: ReadonlyMap<string, StudyTriageResult>;
+}
+
 export interface WorklistColumn {
   id: string;
   labelKey: string;
   sortValue(s: StudySummary): SortValue;
-  render(s: StudySummary, locale: string, t: (k: string, o?: Record<string, unknown>) => string): ReactNode;
+  /** A column whose order is not one value per row (the AI ranking) compares rows itself. */
+  compare?(a: StudySummary, b: StudySummary, ctx: CellContext): number;
+  render(s: StudySummary, locale: string, t: (k: string, o?: Record<string, unknown>) => string, ctx: CellContext): ReactNode;
   numeric?: boolean;
   /** Share of the table's width (the table has a fixed layout so rows can be drawn by window). */
   width: string;
 }
 
+/** The triage ranking's view of a row: no clinical priority is known yet, so all are equal there. */
+function rankEntry(s: StudySummary, ctx: CellContext): WorklistEntry {
+  return { StudyInstanceUID: s.StudyInstanceUID, clinicalPriority: 0, importedAt: s.importedAt, triage: ctx.triage.get(s.StudyInstanceUID) };
+}
+
 export const worklistColumns: WorklistColumn[] = [
   {
+    id: 'aiPriority',
+    width: '11%',
+    labelKey: 'ui.worklist.column.ai',
+    sortValue: () => 0,
+    compare: (a, b, ctx) => compareWorklist(rankEntry(a, ctx), rankEntry(b, ctx)),
+    render: (s, locale, t, ctx) => <AiCell result={ctx.triage.get(s.StudyInstanceUID)} locale={locale} t={t} />,
+  },
+  {
     id: 'patientName',
-    width: '22%',
+    width: '20%',
     labelKey: 'ui.worklist.column.patientName',
     sortValue: (s) => {
       const p = personNameParts(s.PatientName);
@@ -50,22 +72,22 @@ export const worklistColumns: WorklistColumn[] = [
       );
     },
   },
-  { id: 'patientId', width: '10%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
+  { id: 'patientId', width: '9%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
   {
     id: 'studyDate',
-    width: '14%',
+    width: '13%',
     labelKey: 'ui.worklist.column.studyDate',
     sortValue: (s) => `${s.StudyDate}${s.StudyTime}`,
     render: (s, locale) => formatStudyDate(s.StudyDate, s.StudyTime, locale),
   },
   {
     id: 'modality',
-    width: '7%',
+    width: '6%',
     labelKey: 'ui.worklist.column.modality',
     sortValue: (s) => s.ModalitiesInStudy,
     render: (s) => s.ModalitiesInStudy.split('\\').filter(Boolean).join(', '),
   },
-  { id: 'description', width: '19%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
+  { id: 'description', width: '16%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
   {
     id: 'images',
     width: '6%',
@@ -76,14 +98,14 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'source',
-    width: '12%',
+    width: '10%',
     labelKey: 'ui.worklist.column.source',
     sortValue: (s) => s.source.name.toLowerCase(),
     render: (s, _l, t) => sourceLabel(s.source, t),
   },
   {
     id: 'status',
-    width: '10%',
+    width: '9%',
     labelKey: 'ui.worklist.column.status',
     sortValue: (s) => ['new', 'in-progress', 'reported'].indexOf(s.status),
     render: (s, _l, t) => <span className={`status status-${s.status}`}>{t(`ui.worklist.status.${s.status}`)}</span>,
@@ -91,6 +113,34 @@ export const worklistColumns: WorklistColumn[] = [
 ];
 
 type Sort = { column: string; descending: boolean };
+
+/**
+ * The AI's view of a study, labelled as assistive: its priority band, the top finding and score,
+ * or why there is none (not applicable, failed, not triaged yet).
+ */
+function AiCell({ result, locale, t }: { result: StudyTriageResult | undefined; locale: string; t: (k: string, o?: Record<string, unknown>) => string }) {
+  if (!result) return <span className="ai ai-pending" data-ai-priority="pending">—</span>;
+  const model = `${result.model.id} ${result.model.version}`;
+  if (result.status !== 'done' || result.findings.length === 0) {
+    const key = result.status === 'error' ? 'ui.worklist.ai.error' : 'ui.worklist.ai.notApplicable';
+    return <span className="ai ai-none" data-ai-priority="none" data-ai-status={result.status} title={result.reason ?? ''}>{t(key)}</span>;
+  }
+  const priority = aiPriority(result);
+  const top = result.findings.reduce((a, b) => (b.score > a.score ? b : a));
+  const label = t(`ui.worklist.ai.label.${top.label}`, { defaultValue: top.label });
+  // Truncated, not rounded: a score of 0.998 must not read as a certain 100%.
+  const score = new Intl.NumberFormat(locale, { style: 'percent' }).format(Math.floor(top.score * 100) / 100);
+  return (
+    <span
+      className={`ai ai-${priority}`}
+      data-ai-priority={priority}
+      title={t('ui.worklist.ai.assistive', { model, label, score })}
+    >
+      {priority === 'high' ? '▲ ' : priority === 'elevated' ? '△ ' : ''}
+      {priority === 'routine' ? t('ui.worklist.ai.notFlagged', { score }) : `${label} ${score}`}
+    </span>
+  );
+}
 
 /** A partner is named by its own name; local media by what it is, in the reader's language. */
 function sourceLabel(source: StudySummary['source'], t: (k: string) => string): string {
@@ -113,7 +163,10 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
   const [modality, setModality] = useState('');
   const [status, setStatus] = useState('');
   const [source, setSource] = useState('');
-  const [sort, setSort] = useState<Sort>({ column: 'studyDate', descending: true });
+  // The reading order by default: the AI's ranking (assistive), oldest first within a band.
+  const [sort, setSort] = useState<Sort>({ column: 'aiPriority', descending: false });
+  const [triage, setTriage] = useState<ReadonlyMap<string, StudyTriageResult>>(new Map());
+  const cellContext = useMemo<CellContext>(() => ({ triage }), [triage]);
   const [dragging, setDragging] = useState(false);
   const { state: importState, start: startImport, dismiss } = useImport();
   const scroller = useRef<HTMLDivElement>(null);
@@ -129,6 +182,16 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
     reload();
     return services.studies.onDidChangeStudies(() => reload());
   }, [reload]);
+  // Triage results arrive after an import (the model runs in the background on the host).
+  useEffect(() => {
+    let live = true;
+    services.triage.listStudyTriage().then(
+      (list) => live && setTriage(new Map(list.map((r) => [r.StudyInstanceUID, r]))),
+      () => undefined, // No results yet is not an error of the worklist; the column stays empty.
+    );
+    const off = services.triage.onDidTriageStudy((r) => setTriage((m) => new Map(m).set(r.StudyInstanceUID, r)));
+    return () => { live = false; off(); };
+  }, []);
   // The import's summary may arrive before the change event; reload so the rows match it.
   useEffect(() => { if (importState.phase === 'done') reload(); }, [importState.phase, reload]);
 
@@ -152,12 +215,13 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
         (!source || s.source.id === source),
     );
     return filtered.sort((a, b) => {
+      if (col.compare) return sort.descending ? -col.compare(a, b, cellContext) : col.compare(a, b, cellContext);
       const va = col.sortValue(a);
       const vb = col.sortValue(b);
       const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : collator.compare(String(va), String(vb));
       return sort.descending ? -c : c;
     });
-  }, [studies, query, modality, status, source, sort, locale]);
+  }, [studies, query, modality, status, source, sort, locale, cellContext]);
 
   // Only the rows in view are in the document (a worklist may hold thousands of studies), so
   // keyboard moves go by index: scroll the row into view, then focus it once it is drawn.
@@ -325,7 +389,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
                 onKeyDown={(ev) => onRowKey(ev, s.StudyInstanceUID, first + k)}
               >
                 {worklistColumns.map((c) => (
-                  <td key={c.id} data-column={c.id} className={c.numeric ? 'numeric' : undefined}>{c.render(s, locale, t)}</td>
+                  <td key={c.id} data-column={c.id} className={c.numeric ? 'numeric' : undefined}>{c.render(s, locale, t, cellContext)}</td>
                 ))}
               </tr>
             ))}
