@@ -78,7 +78,7 @@ async function run(ctx: BenchContext): Promise<void> {
   if (corpora.length === 0) throw new Error(`--corpus must be shared, headct or all (got ${which})`);
 
   const amurCli = await amurCliAvailable(ctx);
-  if (!amurCli) ctx.log('`amur import` is not available yet: measuring the baselines only');
+  if (!amurCli) ctx.log('Amur not measured (--baselines-only, or no `amur import` command): baselines only');
 
   const results = [];
   for (const corpus of corpora) {
@@ -107,7 +107,9 @@ async function run(ctx: BenchContext): Promise<void> {
     corpora: results,
   };
   const md = markdown(json, results);
-  const written = writeResults(ctx.resultsDir, 'import', json, md);
+  // A smoke run (--quick, --baselines-only) must not replace the committed figures.
+  const smoke = quick || ctx.options['baselines-only'] === true;
+  const written = writeResults(smoke ? join(ctx.tmpRoot, 'results-smoke') : ctx.resultsDir, 'import', json, md);
   ctx.log(`wrote ${written.json} and ${written.md}`);
   process.stdout.write(`\n${md}\n`);
 }
