@@ -21,7 +21,10 @@ export interface TriageFinding {
   positiveAtHighSensitivity: boolean;
 }
 
-/** Where the model looked on one image: a coarse grid over the whole image, 0..1, row-major. */
+/**
+ * Where the model looked on one image: a coarse grid over the whole image, row-major, top-left
+ * first, 0..1 on the model's fixed scale (comparable between images: a low score shows faint heat).
+ */
 export interface TriageHeatmap {
   SOPInstanceUID: string;
   rows: number;

@@ -27,7 +27,7 @@ export interface ModelManifest {
   scope: ScopeRule & { description?: string };
   input: { name: string; shape: [number, number, number, number]; type: 'float32' };
   preprocessing: { normalisation: { mean: number; std: number } } & Record<string, unknown>;
-  outputs: { score: Record<string, unknown>; cam?: { shape: unknown[] } & Record<string, unknown> };
+  outputs: { score: Record<string, unknown>; cam?: { shape: unknown[]; heatmap_scale?: number } & Record<string, unknown> };
   operating_points: { balanced: number; high_sensitivity: number };
   metrics: { auroc: number | null; auroc_ci95: [number | null, number | null]; sensitivity: number | null; specificity: number | null; n: number };
 }

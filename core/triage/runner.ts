@@ -32,14 +32,16 @@ export interface ModelOutput {
 }
 
 /**
- * The heatmap the viewer overlays: the CAM's positive part (where the evidence for the label is)
- * scaled to 0..1 by its maximum, rounded to 3 decimals to keep stored results small. All zeros when
- * nothing in the image pushes the score up.
+ * The heatmap the viewer overlays: the CAM's positive part (where the evidence for the label is),
+ * divided by the model's fixed heatmap scale (manifest outputs.cam.heatmap_scale) and capped at 1, so
+ * that a low-scoring image shows faint heat rather than a red spot of its own maximum; without a
+ * scale, by the image's own maximum. Rounded to 3 decimals to keep stored results small.
  */
-export function heatmapFromCam(cam: Float32Array): number[] {
+export function heatmapFromCam(cam: Float32Array, scale?: number): number[] {
   let max = 0;
   for (const v of cam) if (v > max) max = v;
-  return Array.from(cam, (v) => (max > 0 && v > 0 ? Math.round((v / max) * 1000) / 1000 : 0));
+  const by = scale && scale > 0 ? scale : max;
+  return Array.from(cam, (v) => (by > 0 && v > 0 ? Math.round(Math.min(1, v / by) * 1000) / 1000 : 0));
 }
 
 export class ModelRunner {
@@ -106,7 +108,7 @@ export class ModelRunner {
       const { score, cam } = await this.run(tensor);
       const t4 = performance.now();
       if (!Number.isFinite(score) || score < 0 || score > 1) throw new AmurError('triage.badOutput', { id: this.manifest.id, value: String(score) });
-      const heatmap = heatmapFromCam(cam);
+      const heatmap = heatmapFromCam(cam, this.manifest.outputs.cam?.heatmap_scale);
       const t5 = performance.now();
       return {
         status: 'done', SOPInstanceUID: uid, score, heatmap, notes: img.notes,

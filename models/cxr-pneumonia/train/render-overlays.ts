@@ -24,7 +24,7 @@ for (const r of rows) {
   const { width, height, grey } = readPng(r.filename);
   const tensor = runner.preprocess({ width, height, data: Float32Array.from(grey, (v) => v / 255), notes: [] });
   const { score, cam } = await runner.run(tensor);
-  scored.push({ ...r, width, height, grey, score, heat: heatmapFromCam(cam) });
+  scored.push({ ...r, width, height, grey, score, heat: heatmapFromCam(cam, model.manifest.outputs.cam?.heatmap_scale) });
 }
 const pos = scored.filter((s) => s.label === 'pneumonia').sort((a, b) => b.score - a.score);
 const neg = scored.filter((s) => s.label === 'normal').sort((a, b) => a.score - b.score);
