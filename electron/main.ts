@@ -47,6 +47,18 @@ async function serveApp(request: Request): Promise<Response> {
 }
 
 async function main(): Promise<void> {
+  // One window per user: a second launch brings the first forward instead of opening the store twice.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
   await app.whenReady();
   const hosted = createServices({ lang: languageFromEnv() });
 
