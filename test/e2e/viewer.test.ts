@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { shared } from '../shared-data.js';
+import { PYDICOM_DATA, shared } from '../shared-data.js';
 import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
 
 const HEAD_CT = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
@@ -65,9 +65,19 @@ async function openStudy(page: Page, modality: string): Promise<void> {
 describe('viewer in the browser shell', () => {
   let app: RunningApp;
   let b: OpenBrowser;
+  // Anything the page reports as broken: script errors and Content-Security-Policy refusals (the
+  // policy has no 'unsafe-eval'; the viewer must not need it).
+  const problems: string[] = [];
   before(async () => {
     app = await startApp();
     b = await openBrowser();
+    b.page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    b.page.on('console', (m) => {
+      const url = m.location().url;
+      // The browser asks for /favicon.ico on its own; the app has none.
+      if (url.endsWith('/favicon.ico')) return;
+      if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()} (${url})`);
+    });
     await openApp(b.page, app);
     const files = readdirSync(HEAD_CT).map((f) => join(HEAD_CT, f));
     assert.equal(files.length, 28);
@@ -219,5 +229,23 @@ describe('viewer in the browser shell', () => {
     await drawnIndex(page, 5);
     await drawnIndex(page, 0);
     await page.click('[data-testid="cine-toggle"]');
+  });
+
+  test('an image the host cannot decode shows a translated reason, and the page logged no error', async () => {
+    const { page } = b;
+    await page.click('[data-testid="back-to-worklist"]');
+    await page.waitForSelector('[data-testid="worklist"][data-state="ready"]');
+    // RT Dose with 32-bit pixels: imported (it is valid DICOM) but not displayable by this viewer.
+    await importThroughUi(page, [join(PYDICOM_DATA, 'test_files', 'rtdose_1frame.dcm')]);
+    await openStudy(page, 'RTDOSE');
+    const alert = page.locator('.viewport-error[role="alert"]');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /The image cannot be shown: .*BitsAllocated 32/);
+    assert.equal(await page.getAttribute(VIEWPORT, 'data-image-index'), null, 'nothing was drawn, so no index is claimed');
+    await page.selectOption('[data-testid="language"]', 'ru');
+    await page.waitForFunction(() => /Изображение нельзя показать/.test(document.querySelector('.viewport-error')?.textContent ?? ''));
+    await page.selectOption('[data-testid="language"]', 'en');
+    // The refused decode is reported by the host as an error reply, which is not a page error.
+    assert.deepEqual(problems, []);
   });
 });
