@@ -50,10 +50,27 @@ export class UploadArea {
     return join(this.root, batch);
   }
 
+  /** Stores one uploaded file; a second file of the same name (two dropped folders alike) gets a suffix. */
   async receive(batch: string, segments: string[], body: Readable): Promise<void> {
-    const file = join(this.dir(batch), ...segments);
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    await pipeline(body, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+    const wanted = join(this.dir(batch), ...segments);
+    mkdirSync(dirname(wanted), { recursive: true, mode: 0o700 });
+    for (let n = 1; ; n++) {
+      const file = n === 1 ? wanted : `${wanted}~${n}`;
+      let out;
+      try {
+        // 'wx': never write through an existing name (or a link planted there).
+        out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
+        await new Promise<void>((resolve, reject) => {
+          out!.once('open', () => resolve());
+          out!.once('error', reject);
+        });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST' && n < 1000) continue;
+        throw e;
+      }
+      await pipeline(body, out);
+      return;
+    }
   }
 
   /** Imports the batch and removes it, whatever the outcome; rejected paths are made relative to it. */
