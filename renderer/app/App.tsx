@@ -6,7 +6,7 @@ import { Worklist } from '../worklist/Worklist';
 import { Viewer } from '../viewer/index';
 import { ReportEditor } from '../reports/ReportEditor';
 import { LANGUAGES, setLanguage, type Language } from './i18n';
-import { shellKind } from '../shell';
+import { onDidChangeConnection, shellKind } from '../shell';
 
 type Screen = { name: 'worklist' } | { name: 'viewer'; StudyInstanceUID: string; report?: boolean };
 
@@ -35,6 +35,9 @@ export function App() {
     addEventListener('popstate', onPop);
     return () => removeEventListener('popstate', onPop);
   }, []);
+
+  const [connected, setConnected] = useState(true);
+  useEffect(() => onDidChangeConnection(setConnected), []);
 
   useEffect(() => {
     document.title = t('ui.app.title');
@@ -70,6 +73,9 @@ export function App() {
           </select>
         </label>
       </header>
+      {!connected && (
+        <div className="banner error" role="alert" data-testid="connection-lost">{t('ui.app.connectionLost')}</div>
+      )}
       <main className="screen">
         {screen.name === 'worklist' ? (
           <Worklist onOpen={openStudy} focusStudy={lastStudy} />

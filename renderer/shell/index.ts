@@ -26,9 +26,16 @@ const bridge = typeof window !== 'undefined' ? window.amur : undefined;
 
 export const shellKind: ShellKind = bridge ? 'electron' : 'browser';
 
-const transport = bridge
-  ? bridgeTransport(bridge)
-  : new WebSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+const socket = bridge ? undefined : new WebSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+const transport = bridge ? bridgeTransport(bridge) : socket!;
+
+/**
+ * The connection to the host: always up in the desktop shell (same process tree); in the browser
+ * shell the WebSocket to `amur serve`, which can be lost when the host stops.
+ */
+export function onDidChangeConnection(listener: (connected: boolean) => void): () => void {
+  return socket ? socket.onDidChangeConnection(listener) : () => undefined;
+}
 
 /** Every service of the contract; import this, never a transport. */
 export const services: AmurServices = createServiceProxy(transport);

@@ -13,6 +13,21 @@ export class WebSocketTransport implements ClientTransport {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<string, Set<(v: unknown) => void>>();
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly statusListeners = new Set<(connected: boolean) => void>();
+  /** Unknown until the first connection attempt ends, so a refused first attempt is reported too. */
+  private connected: boolean | undefined;
+
+  /** Told when the connection to the host opens or is lost (the host stopped, the machine slept). */
+  onDidChangeConnection(listener: (connected: boolean) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => void this.statusListeners.delete(listener);
+  }
+
+  private setConnected(v: boolean): void {
+    if (this.connected === v) return;
+    this.connected = v;
+    for (const l of this.statusListeners) l(v);
+  }
 
   constructor(private readonly url: string) {}
 
@@ -23,6 +38,7 @@ export class WebSocketTransport implements ClientTransport {
       ws.binaryType = 'arraybuffer';
       ws.onopen = () => {
         this.socket = ws;
+        this.setConnected(true);
         // Re-subscribe after a reconnect: listeners outlive one connection.
         for (const channel of this.listeners.keys()) this.send({ t: 'listen', channel });
         resolve(ws);
@@ -31,6 +47,8 @@ export class WebSocketTransport implements ClientTransport {
       ws.onclose = () => {
         this.socket = undefined;
         this.opened = undefined;
+        // Also when refused before opening (the host restarted with a new secret).
+        this.setConnected(false);
         const err = new RemoteError({ code: 'shell.disconnected', params: {}, message: 'disconnected from the host' });
         for (const p of this.pending.values()) p.reject(err);
         this.pending.clear();
