@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ImageFrame } from '../core/contract/imaging.js';
 import { decodeImageFrame } from '../core/imaging/decode.js';
+import { DecoderPool } from '../core/imaging/decoder-pool.js';
 import { LocalImagingService } from '../core/imaging/service.js';
 import { errorMessage, LANGUAGES } from '../core/i18n/index.js';
 import { PYDICOM_DATA, shared } from './shared-data.js';
@@ -351,6 +352,22 @@ describe('imaging service (worker threads)', () => {
       assert.ok(order.indexOf('display') <= 3, `display came early: ${order.join(' ')}`);
     } finally {
       await service.dispose();
+    }
+  });
+
+  test('a decoder thread that dies fails only its frames, and a fresh one takes its place', async () => {
+    const file = single('CT1_UNC.explicit_little_endian.dcm');
+    const pool = new DecoderPool(1);
+    try {
+      await pool.ready();
+      const slot = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0];
+      const doomed = pool.decode(file, 0);
+      await slot.worker.terminate();
+      await assert.rejects(doomed, { code: 'imaging.decoderFailed' });
+      const after = await pool.decode(file, 0);
+      assert.equal(after.pixelModule.Rows, 512);
+    } finally {
+      await pool.close();
     }
   });
 });
