@@ -35,6 +35,8 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
   const [signing, setSigning] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const latest = useRef<ReportDraft | null>(null);
+  /** A change is on screen that has not been sent to the host yet. */
+  const pending = useRef(false);
 
   const load = useCallback(async () => {
     setSave('loading');
@@ -59,7 +61,17 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
 
   useEffect(() => {
     load().catch((e) => { setError(errorText(e, t, exists)); setSave('error'); });
-    return () => clearTimeout(timer.current);
+    // Closing the editor (or the study, or the page) with a save still waiting sends it now.
+    const flush = () => {
+      if (pending.current && latest.current) void services.reports.saveDraft(latest.current).catch(() => undefined);
+      pending.current = false;
+      clearTimeout(timer.current);
+    };
+    addEventListener('pagehide', flush);
+    return () => {
+      removeEventListener('pagehide', flush);
+      flush();
+    };
     // t and exists change with the language; reloading the draft for that is not wanted.
   }, [load]);
 
@@ -69,8 +81,10 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
     latest.current = next;
     setDraft(next);
     setSave('pending');
+    pending.current = true;
     clearTimeout(timer.current);
     timer.current = setTimeout(() => {
+      pending.current = false;
       const toSave = latest.current!;
       setSave('saving');
       services.reports.saveDraft(toSave).then(
@@ -109,6 +123,7 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
 
   const sign = async () => {
     clearTimeout(timer.current);
+    pending.current = false;
     setSigning(true);
     setError('');
     try {

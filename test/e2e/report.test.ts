@@ -98,6 +98,17 @@ describe('report editor in the browser shell', () => {
     assert.equal(await page.locator('[data-testid="report-observer-name"]').inputValue(), 'Ivanov^Petr');
   });
 
+  test('closing the editor right after typing keeps what was typed', async () => {
+    const { page } = b;
+    await page.locator('[data-testid="report-text-recommendations"]').fill('Контроль КТ через 24 часа.');
+    // No wait for the save: the editor is closed at once, and opened again.
+    await page.locator('[data-testid="toggle-report"]').click();
+    await page.locator('[data-testid="report-editor"]').waitFor({ state: 'detached' });
+    await page.locator('[data-testid="toggle-report"]').click();
+    await editor(page).waitFor();
+    assert.equal(await page.locator('[data-testid="report-text-recommendations"]').inputValue(), 'Контроль КТ через 24 часа.');
+  });
+
   test('refuses a wrong passphrase with a translated message, then signs', async () => {
     const { page } = b;
     await page.locator('[data-testid="report-passphrase"]').fill('wrong');
