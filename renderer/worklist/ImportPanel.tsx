@@ -18,7 +18,7 @@ function reasonText(r: RejectedFile, t: (k: string, o?: Record<string, unknown>)
   return params && exists(key) ? t(key, { ...params, path: r.path }) : r.reason;
 }
 
-export function ImportPanel({ state, onFiles, onDismiss }: { state: ImportState; onFiles(f: ChosenFile[]): void; onDismiss(): void }) {
+export function ImportPanel({ state, finished, onFiles, onDismiss }: { state: ImportState; finished: number; onFiles(f: ChosenFile[]): void; onDismiss(): void }) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language;
   const filesInput = useRef<HTMLInputElement>(null);
@@ -42,7 +42,7 @@ export function ImportPanel({ state, onFiles, onDismiss }: { state: ImportState;
   }
 
   return (
-    <div className="import" data-testid="import-status" data-state={state.phase}>
+    <div className="import" data-testid="import-status" data-state={state.phase} data-finished={finished}>
       <button type="button" data-testid="import-files" disabled={busy} onClick={() => filesInput.current?.click()}>
         {t('ui.import.files')}
       </button>

@@ -168,7 +168,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
   const [triage, setTriage] = useState<ReadonlyMap<string, StudyTriageResult>>(new Map());
   const cellContext = useMemo<CellContext>(() => ({ triage }), [triage]);
   const [dragging, setDragging] = useState(false);
-  const { state: importState, start: startImport, dismiss } = useImport();
+  const { state: importState, finished: importsFinished, start: startImport, dismiss } = useImport();
   const scroller = useRef<HTMLDivElement>(null);
   const search = useRef<HTMLInputElement>(null);
 
@@ -347,7 +347,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
           {sources.map((s) => <option key={s.id} value={s.id}>{sourceLabel(s, t)}</option>)}
         </select>
         <span className="spacer" />
-        <ImportPanel state={importState} onFiles={startImport} onDismiss={dismiss} />
+        <ImportPanel state={importState} finished={importsFinished} onFiles={startImport} onDismiss={dismiss} />
       </div>
       {loadError !== undefined && <p className="error" role="alert">{errorText(loadError)}</p>}
       <div className="table-scroll" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>

@@ -11,8 +11,10 @@ export type ImportState =
   | { phase: 'done'; summary: ImportSummary }
   | { phase: 'failed'; error: unknown };
 
-export function useImport(): { state: ImportState; start(files: ChosenFile[]): Promise<void>; dismiss(): void } {
+export function useImport(): { state: ImportState; finished: number; start(files: ChosenFile[]): Promise<void>; dismiss(): void } {
   const [state, setState] = useState<ImportState>({ phase: 'idle' });
+  // How many imports have ended (done or failed): lets automated checks wait for *this* import.
+  const [finished, setFinished] = useState(0);
   const running = useRef(false);
 
   useEffect(
@@ -39,11 +41,12 @@ export function useImport(): { state: ImportState; start(files: ChosenFile[]): P
       setState({ phase: 'failed', error });
     } finally {
       running.current = false;
+      setFinished((n) => n + 1);
     }
   }, []);
 
   const dismiss = useCallback(() => setState({ phase: 'idle' }), []);
-  return { state, start, dismiss };
+  return { state, finished, start, dismiss };
 }
 
 /** Files of a drop, folders walked (a browser page sees a folder only through its entries). */

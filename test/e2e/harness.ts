@@ -109,11 +109,13 @@ export async function openApp(page: Page, app: RunningApp): Promise<void> {
  * uploads them to the host), and waits for the import's summary. Returns the summary's text.
  */
 export async function importThroughUi(page: Page, files: string[]): Promise<string> {
+  const status = page.locator('[data-testid="import-status"]');
+  // Wait for this import to end, not an earlier one whose result may still be on screen.
+  const before = Number(await status.getAttribute('data-finished'));
   await page.locator('[data-testid="import-files-input"]').setInputFiles(files);
-  const result = page.locator('[data-testid="import-status"][data-state="done"], [data-testid="import-status"][data-state="failed"]');
-  await result.waitFor();
-  const state = await page.locator('[data-testid="import-status"]').getAttribute('data-state');
-  const text = await page.locator('[data-testid="import-status"]').innerText();
+  await page.locator(`[data-testid="import-status"][data-finished="${before + 1}"]`).waitFor();
+  const state = await status.getAttribute('data-state');
+  const text = await status.innerText();
   if (state !== 'done') throw new Error(`import failed: ${text}`);
   return text;
 }

@@ -182,8 +182,9 @@ describe('worklist in the browser shell', () => {
         if (seen.at(-1) !== entry) seen.push(entry);
       }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
     });
+    const before = Number(await page.locator('[data-testid="import-status"]').getAttribute('data-finished'));
     await page.locator('[data-testid="import-folder-input"]').setInputFiles(folder);
-    await page.locator('[data-testid="import-status"][data-state="done"]').waitFor();
+    await page.locator(`[data-testid="import-status"][data-finished="${before + 1}"]`).waitFor();
     assert.match(await page.locator('[data-testid="import-result"]').innerText(), /Imported: 28\. Already in the store: 0\. Rejected: 0\./);
     const seen = await page.evaluate(() => (window as unknown as { importSeen: string[] }).importSeen);
     assert.ok(seen.some((e) => e.startsWith('uploading|')), `the upload showed its progress: ${seen.join(' ; ')}`);
@@ -214,11 +215,12 @@ describe('worklist in the browser shell', () => {
       transfer.items.add(new File([data], name, { type: 'application/dicom' }));
       return transfer;
     }, [basename(file), bytes] as const);
+    const before = Number(await page.locator('[data-testid="import-status"]').getAttribute('data-finished'));
     const target = page.locator('[data-testid="worklist"]');
     await target.dispatchEvent('dragenter', { dataTransfer: dt });
     await target.dispatchEvent('dragover', { dataTransfer: dt });
     await target.dispatchEvent('drop', { dataTransfer: dt });
-    await page.locator('[data-testid="import-status"][data-state="done"]').waitFor();
+    await page.locator(`[data-testid="import-status"][data-finished="${before + 1}"]`).waitFor();
     assert.match(await page.locator('[data-testid="import-result"]').innerText(), /Imported: 1\./);
     await rows(page).nth(4).waitFor();
     assert.equal(await rows(page).count(), 5);
