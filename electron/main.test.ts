@@ -1,0 +1,151 @@
+// The desktop shell's main process, loaded in plain Node with Electron's module replaced by a
+// recorder of the calls main.ts makes (the runtime cannot be launched here). It checks the wiring:
+// the scheme is privileged before `ready`, the sandbox is on, the session denies and filters, the
+// protocol serves the bundle with the CSP, the window gets the policy's options and the app URL,
+// and IPC answers our window and no one else. The services behind it are the real ones.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { register } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureRendererBuilt } from '../cli/host/build-renderer.js';
+import { channelName, contract } from '../core/contract/services.js';
+import { APP_SCHEME_PRIVILEGES, APP_URL, CONTENT_SECURITY_POLICY, windowOptions } from './security.js';
+
+const calls: string[] = [];
+const handlers = new Map<string, (...a: any[]) => any>();
+const appEvents = new Map<string, (...a: any[]) => any>();
+const windows: FakeWindow[] = [];
+let protocolHandler: ((req: Request) => Promise<Response>) | undefined;
+let permissionRequest: ((wc: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
+let permissionCheck: ((wc: unknown, p: string) => boolean) | undefined;
+let beforeRequest: ((d: { url: string }, cb: (r: { cancel: boolean }) => void) => void) | undefined;
+let ready!: () => void;
+
+class FakeWindow {
+  static nextId = 1;
+  readonly events = new Map<string, () => void>();
+  readonly sent: [string, unknown][] = [];
+  loaded = '';
+  readonly webContents = { id: FakeWindow.nextId++, send: (c: string, v: unknown) => void this.sent.push([c, v]) };
+  constructor(readonly options: unknown) {
+    windows.push(this);
+    calls.push('new BrowserWindow');
+  }
+  once(e: string, f: () => void) { this.events.set(e, f); }
+  on(e: string, f: () => void) { this.events.set(e, f); }
+  loadURL(u: string) { this.loaded = u; return Promise.resolve(); }
+  isDestroyed() { return false; }
+  show() {}
+  static getAllWindows() { return windows; }
+}
+
+(globalThis as any).__amurFakeElectron = {
+  app: {
+    enableSandbox: () => void calls.push('enableSandbox'),
+    setName: (n: string) => void calls.push(`setName ${n}`),
+    requestSingleInstanceLock: () => true,
+    whenReady: () => { calls.push('whenReady'); return new Promise<void>((r) => { ready = r; }); },
+    on: (e: string, f: (...a: any[]) => any) => void appEvents.set(e, f),
+    quit: () => void calls.push('quit'),
+  },
+  BrowserWindow: FakeWindow,
+  ipcMain: { handle: (c: string, f: (...a: any[]) => any) => void handlers.set(c, f), removeHandler: (c: string) => void handlers.delete(c) },
+  protocol: {
+    registerSchemesAsPrivileged: (s: unknown) => { calls.push('registerSchemesAsPrivileged'); assert.deepEqual(s, [APP_SCHEME_PRIVILEGES]); },
+    handle: (scheme: string, f: (req: Request) => Promise<Response>) => { calls.push(`protocol.handle ${scheme}`); protocolHandler = f; },
+  },
+  session: {
+    defaultSession: {
+      setPermissionRequestHandler: (f: typeof permissionRequest) => { permissionRequest = f; },
+      setPermissionCheckHandler: (f: typeof permissionCheck) => { permissionCheck = f; },
+      setDevicePermissionHandler: () => undefined,
+      webRequest: { onBeforeRequest: (f: typeof beforeRequest) => { beforeRequest = f; } },
+    },
+  },
+};
+
+// Resolve `electron` to a module that hands out the recorder above.
+const hooks = `
+export async function resolve(s, c, next) { return s === 'electron' ? { url: 'amur-fake:electron', shortCircuit: true } : next(s, c); }
+export async function load(u, c, next) {
+  if (u !== 'amur-fake:electron') return next(u, c);
+  const names = ['app', 'BrowserWindow', 'ipcMain', 'protocol', 'session'];
+  const source = 'const e = globalThis.__amurFakeElectron;' + names.map((n) => 'export const ' + n + ' = e.' + n + ';').join('');
+  return { format: 'module', source, shortCircuit: true };
+}`;
+register(`data:text/javascript,${encodeURIComponent(hooks)}`);
+
+let home: string;
+const savedHome = process.env.AMUR_HOME;
+before(async () => {
+  await ensureRendererBuilt();
+  home = mkdtempSync(join(tmpdir(), 'amur-'));
+  process.env.AMUR_HOME = home;
+  const loading = import('./main.js');
+  // main.ts waits for `ready`; by then the scheme must be privileged and the sandbox enabled.
+  while (!ready) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(calls.slice(0, calls.indexOf('whenReady')), ['registerSchemesAsPrivileged', 'enableSandbox', 'setName Amur']);
+  ready();
+  await loading;
+});
+after(() => {
+  appEvents.get('will-quit')?.();
+  process.env.AMUR_HOME = savedHome;
+  rmSync(home, { recursive: true, force: true });
+});
+
+test('one window with the policy\'s options, loading the app from amur://app/', () => {
+  assert.equal(windows.length, 1);
+  const preload = fileURLToPath(new URL('../out/electron/preload.cjs', import.meta.url));
+  assert.deepEqual(windows[0].options, windowOptions(preload));
+  assert.equal(windows[0].loaded, APP_URL);
+});
+
+test('the protocol serves the bundle with the CSP and refuses what is not in it', async () => {
+  const res = await protocolHandler!(new Request('amur://app/'));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
+  assert.match(await res.text(), /<div id="root">/);
+  assert.equal((await protocolHandler!(new Request('amur://app/%2e%2e/%2e%2e/package.json'))).status, 404);
+  assert.equal((await protocolHandler!(new Request('amur://app/no-such-file.js'))).status, 404);
+});
+
+test('the session denies every permission and cancels foreign requests', () => {
+  let granted: boolean | undefined;
+  permissionRequest!({}, 'media', (ok) => { granted = ok; });
+  assert.equal(granted, false);
+  assert.equal(permissionCheck!({}, 'notifications'), false);
+  const verdict = (url: string) => { let r: { cancel: boolean } | undefined; beforeRequest!({ url }, (x) => { r = x; }); return r!.cancel; };
+  assert.equal(verdict('https://example.com/track.js'), true);
+  assert.equal(verdict('amur://app/assets/index.js'), false);
+});
+
+test('every web contents is kept from navigating away or opening windows', () => {
+  const listeners = new Map<string, (e: { preventDefault(): void }, url?: string) => void>();
+  let openHandler: (() => { action: string }) | undefined;
+  appEvents.get('web-contents-created')!({}, {
+    on: (e: string, f: (ev: { preventDefault(): void }, url?: string) => void) => void listeners.set(e, f),
+    setWindowOpenHandler: (f: () => { action: string }) => { openHandler = f; },
+  });
+  const prevented = (event: string, url?: string) => { let p = false; listeners.get(event)!({ preventDefault: () => { p = true; } }, url); return p; };
+  assert.equal(prevented('will-navigate', 'https://evil.example/'), true);
+  assert.equal(prevented('will-navigate', 'amur://app/index.html'), false);
+  assert.equal(prevented('will-redirect', 'http://127.0.0.1:1/'), true);
+  assert.equal(prevented('will-attach-webview'), true);
+  assert.deepEqual(openHandler!(), { action: 'deny' });
+});
+
+test('IPC answers every contract method for our window, and refuses a foreign frame', async () => {
+  const methods = Object.entries(contract).flatMap(([s, e]) => e.methods.map((m) => channelName(s, m)));
+  assert.deepEqual([...handlers.keys()].sort(), methods.sort());
+  const own = { sender: { id: windows[0].webContents.id }, senderFrame: { url: APP_URL, parent: null } };
+  const listStudies = handlers.get(channelName('studies', 'listStudies'))!;
+  assert.deepEqual(await listStudies(own), { ok: true, value: [] });
+  const foreign = { sender: { id: 999 }, senderFrame: { url: APP_URL, parent: null } };
+  assert.equal((await listStudies(foreign)).ok, false);
+  const subframe = { sender: { id: windows[0].webContents.id }, senderFrame: { url: APP_URL, parent: {} } };
+  assert.equal((await listStudies(subframe)).ok, false);
+});
