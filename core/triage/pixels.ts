@@ -84,50 +84,62 @@ export function decodeGreyImage(ds: DataSet, TransferSyntaxUID: string): GreyIma
     throw unsupported('truncated', { expected: count * bytesPerPixel, actual: Math.min(el.length, ds.byteArray.length - el.dataOffset) });
   }
 
-  // Stored values -> a lookup table over every possible stored value, so that the per-pixel work is
-  // one read, one mask and one table look-up even for a 3000x3000 16-bit radiograph.
-  const shift = HighBit + 1 - BitsStored;
-  const mask = (1 << BitsStored) - 1;
-  const signed = PixelRepresentation === 1;
-  const levels = 1 << BitsStored;
-  const offset = signed ? levels / 2 : 0; // table index of stored value v is v + offset
-  const index = new Uint32Array(count);
+  // The samples as a typed array: a view when the bytes allow it (8-bit, or aligned little-endian
+  // 16-bit), a byte-swapped copy otherwise.
   const bytes = ds.byteArray;
-  const view = new DataView(bytes.buffer, bytes.byteOffset + el.dataOffset, count * bytesPerPixel);
-  let minIdx = levels;
-  let maxIdx = -1;
-  for (let i = 0; i < count; i++) {
-    let raw = bytesPerPixel === 1 ? view.getUint8(i) : view.getUint16(i * 2, syntax.littleEndian);
-    raw = (raw >>> shift) & mask;
-    // Two's complement within BitsStored: the sign bit flips the half of the table.
-    const idx = signed ? (raw ^ (levels / 2)) : raw;
-    index[i] = idx;
-    if (idx < minIdx) minIdx = idx;
-    if (idx > maxIdx) maxIdx = idx;
+  const start = bytes.byteOffset + el.dataOffset;
+  let samples: Uint8Array | Uint16Array;
+  if (bytesPerPixel === 1) {
+    samples = bytes.subarray(el.dataOffset, el.dataOffset + count);
+  } else if (syntax.littleEndian && start % 2 === 0) {
+    samples = new Uint16Array(bytes.buffer, start, count);
+  } else {
+    const view = new DataView(bytes.buffer, start, count * 2);
+    samples = new Uint16Array(count);
+    for (let i = 0; i < count; i++) samples[i] = view.getUint16(i * 2, syntax.littleEndian);
   }
 
-  const slope = pm.RescaleSlope;
-  const intercept = pm.RescaleIntercept;
-  const modality = (idx: number) => (idx - offset) * slope + intercept;
+  // Every possible sample value (2^BitsAllocated of them) maps through one table that folds in the
+  // High Bit / Bits Stored masking, the sign, the Modality LUT, the VOI and the MONOCHROME1 inversion,
+  // so the per-pixel work is one table look-up even for a 3000x3000 16-bit radiograph.
+  const shift = HighBit + 1 - BitsStored;
+  const mask = (1 << BitsStored) - 1;
+  const half = 1 << (BitsStored - 1);
+  const signed = PixelRepresentation === 1;
+  /** The stored value a sample holds: masked to Bits Stored, two's complement when signed. */
+  const stored = (sample: number) => {
+    const v = (sample >>> shift) & mask;
+    return signed && v >= half ? v - 2 * half : v;
+  };
+  const modality = (sample: number) => stored(sample) * pm.RescaleSlope + pm.RescaleIntercept;
+  const sampleLevels = 1 << BitsAllocated;
   const notes: string[] = [];
   let voi: (x: number) => number;
   if (pm.WindowCenter.length > 0 && pm.WindowWidth[0] >= 1) {
     voi = voiFunction(pm.WindowCenter[0], pm.WindowWidth[0], (pm.VOILUTFunction ?? 'LINEAR').trim().toUpperCase());
   } else {
-    const a = modality(minIdx);
-    const b = modality(maxIdx);
-    const lo = Math.min(a, b);
-    const range = Math.abs(b - a);
+    // No window: the frame's own range, found from the set of sample values present.
+    const seen = new Uint8Array(sampleLevels);
+    for (let i = 0; i < count; i++) seen[samples[i]] = 1;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let v = 0; v < sampleLevels; v++) {
+      if (!seen[v]) continue;
+      const m = modality(v);
+      if (m < lo) lo = m;
+      if (m > hi) hi = m;
+    }
+    const range = hi - lo;
     voi = range > 0 ? (x) => (x - lo) / range : () => 0;
     notes.push(pm.VOILUTSequence.length > 0 ? 'voi-lut-sequence-not-applied-min-max-used' : 'no-window-min-max-used');
   }
   const invert = pi === 'MONOCHROME1';
-  const lut = new Float32Array(levels);
-  for (let idx = minIdx; idx <= maxIdx; idx++) {
-    const y = voi(modality(idx));
-    lut[idx] = invert ? 1 - y : y;
+  const lut = new Float32Array(sampleLevels);
+  for (let v = 0; v < sampleLevels; v++) {
+    const y = voi(modality(v));
+    lut[v] = invert ? 1 - y : y;
   }
   const data = new Float32Array(count);
-  for (let i = 0; i < count; i++) data[i] = lut[index[i]];
+  for (let i = 0; i < count; i++) data[i] = lut[samples[i]];
   return { width: Columns, height: Rows, data, notes };
 }

@@ -67,22 +67,29 @@ export interface Normalisation {
 /** Resizes to size x size and normalises, writing into `out` (length size*size) when given. */
 export function toInputTensor(img: GreyImage, size: number, norm: Normalisation, out: Float32Array = new Float32Array(size * size)): Float32Array {
   const { width, height, data } = img;
+  const inv = 1 / norm.std;
+  if (width === size && height === size) {
+    // Already the model's size (the filter would be the identity): normalise only.
+    for (let i = 0; i < data.length; i++) out[i] = (data[i] - norm.mean) * inv;
+    return out;
+  }
   const wx = weights(width, size);
   const wy = weights(height, size);
   // Horizontal pass first (rows x size), then vertical into the output with the normalisation.
   const tmp = new Float32Array(height * size);
+  const { start: xs, length: xn, values: xv, stride: xstride } = wx;
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    const o = y * size;
     for (let x = 0; x < size; x++) {
-      const s = wx.start[x];
-      const n = wx.length[x];
-      const base = x * wx.stride;
+      const s = row + xs[x];
+      const n = xn[x];
+      const base = x * xstride;
       let acc = 0;
-      for (let k = 0; k < n; k++) acc += data[row + s + k] * wx.values[base + k];
-      tmp[y * size + x] = acc;
+      for (let k = 0; k < n; k++) acc += data[s + k] * xv[base + k];
+      tmp[o + x] = acc;
     }
   }
-  const inv = 1 / norm.std;
   for (let y = 0; y < size; y++) {
     const s = wy.start[y];
     const n = wy.length[y];
