@@ -71,7 +71,7 @@ export const triageCommand: Command = {
           return [
             r.StudyInstanceUID,
             t(`triage.status.${r.status}`, {}, ctx.lang),
-            f ? f.label : '',
+            f ? t(`triage.labels.${f.label}`, { defaultValue: f.label }, ctx.lang) : '',
             f ? f.score.toFixed(3) : '',
             f ? t(f.positive ? 'triage.cli.yes' : 'triage.cli.no', {}, ctx.lang) : '',
             r.reason ?? '',
