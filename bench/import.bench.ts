@@ -29,7 +29,6 @@ interface Method {
   label: string;
   /** Where the time is spent, for the results table. */
   what: string;
-  prepare?: () => Promise<void>;
   /** cpu_ms: user+system CPU the method used (its process, all threads), null where unknown. */
   once: (rep: string) => Promise<{ elapsed_ms: number; cpu_ms: number | null; outcome: Record<string, unknown> }>;
 }
@@ -85,6 +84,7 @@ async function run(ctx: BenchContext): Promise<void> {
     ctx.log(`corpus ${corpus.name}: ${corpus.files} files, ${(corpus.bytes / 1e6).toFixed(1)} MB`);
     results.push(await benchCorpus(ctx, corpus, { reps, concurrency, amurCli, work, profile: ctx.options.profile === true }));
   }
+  await cleanup(work);
   rmSync(work, { recursive: true, force: true });
 
   const json = {
