@@ -47,7 +47,7 @@ function rankEntry(s: StudySummary, ctx: CellContext): WorklistEntry {
 export const worklistColumns: WorklistColumn[] = [
   {
     id: 'aiPriority',
-    width: '11%',
+    width: '10%',
     labelKey: 'ui.worklist.column.ai',
     sortValue: () => 0,
     compare: (a, b, ctx) => compareWorklist(rankEntry(a, ctx), rankEntry(b, ctx)),
@@ -55,7 +55,7 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'patientName',
-    width: '20%',
+    width: '18%',
     labelKey: 'ui.worklist.column.patientName',
     sortValue: (s) => {
       const p = personNameParts(s.PatientName);
@@ -75,7 +75,7 @@ export const worklistColumns: WorklistColumn[] = [
   { id: 'patientId', width: '9%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
   {
     id: 'studyDate',
-    width: '13%',
+    width: '12%',
     labelKey: 'ui.worklist.column.studyDate',
     sortValue: (s) => `${s.StudyDate}${s.StudyTime}`,
     render: (s, locale) => formatStudyDate(s.StudyDate, s.StudyTime, locale),
@@ -87,10 +87,10 @@ export const worklistColumns: WorklistColumn[] = [
     sortValue: (s) => s.ModalitiesInStudy,
     render: (s) => s.ModalitiesInStudy.split('\\').filter(Boolean).join(', '),
   },
-  { id: 'description', width: '16%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
+  { id: 'description', width: '14%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
   {
     id: 'images',
-    width: '6%',
+    width: '5%',
     labelKey: 'ui.worklist.column.images',
     numeric: true,
     sortValue: (s) => s.NumberOfStudyRelatedInstances,
@@ -98,19 +98,44 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'source',
-    width: '10%',
+    width: '9%',
     labelKey: 'ui.worklist.column.source',
     sortValue: (s) => s.source.name.toLowerCase(),
     render: (s, _l, t) => sourceLabel(s.source, t),
   },
   {
     id: 'status',
-    width: '9%',
+    width: '8%',
     labelKey: 'ui.worklist.column.status',
     sortValue: (s) => ['new', 'in-progress', 'reported'].indexOf(s.status),
     render: (s, _l, t) => <span className={`status status-${s.status}`}>{t(`ui.worklist.status.${s.status}`)}</span>,
   },
+  {
+    // When the study reached this workstation: turnaround is counted from here.
+    id: 'received',
+    width: '9%',
+    labelKey: 'ui.worklist.column.received',
+    sortValue: (s) => s.importedAt,
+    render: (s, locale) => <time dateTime={s.importedAt}>{formatReceived(s.importedAt, locale)}</time>,
+  },
 ];
+
+/** A moment in the reader's own time zone (unlike DICOM dates, importedAt is a real UTC instant). */
+function formatReceived(iso: string, locale: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' }).format(d);
+}
+
+const RECEIVED_WITHIN: Record<string, number> = { today: 0, '7d': 7, '30d': 30 };
+
+/** Received today (since local midnight) or within the last N days. */
+function receivedWithin(iso: string, range: string, now: Date): boolean {
+  if (!range) return true;
+  const days = RECEIVED_WITHIN[range];
+  const start = new Date(now.getFullYear(), now.getMonth(), now.getDate() - days);
+  return new Date(iso).getTime() >= start.getTime();
+}
 
 type Sort = { column: string; descending: boolean };
 
@@ -163,6 +188,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
   const [modality, setModality] = useState('');
   const [status, setStatus] = useState('');
   const [source, setSource] = useState('');
+  const [received, setReceived] = useState('');
   // The reading order by default: the AI's ranking (assistive), oldest first within a band.
   const [sort, setSort] = useState<Sort>({ column: 'aiPriority', descending: false });
   const [triage, setTriage] = useState<ReadonlyMap<string, StudyTriageResult>>(new Map());
@@ -207,12 +233,14 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
   const rows = useMemo(() => {
     const col = worklistColumns.find((c) => c.id === sort.column) ?? worklistColumns[0];
     const collator = new Intl.Collator(locale, { numeric: true, sensitivity: 'base' });
+    const now = new Date();
     const filtered = (studies ?? []).filter(
       (s) =>
         matchesSearch(s, query.trim()) &&
         (!modality || s.ModalitiesInStudy.split('\\').includes(modality)) &&
         (!status || s.status === status) &&
-        (!source || s.source.id === source),
+        (!source || s.source.id === source) &&
+        receivedWithin(s.importedAt, received, now),
     );
     return filtered.sort((a, b) => {
       if (col.compare) return sort.descending ? -col.compare(a, b, cellContext) : col.compare(a, b, cellContext);
@@ -221,7 +249,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
       const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : collator.compare(String(va), String(vb));
       return sort.descending ? -c : c;
     });
-  }, [studies, query, modality, status, source, sort, locale, cellContext]);
+  }, [studies, query, modality, status, source, received, sort, locale, cellContext]);
 
   // Only the rows in view are in the document (a worklist may hold thousands of studies), so
   // keyboard moves go by index: scroll the row into view, then focus it once it is drawn.
@@ -345,6 +373,10 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
         <select data-testid="filter-source" aria-label={t('ui.worklist.filter.source')} value={source} onChange={(e) => setSource(e.target.value)}>
           <option value="">{t('ui.worklist.filter.allSources')}</option>
           {sources.map((s) => <option key={s.id} value={s.id}>{sourceLabel(s, t)}</option>)}
+        </select>
+        <select data-testid="filter-received" aria-label={t('ui.worklist.filter.received')} value={received} onChange={(e) => setReceived(e.target.value)}>
+          <option value="">{t('ui.worklist.filter.receivedAny')}</option>
+          {Object.keys(RECEIVED_WITHIN).map((r) => <option key={r} value={r}>{t(`ui.worklist.filter.receivedWithin.${r}`)}</option>)}
         </select>
         <span className="spacer" />
         <ImportPanel state={importState} finished={importsFinished} onFiles={startImport} onDismiss={dismiss} />

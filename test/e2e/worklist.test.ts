@@ -225,4 +225,23 @@ describe('worklist in the browser shell', () => {
     await rows(page).nth(4).waitFor();
     assert.equal(await rows(page).count(), 5);
   });
+
+  test('the received column and filter count from this computer\'s clock', async () => {
+    const { page } = b;
+    const total = await rows(page).count();
+    const time = row(page, CHINESE.uid).locator('[data-column="received"] time');
+    const importedAt = new Date((await time.getAttribute('datetime'))!);
+    assert.equal(await time.innerText(), new Intl.DateTimeFormat('en', { dateStyle: 'short', timeStyle: 'short' }).format(importedAt));
+    // The page's clock is set to just after the import, so "today" holds even across midnight.
+    await page.clock.setFixedTime(new Date(importedAt.getTime() + 1000));
+    await page.locator('[data-testid="filter-received"]').selectOption('today');
+    assert.equal(await rows(page).count(), total, 'everything was received today');
+    // Ten days later (the page's clock only), nothing was received today or this week, all this month.
+    await page.clock.setFixedTime(new Date(Date.now() + 10 * 86_400_000));
+    await page.locator('[data-testid="filter-received"]').selectOption('7d');
+    assert.match(await page.locator('[data-testid="worklist-empty"]').innerText(), /No study matches/);
+    await page.locator('[data-testid="filter-received"]').selectOption('30d');
+    assert.equal(await rows(page).count(), total);
+    await page.locator('[data-testid="filter-received"]').selectOption('');
+  });
 });
