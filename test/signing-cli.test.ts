@@ -19,6 +19,8 @@ const files: Record<string, string> = {};
 function amur(args: string[], lang = 'en'): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], {
     encoding: 'utf8',
+    input: '',
+    timeout: 240_000,
     env: { ...process.env, AMUR_HOME: home, AMUR_LANG: lang },
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };

@@ -23,7 +23,7 @@ let rsa: SigningIdentity;
 let ec: SigningIdentity;
 
 function dcmsignVerify(file: string, trusted = 'ca.pem'): { ok: boolean; out: string } {
-  const r = spawnSync('dcmsign', ['--verify', '+rg', '+cf', pki.file(trusted), file], { encoding: 'utf8' });
+  const r = spawnSync('dcmsign', ['--verify', '+rg', '+cf', pki.file(trusted), file], { encoding: 'utf8', input: '', timeout: 120_000 });
   return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -226,6 +226,19 @@ describe('any later change is caught by dcmsign and by Amur', () => {
     // …while the same file is valid to a reader who trusts the rogue CA: only trust failed.
     assert.ok(dcmsignVerify(file, 'rogue-ca.pem').ok);
     assert.equal(verifyDicomSignatures(readFileSync(file), [pki.cert('rogue-ca.pem')])[0]!.valid, true);
+  });
+
+  it('a signer under an intermediate CA: a DICOM signature carries the signer certificate only', () => {
+    const staff = readPkcs12(pki.bytes('staff.p12'), pki.passphrase);
+    const file = write('staff.dcm', signDicom(inputs[0]![1](), staff));
+    // The root alone cannot be reached from the leaf, for dcmsign as for Amur …
+    bothReject(file, 'signing.verify.untrusted');
+    // … with the intermediate supplied it is valid (dcmsign takes it as an untrusted intermediate,
+    // +uf; Amur takes every certificate the reader names as trusted, so the root is not needed then).
+    const r = spawnSync('dcmsign', ['--verify', '+rg', '+cf', pki.file('ca.pem'), '+uf', pki.file('hospital-ca.pem'), file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.equal(verifyDicomSignatures(readFileSync(file), [pki.cert('ca.pem'), pki.cert('hospital-ca.pem')])[0]!.valid, true);
+    assert.equal(verifyDicomSignatures(readFileSync(file), [pki.cert('hospital-ca.pem')])[0]!.valid, true);
   });
 
   it('a signature made with an expired certificate (made by dcmsign, since Amur refuses)', () => {

@@ -34,7 +34,7 @@ async function makePdf(pages = 2): Promise<Buffer> {
 }
 
 function pdfsig(file: string): string {
-  const r = spawnSync('pdfsig', ['-nssdir', `sql:${nss}`, file], { encoding: 'utf8' });
+  const r = spawnSync('pdfsig', ['-nssdir', `sql:${nss}`, file], { encoding: 'utf8', input: '', timeout: 120_000 });
   return `${r.stdout}${r.stderr}`;
 }
 
@@ -99,6 +99,21 @@ describe('PDF signatures', () => {
     assert.match(attrs, /messageDigest/);
     assert.match(attrs, /id-smime-aa-signingCertificateV2/);
     assert.doesNotMatch(attrs, /signingTime/, 'PAdES-B puts the time in /M, not in a signing-time attribute');
+  });
+
+  it('a signer under an intermediate CA: the CMS carries the chain, so trusting the root is enough', async () => {
+    const staff = readPkcs12(pki.bytes('staff.p12'), pki.passphrase);
+    assert.equal(staff.chain.length, 2);
+    const file = join(tmp, 'staff.pdf');
+    writeFileSync(file, await signPdf(await makePdf(), staff));
+    const out = pdfsig(file);
+    assert.match(out, /Signature is Valid\./);
+    assert.match(out, /Certificate is Trusted\./);
+    const [check] = verifyPdfSignatures(readFileSync(file), [pki.cert('ca.pem')]);
+    assert.deepEqual(check!.problems, []);
+    // Trusting only another CA is not enough, intermediate or not.
+    const [other] = verifyPdfSignatures(readFileSync(file), [pki.cert('rogue-ca.pem')]);
+    assert.deepEqual(other!.problems.map((p) => p.code), ['signing.verify.untrusted']);
   });
 
   it('one changed byte in the signed range: pdfsig and Amur reject', async () => {

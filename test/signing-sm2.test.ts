@@ -20,6 +20,8 @@ let sm2: SigningIdentity;
 function opensslVerify(manifest: string, pub: string, id = '1234567812345678'): boolean {
   const r = spawnSync('openssl', ['dgst', '-sm3', '-verify', pub, '-sigopt', `distid:${id}`, '-signature', `${manifest}.sig`, manifest], {
     encoding: 'utf8',
+    input: '',
+    timeout: 120_000,
   });
   return r.status === 0 && /Verified OK/.test(r.stdout);
 }
