@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { DicomHeader, HeaderAttributes } from '../dicom/attributes.js';
-import { SCHEMA_VERSION } from './migrations.js';
+import { migrations, SCHEMA_VERSION } from './migrations.js';
 import { StudyStore, type IncomingInstance } from './store.js';
 
 let home: string;
@@ -58,6 +58,29 @@ describe('StudyStore', () => {
       assert.equal(again.listStudies().length, 1);
     } finally {
       again.close();
+    }
+  });
+
+  test('a store written at schema 1 is migrated in order, its studies kept', () => {
+    mkdirSync(join(home, 'store'), { recursive: true });
+    const db = new Database(join(home, 'store', 'catalogue.sqlite'));
+    migrations[0].up(db);
+    db.pragma('user_version = 1');
+    db.exec(`INSERT INTO sources (id, kind, name, created_at) VALUES ('s1', 'media', 'Local media', '2026-01-01T00:00:00Z');
+      INSERT INTO patients (id, patient_key, source_id, PatientID) VALUES (1, 's1||P1', 's1', 'P1');
+      INSERT INTO studies (id, StudyInstanceUID, patient_id, source_id, PatientName, imported_at) VALUES (1, '1.2.3', 1, 's1', 'Old^Store', '2026-01-01T00:00:00Z');`);
+    const tablesAt1 = db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'table'`).pluck().get() as number;
+    db.close();
+    // Versions run 1, 2, 3… with no gap, so each store knows exactly which are missing.
+    assert.deepEqual(migrations.map((m) => m.version), migrations.map((_, i) => i + 1));
+    const s = StudyStore.open(home);
+    try {
+      assert.equal(s.schemaVersion, SCHEMA_VERSION);
+      const tables = s.db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'table'`).pluck().get() as number;
+      if (SCHEMA_VERSION > 1) assert.ok(tables > tablesAt1, 'the later migrations added their tables');
+      assert.equal(s.db.prepare('SELECT PatientName FROM studies WHERE StudyInstanceUID = ?').pluck().get('1.2.3'), 'Old^Store');
+    } finally {
+      s.close();
     }
   });
 
