@@ -55,7 +55,7 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'patientName',
-    width: '18%',
+    width: '16%',
     labelKey: 'ui.worklist.column.patientName',
     sortValue: (s) => {
       const p = personNameParts(s.PatientName);
@@ -75,22 +75,22 @@ export const worklistColumns: WorklistColumn[] = [
   { id: 'patientId', width: '9%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
   {
     id: 'studyDate',
-    width: '12%',
+    width: '13%',
     labelKey: 'ui.worklist.column.studyDate',
     sortValue: (s) => `${s.StudyDate}${s.StudyTime}`,
     render: (s, locale) => formatStudyDate(s.StudyDate, s.StudyTime, locale),
   },
   {
     id: 'modality',
-    width: '6%',
+    width: '7%',
     labelKey: 'ui.worklist.column.modality',
     sortValue: (s) => s.ModalitiesInStudy,
     render: (s) => s.ModalitiesInStudy.split('\\').filter(Boolean).join(', '),
   },
-  { id: 'description', width: '14%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
+  { id: 'description', width: '10%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
   {
     id: 'images',
-    width: '5%',
+    width: '6%',
     labelKey: 'ui.worklist.column.images',
     numeric: true,
     sortValue: (s) => s.NumberOfStudyRelatedInstances,
@@ -113,7 +113,7 @@ export const worklistColumns: WorklistColumn[] = [
   {
     // When the study reached this workstation: turnaround is counted from here.
     id: 'received',
-    width: '9%',
+    width: '12%',
     labelKey: 'ui.worklist.column.received',
     sortValue: (s) => s.importedAt,
     render: (s, locale) => <time dateTime={s.importedAt}>{formatReceived(s.importedAt, locale)}</time>,
@@ -398,6 +398,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
                   <button
                     type="button"
                     data-testid={`sort-${c.id}`}
+                    title={t(c.labelKey)}
                     onClick={() => setSort((s) => ({ column: c.id, descending: s.column === c.id ? !s.descending : false }))}
                   >
                     {t(c.labelKey)}
@@ -420,9 +421,12 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
                 onDoubleClick={() => onOpen(s.StudyInstanceUID)}
                 onKeyDown={(ev) => onRowKey(ev, s.StudyInstanceUID, first + k)}
               >
-                {worklistColumns.map((c) => (
-                  <td key={c.id} data-column={c.id} className={c.numeric ? 'numeric' : undefined}>{c.render(s, locale, t, cellContext)}</td>
-                ))}
+                {worklistColumns.map((c) => {
+                  const content = c.render(s, locale, t, cellContext);
+                  // A cut-off text can still be read whole on hover.
+                  const title = typeof content === 'string' ? content : undefined;
+                  return <td key={c.id} data-column={c.id} className={c.numeric ? 'numeric' : undefined} title={title}>{content}</td>;
+                })}
               </tr>
             ))}
             {last < rows.length && <tr className="spacer" aria-hidden="true" style={{ height: (rows.length - last) * ROW_HEIGHT }} />}
