@@ -97,7 +97,9 @@ export class ModelRunner {
       const uid = header.attributes.SOPInstanceUID ?? SOPInstanceUID;
       const scope = judgeScope(header.attributes, this.manifest.scope);
       if (!scope.inScope) {
-        return { status: 'not-applicable', SOPInstanceUID: uid, code: 'triage.outOfScope', params: { keyword: scope.keyword, value: scope.value || '-', expected: scope.expected } };
+        return scope.value
+          ? { status: 'not-applicable', SOPInstanceUID: uid, code: 'triage.outOfScope', params: { keyword: scope.keyword, value: scope.value, expected: scope.expected } }
+          : { status: 'not-applicable', SOPInstanceUID: uid, code: 'triage.outOfScopeMissing', params: { keyword: scope.keyword, expected: scope.expected } };
       }
       const t1 = performance.now();
       const ds = parseForPixels(bytes, header.TransferSyntaxUID, header.hasFileMeta);

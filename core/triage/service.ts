@@ -112,9 +112,10 @@ export class LocalTriageService implements TriageService {
       for (const inst of this.store.listInstances(s.SeriesInstanceUID)) {
         // Modality is a series attribute: a CT series is ruled out without opening its files.
         if (!scopeModalities.includes(modality)) {
+          const params: ErrorParams = { keyword: 'Modality', expected: scopeModalities.join(', ') };
+          if (modality) params.value = modality;
           jobs.push(Promise.resolve({
-            status: 'not-applicable', SOPInstanceUID: inst.SOPInstanceUID, code: 'triage.outOfScope',
-            params: { keyword: 'Modality', value: modality || '-', expected: scopeModalities.join(', ') },
+            status: 'not-applicable', SOPInstanceUID: inst.SOPInstanceUID, code: modality ? 'triage.outOfScope' : 'triage.outOfScopeMissing', params,
           }));
           continue;
         }
