@@ -3,7 +3,7 @@
 // store by the kernel (fs.copyFile) while other headers are being read; catalogue rows are written
 // on this thread in batched transactions. A file that cannot be imported is reported with its path
 // and a translated reason, and the import goes on; nothing already stored is changed by a failure.
-import { copyFile, rm, stat } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import { AmurError } from '../common/errors.js';
 import type { ImportProgress, ImportSummary, RejectedFile, SourceSummary } from '../contract/studies.js';
 import { REQUIRED_KEYWORDS, type DicomHeader } from '../dicom/attributes.js';
@@ -157,11 +157,8 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     // there by the kernel. The store renames it into place when it commits the batch.
     const tempPath = c.owned ? c.path : store.allocateTempPath();
     try {
-      const [, { size }] = await Promise.all([
-        store.prepareFileDir(uid),
-        c.owned ? stat(tempPath) : copyFile(c.path, tempPath).then(() => stat(tempPath)),
-      ]);
-      queue({ header, tempPath, file_size: size, displayPath: c.displayPath });
+      await Promise.all([store.prepareFileDir(uid), c.owned ? undefined : copyFile(c.path, tempPath)]);
+      queue({ header, tempPath, displayPath: c.displayPath });
     } catch (e) {
       inFlightUids.delete(uid);
       await rm(tempPath, { force: true });

@@ -24,7 +24,7 @@ function header(a: HeaderAttributes): DicomHeader {
 function place(store: StudyStore, a: HeaderAttributes, content = `file of ${a.SOPInstanceUID}`): IncomingInstance {
   const tempPath = store.allocateTempPath();
   writeFileSync(tempPath, content);
-  return { header: header(a), tempPath, file_size: Buffer.byteLength(content) };
+  return { header: header(a), tempPath };
 }
 
 /** What a process killed between moving a file into files/ and committing its row leaves behind. */

@@ -38,7 +38,6 @@ export interface IncomingInstance {
   header: DicomHeader;
   /** A file in tmp/ named by allocateTempPath(); renamed into files/ when the instance is new. */
   tempPath: string;
-  file_size: number;
 }
 
 /** What became of an incoming instance; for a duplicate or an error the temp file is left to the caller. */
@@ -265,13 +264,21 @@ export class StudyStore {
           }
           if (this.insertStmts.hasInstance.get(a.SOPInstanceUID) !== undefined) return 'duplicate';
           const rel = this.allocateFilePath(a.SOPInstanceUID);
+          let size: number;
           try {
             renameSync(item.tempPath, this.absolutePath(rel));
+            placed.push(rel);
+            // A synchronous stat of an inode just written costs microseconds, less than a round trip
+            // through the thread pool would cost this thread.
+            size = statSync(this.absolutePath(rel)).size;
           } catch (e) {
+            if (placed[placed.length - 1] === rel) {
+              placed.pop();
+              rmSync(this.absolutePath(rel), { force: true });
+            }
             return { error: new AmurError('store.placeFailed', { path: item.tempPath, detail: (e as Error).message }) };
           }
-          placed.push(rel);
-          this.insertRows(sourceId, item.header, rel, item.file_size, now);
+          this.insertRows(sourceId, item.header, rel, size, now);
           return 'imported';
         }),
       ).immediate();
