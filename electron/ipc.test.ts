@@ -30,8 +30,8 @@ before(() => {
   hosted = createServices({ home });
   wiring = registerContractHandlers(ipcMain, hosted.services, (s) => isTrustedSender(s, own));
 });
-after(() => {
-  hosted.close();
+after(async () => {
+  await hosted.close();
   rmSync(home, { recursive: true, force: true });
 });
 

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {
     ipc.dispose();
-    hosted.close();
+    void hosted.close();
   });
 }
 

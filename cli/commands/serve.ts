@@ -28,7 +28,7 @@ export async function serve(port: number, ctx: CliContext): Promise<number> {
   try {
     host = await startHost({ services: hosted.services, home: hosted.home, port, lang: ctx.lang });
   } catch (e) {
-    hosted.close();
+    await hosted.close();
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new AmurError('host.portInUse', { port });
     throw e;
   }
@@ -38,7 +38,7 @@ export async function serve(port: number, ctx: CliContext): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await host.close();
-  hosted.close();
+  await hosted.close();
   return 0;
 }
 

@@ -14,7 +14,7 @@ import { LocalReportService } from '../../core/reports/service.js';
 export interface HostedServices {
   services: AmurServices;
   home: string;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function createServices(options: { home?: string; lang?: Language } = {}): HostedServices {
@@ -34,9 +34,9 @@ export function createServices(options: { home?: string; lang?: Language } = {})
   return {
     services: { studies, imaging, triage, reports, measurements },
     home,
-    close: () => {
-      void imaging.dispose();
-      void triage.close();
+    // Every worker pool is stopped before the store closes: a pool left running keeps the process alive.
+    close: async () => {
+      await Promise.allSettled([studies.dispose(), imaging.dispose(), triage.close()]);
       store.close();
     },
   };
