@@ -12,7 +12,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, realpath, rm, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
+import type yauzlTypes from 'yauzl';
 import { AmurError } from '../common/errors.js';
 import { readDicomDir } from '../dicom/dicomdir.js';
 import type { StudyStore } from '../store/store.js';
@@ -155,8 +155,9 @@ export async function* walkInputs(
   }
 
   async function* zip(path: string, displayPath: string, depth: number): AsyncGenerator<WalkItem> {
-    let zf: yauzl.ZipFile;
+    let zf: yauzlTypes.ZipFile;
     try {
+      const yauzl = await loadYauzl();
       zf = await yauzl.openPromise(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true });
     } catch (e) {
       yield { rejected: new AmurError('import.badArchive', { path: displayPath, detail: (e as Error).message }), displayPath };
@@ -206,13 +207,18 @@ export async function* walkInputs(
   for (const p of paths) yield* any(resolve(p), true);
 }
 
-async function checkArchive(zf: yauzl.ZipFile, path: string, displayPath: string, store: StudyStore, limits: ZipLimits): Promise<AmurError | undefined> {
+/** yauzl is loaded on the first archive: most imports have none, and every CLI start-up pays for what it loads. */
+async function loadYauzl(): Promise<typeof yauzlTypes> {
+  return (await import('yauzl')).default;
+}
+
+async function checkArchive(zf: yauzlTypes.ZipFile, path: string, displayPath: string, store: StudyStore, limits: ZipLimits): Promise<AmurError | undefined> {
   if (zf.entryCount > limits.maxEntries) {
     return new AmurError('import.archiveTooLarge', { path: displayPath, detail: `${zf.entryCount} entries` });
   }
   // The central directory is read by a second handle so that the extraction's lazy iteration is untouched.
   let declared = 0;
-  const probe = await yauzl.openPromise(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true });
+  const probe = await (await loadYauzl()).openPromise(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true });
   try {
     for await (const e of probe.eachEntry()) {
       if (e.uncompressedSize > limits.maxEntryBytes) {
