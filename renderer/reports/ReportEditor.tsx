@@ -148,6 +148,23 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
         <h2 lang="zh-CN">{template.title['zh-CN']}</h2>
         <h2 lang={reader}>{template.title[reader]}</h2>
         <label>
+          {t('ui.reports.template')}
+          {/* The template can change until findings are picked from it (their ids are the template's). */}
+          <select data-testid="report-template" value={template.id} disabled={draft.findings.length > 0}
+            onChange={(e) => {
+              const next = templates.find((x) => x.id === e.target.value)!;
+              const ids = new Set(next.sections.find((x) => x.kind === 'findings')!.findings!.map((f) => f.id));
+              change((d) => ({
+                ...d,
+                template: { id: next.id, version: next.version },
+                texts: d.texts.filter((x) => next.sections.some((sec) => sec.id === x.section && sec.kind !== 'impression')),
+                aiFindings: d.aiFindings.filter((a) => ids.has(a.findingId)),
+              }));
+            }}>
+            {templates.map((x) => <option key={x.id} value={x.id}>{x.title[reader]} / {x.title['zh-CN']}</option>)}
+          </select>
+        </label>
+        <label>
           {t('ui.reports.readerLanguage')}
           <select data-testid="report-reader" value={reader} onChange={(e) => change((d) => ({ ...d, languages: { ...d.languages, reader: e.target.value as 'ru' | 'en' } }))}>
             <option value="ru">Русский</option>

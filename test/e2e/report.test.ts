@@ -77,6 +77,23 @@ describe('report editor in the browser shell', () => {
     assert.equal(await page.locator('[data-testid="report-sign-button"]').isDisabled(), true);
   });
 
+  test('changes the template while nothing is picked from it, and not after', async () => {
+    const { page } = b;
+    const select = page.locator('[data-testid="report-template"]');
+    await select.selectOption('mr-brain');
+    await page.locator('[data-testid="report-finding"][data-finding-id="white-matter-lesions"]').waitFor();
+    await saved(page);
+    // MR brain has the proposed finding too, so the proposal stays.
+    assert.equal(await page.locator('[data-testid="report-ai-finding"]').count(), 1);
+    await select.selectOption('ct-head');
+    await page.locator('[data-testid="report-finding"][data-finding-id="midline-shift"]').waitFor();
+    await saved(page);
+    await page.locator('[data-testid="report-finding"][data-finding-id="hydrocephalus"]').check();
+    assert.equal(await select.isDisabled(), true);
+    await page.locator('[data-testid="report-finding"][data-finding-id="hydrocephalus"]').uncheck();
+    assert.equal(await select.isDisabled(), false);
+  });
+
   test('saves every change; a reload of the page loses nothing', async () => {
     const { page } = b;
     await page.locator('[data-testid="report-finding"][data-finding-id="midline-shift"]').check();
