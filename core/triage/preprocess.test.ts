@@ -44,4 +44,19 @@ describe('triage preprocessing', () => {
       prev = v;
     }
   });
+
+  it('averages detector-sized images in blocks first, with the same result on flat and smooth content', () => {
+    const flat = toInputTensor(image(2048, 2500, () => 0.3), 256, norm);
+    for (const v of flat) assert.ok(Math.abs(v - (0.3 - 0.5) / 0.25) < 1e-5);
+    const checker = toInputTensor(image(2048, 2048, (x, y) => ((x + y) % 2 ? 1 : 0)), 256, norm);
+    for (const v of checker) assert.ok(Math.abs(v) < 1e-5, String(v));
+    // A linear ramp stays linear (any symmetric normalised filter keeps it) away from the borders:
+    // output column x is the source value at its centre, (x + 0.5) * 8 - 0.5.
+    const ramp = toInputTensor(image(2048, 1024, (x) => x / 2047), 256, norm);
+    for (let x = 2; x < 254; x++) {
+      const expected = (((x + 0.5) * 8 - 0.5) / 2047 - 0.5) / 0.25;
+      assert.ok(Math.abs(ramp[100 * 256 + x] - expected) < 1e-4, `${x}: ${ramp[100 * 256 + x]} vs ${expected}`);
+    }
+  });
 });
+
