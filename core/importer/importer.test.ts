@@ -101,6 +101,16 @@ describe('importPaths', () => {
     assert.match(r.rejected[0].reason, /nowhere\.dcm: нет такого файла или папки/);
   });
 
+  test('a folder that holds the store itself is imported without walking into the store', async () => {
+    const f = sampleFiles()[0];
+    copyFileSync(f, join(work, 'one.dcm'));
+    // work/ holds work/home/store: importing work/ twice must not read the store's own files.
+    const first = await importPaths(store, [work], { workers: 0 });
+    const again = await importPaths(store, [work], { workers: 0 });
+    assert.equal(first.imported, 1);
+    assert.deepEqual([again.imported, again.duplicates, again.rejected.length], [0, 1, 0]);
+  });
+
   test('the same file given twice, or two copies of one instance, is stored once', async () => {
     const f = sampleFiles()[0];
     const dir = join(work, 'copies');

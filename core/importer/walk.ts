@@ -72,6 +72,7 @@ export async function* walkInputs(
   // The same file reached twice (a DICOMDIR and its folder both given) is read once.
   const seenFiles = new Set<string>();
   const seenDirs = new Set<string>();
+  let storeRoot: string | undefined;
 
   async function* file(path: string, displayPath: string, explicit: boolean, knownReal?: string): AsyncGenerator<WalkItem> {
     let real = knownReal;
@@ -127,8 +128,9 @@ export async function* walkInputs(
       yield { rejected: new AmurError('import.unreadable', { path, detail: (e as Error).message }), displayPath: path };
       return;
     }
-    // A symbolic link back up the tree would otherwise be walked forever.
-    if (seenDirs.has(real)) return;
+    // A symbolic link back up the tree would otherwise be walked forever; the store's own folder
+    // (an import of a home folder that holds AMUR_HOME) would feed the import its own output.
+    if (seenDirs.has(real) || real === (storeRoot ??= await realpath(store.root).catch(() => store.root))) return;
     seenDirs.add(real);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
