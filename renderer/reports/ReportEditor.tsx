@@ -21,6 +21,17 @@ function errorText(e: unknown, t: (k: string, o?: Record<string, unknown>) => st
   return err.code && exists(key) ? t(key, err.params ?? {}) : t('errors.internal', { detail: err.message ?? String(e) });
 }
 
+/** The language a text's script shows beyond doubt: Han → zh-CN, Cyrillic → ru, Latin only → en. */
+function scriptLanguage(text: string): Lang | undefined {
+  const han = /\p{Script=Han}/u.test(text);
+  const cyrillic = /\p{Script=Cyrillic}/u.test(text);
+  const latin = /\p{Script=Latin}/u.test(text);
+  if (han && !cyrillic) return 'zh-CN';
+  if (cyrillic && !han) return 'ru';
+  if (latin && !han && !cyrillic) return 'en';
+  return undefined;
+}
+
 export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string }) {
   const { t, i18n } = useTranslation();
   const exists = useCallback((k: string) => i18n.exists(k), [i18n]);
@@ -114,6 +125,9 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
   const setText = (section: string, patch: { text?: string; lang?: Lang }) => change((d) => {
     const cur = d.texts.find((x) => x.section === section) ?? { section, lang: reader as Lang, text: '' };
     const next = { ...cur, ...patch };
+    // Free text is marked with the language it is written in: when the script plainly says another
+    // language than the one selected, the mark follows the script (the radiologist can still change it).
+    if (patch.text !== undefined) next.lang = scriptLanguage(patch.text) ?? next.lang;
     return { ...d, texts: [...d.texts.filter((x) => x.section !== section), next] };
   });
   const setImpression = (lang: Lang, text: string) => change((d) => ({

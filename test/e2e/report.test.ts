@@ -124,6 +124,8 @@ describe('report editor in the browser shell', () => {
     await page.locator('[data-testid="toggle-report"]').click();
     await editor(page).waitFor();
     assert.equal(await page.locator('[data-testid="report-text-recommendations"]').inputValue(), 'Контроль КТ через 24 часа.');
+    // Written in Russian, so marked Russian, though the reader's language is English.
+    assert.equal(await page.locator('[data-testid="report-text-lang-recommendations"]').inputValue(), 'ru');
   });
 
   test('refuses a wrong passphrase with a translated message, then signs', async () => {
