@@ -78,6 +78,23 @@ describe('importPaths', () => {
     assert.deepEqual(readdirSync(store.tmpDir), []);
   });
 
+  test('a zip archive is recognised by its content when its name does not say so; endless nesting is refused', async () => {
+    const files = sampleFiles();
+    const exported = join(work, 'export');
+    writeFileSync(exported, zipSync({ 'a.dcm': new Uint8Array(readFileSync(files[0])), 'b.dcm': new Uint8Array(readFileSync(files[1])) }));
+    // Archives inside archives under names that hide what they are, deeper than the limit.
+    let nested: Uint8Array = zipSync({ 'c.dcm': new Uint8Array(readFileSync(files[2])) });
+    for (let i = 0; i < DEFAULT_ZIP_LIMITS.maxDepth + 1; i++) nested = zipSync({ [`level${i}`]: nested });
+    const deep = join(work, 'deep');
+    writeFileSync(deep, nested);
+    const r = await importPaths(store, [exported, deep], { workers: 0 });
+    assert.equal(r.imported, 2);
+    assert.deepEqual(r.rejected.map((x) => x.code), ['import.archiveTooDeep']);
+    // deep is the first archive, level3 the second, level2 the third; level1 would be the fourth.
+    assert.equal(r.rejected[0].path, join(deep, 'level3', 'level2', 'level1'));
+    assert.deepEqual(readdirSync(store.tmpDir), []);
+  });
+
   test('archives over the limits are refused before anything is extracted', async () => {
     const files = sampleFiles();
     const many = join(work, 'many.zip');

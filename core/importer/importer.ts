@@ -11,7 +11,7 @@ import { readDicomHeaderFromFile } from '../dicom/header.js';
 import { errorMessage, type Language } from '../i18n/index.js';
 import { discardFile, type IncomingInstance, type StudyStore } from '../store/store.js';
 import { HeaderPool } from './header-pool.js';
-import { DEFAULT_ZIP_LIMITS, walkInputs, type Candidate, type ZipLimits } from './walk.js';
+import { DEFAULT_ZIP_LIMITS, looksLikeZip, walkInputs, type Candidate, type ZipLimits } from './walk.js';
 
 export interface ImportOptions {
   /** The source the new studies belong to; local media when absent. */
@@ -58,6 +58,7 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
   // SOP Instance UIDs being copied but not yet committed: a second copy in the same import is a duplicate.
   const inFlightUids = new Set<string>();
   const cleanups: (() => Promise<void>)[] = [];
+  const zipLimits = options.zipLimits ?? DEFAULT_ZIP_LIMITS;
 
   let lastReport = 0;
   const report = (force = false) => {
@@ -125,6 +126,19 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     try {
       header = await pool.read(c.path);
     } catch (e) {
+      // A zip archive whose name does not say so (a portal's download called "export"): its
+      // entries are imported, and the archive itself is not an outcome of its own.
+      if (e instanceof AmurError && e.code === 'dicom.notDicom' && (await looksLikeZip(c.path))) {
+        progress.seen--;
+        const depth = (c.archiveDepth ?? 0) + 1;
+        for await (const item of walkInputs([], store, cleanups, zipLimits, { archive: { path: c.path, displayPath: c.displayPath, depth } })) {
+          progress.seen++;
+          if ('rejected' in item) reject(item.displayPath, item.rejected);
+          else await handle(item, pool);
+        }
+        if (c.owned) discardFile(c.path);
+        return;
+      }
       if (c.owned) discardFile(c.path);
       reject(c.displayPath, e);
       return;
@@ -172,7 +186,7 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
   const running = new Set<Promise<void>>();
   try {
     report(true);
-    for await (const item of walkInputs(paths, store, cleanups, options.zipLimits ?? DEFAULT_ZIP_LIMITS)) {
+    for await (const item of walkInputs(paths, store, cleanups, zipLimits)) {
       progress.seen++;
       if ('rejected' in item) {
         reject(item.displayPath, item.rejected);

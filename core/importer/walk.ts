@@ -9,7 +9,7 @@
 // total would not fit on the disk, or whose entries inflate far beyond any real DICOM compression
 // ratio, is refused before anything is written.
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, realpath, rm, stat, statfs } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rm, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type yauzlTypes from 'yauzl';
@@ -24,6 +24,8 @@ export interface Candidate {
   displayPath: string;
   /** True for a file the importer made (an extracted entry): it may be moved, and must be removed. */
   owned: boolean;
+  /** How many archives deep the file lies (0 for a file on disk). */
+  archiveDepth?: number;
 }
 
 /** A path that could not even be looked at (missing, unreadable, a broken archive). */
@@ -68,6 +70,7 @@ export async function* walkInputs(
   store: StudyStore,
   cleanups: (() => Promise<void>)[],
   limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+  options: { archive?: { path: string; displayPath: string; depth: number } } = {},
 ): AsyncGenerator<WalkItem> {
   // The same file reached twice (a DICOMDIR and its folder both given) is read once.
   const seenFiles = new Set<string>();
@@ -195,7 +198,7 @@ export async function* walkInputs(
           yield* zip(out, entryName, depth + 1);
           await rm(out, { force: true });
         } else {
-          yield { path: out, displayPath: entryName, owned: true };
+          yield { path: out, displayPath: entryName, owned: true, archiveDepth: depth };
         }
       }
     } catch (e) {
@@ -206,7 +209,27 @@ export async function* walkInputs(
     }
   }
 
+  if (options.archive) {
+    // A file already found to be a zip archive by its content (its name did not say so).
+    const { path, displayPath, depth } = options.archive;
+    if (depth > limits.maxDepth) yield { rejected: new AmurError('import.archiveTooDeep', { path: displayPath }), displayPath };
+    else yield* zip(path, displayPath, depth);
+    return;
+  }
   for (const p of paths) yield* any(resolve(p), true);
+}
+
+/** True when the file starts with a zip local file header ("PK\x03\x04"). */
+export async function looksLikeZip(path: string): Promise<boolean> {
+  const h = await open(path, 'r').catch(() => undefined);
+  if (!h) return false;
+  try {
+    const b = Buffer.alloc(4);
+    const { bytesRead } = await h.read(b, 0, 4, 0);
+    return bytesRead === 4 && b.readUInt32LE(0) === 0x04034b50;
+  } finally {
+    await h.close();
+  }
 }
 
 /** yauzl is loaded on the first archive: most imports have none, and every CLI start-up pays for what it loads. */
