@@ -187,6 +187,8 @@ describe('amur report sign', () => {
     assert.equal(enc.SourceInstanceSequence[0].ReferencedSOPInstanceUID, r.SOPInstanceUID);
     assert.match(run('pdffonts', [join(out, 'report.pdf')]).out, /NotoSansSC-Regular/);
     assert.match(run('pdftotext', [join(out, 'report.pdf'), '-']).out, new RegExp(r.SOPInstanceUID.replace(/\./g, '\\.')));
+    // Whose key signed is printed beside the radiologist's name.
+    assert.match(run('pdftotext', [join(out, 'report.pdf'), '-']).out.replace(/\s+/g, ' '), /签名证书 \/ Сертификат подписи CN=Ivanov Ivan, O=Amur tests \([0-9A-F]+\)/);
   });
 
   it('never overwrites a signed report: a second signing into the same folder is refused', () => {

@@ -26,6 +26,12 @@ const GREY = '#555555';
 export interface PdfOptions {
   /** The SR's SOP Instance UID, printed so that the PDF and the SR can be matched. */
   reportUID: string;
+  /**
+   * The signing certificate's subject and serial number, printed beside the radiologist's name so
+   * that a reader can see whose key signed (a name in the report and in the certificate may be
+   * written differently, e.g. in Cyrillic and in Latin letters).
+   */
+  signer?: { subject: string; serialNumber: string };
 }
 
 type Doc = InstanceType<typeof PDFDocument>;
@@ -229,6 +235,7 @@ export async function renderReportPdf(content: ReportContent, options: PdfOption
     [w.bi('reports.pdf.signer'), personName(content.observer.name)],
     [w.bi('reports.pdf.organization'), content.observer.organization],
     [w.bi('reports.pdf.verifiedAt'), utc(content.verifiedAt)],
+    ...(options.signer ? [[w.bi('reports.pdf.certificate'), `${options.signer.subject} (${options.signer.serialNumber})`] as [string, string]] : []),
   ]);
 
   // Footer on every page: the notice (a consultation opinion, not for the patient) and page numbers.

@@ -65,7 +65,9 @@ export async function renderSignedReport(
   const encapsulatedPdf: ObjectIds = { SeriesInstanceUID: newUid(), SOPInstanceUID: newUid() };
 
   const srSigned = signDicom(writeSR(content, sr), identity, { purpose: 'verification', now, path: REPORT_FILES.sr });
-  const pdf = await signPdf(await renderReportPdf(content, { reportUID: sr.SOPInstanceUID }), identity, {
+  const cert = identity.certificate;
+  const signer = { subject: cert.subject.split('\n').filter(Boolean).join(', '), serialNumber: cert.serialNumber };
+  const pdf = await signPdf(await renderReportPdf(content, { reportUID: sr.SOPInstanceUID, signer }), identity, {
     now,
     reason: `Consultation report ${sr.SOPInstanceUID}`,
     path: REPORT_FILES.pdf,
