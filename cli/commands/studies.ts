@@ -3,7 +3,7 @@
 import { amurHome } from '../../core/common/paths.js';
 import type { StudySummary } from '../../core/contract/studies.js';
 import { t, type Language } from '../../core/i18n/index.js';
-import { StudyStore } from '../../core/store/store.js';
+import { DEFAULT_MEDIA_SOURCE, StudyStore } from '../../core/store/store.js';
 import type { Command } from '../command.js';
 import { renderTable } from '../table.js';
 
@@ -40,7 +40,9 @@ export function renderStudies(studies: StudySummary[], lang: Language): string {
       col('StudyDescription'), col('source'), col('StudyInstanceUID')],
     studies.map((s) => [
       s.PatientName, s.PatientID, formatDate(s.StudyDate), s.ModalitiesInStudy, String(s.NumberOfStudyRelatedSeries),
-      String(s.NumberOfStudyRelatedInstances), s.StudyDescription, s.source.name, s.StudyInstanceUID,
+      String(s.NumberOfStudyRelatedInstances), s.StudyDescription,
+      s.source.kind === 'media' && s.source.name === DEFAULT_MEDIA_SOURCE ? t('studies.localMedia', {}, lang) : s.source.name,
+      s.StudyInstanceUID,
     ]),
   );
 }

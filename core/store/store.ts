@@ -61,7 +61,11 @@ export interface OpenOptions {
   reconcile?: boolean;
 }
 
-const DEFAULT_MEDIA_SOURCE = 'Local media';
+/**
+ * The name of the source of files from local disks and media. It is stored as data (in English),
+ * so a display in another language shows it by this name's translation (studies.localMedia).
+ */
+export const DEFAULT_MEDIA_SOURCE = 'Local media';
 
 export class StudyStore {
   readonly root: string;
