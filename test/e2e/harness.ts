@@ -74,8 +74,19 @@ export async function startApp(
     output: () => out,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      // A host that ignores SIGTERM is a bug to report, not a reason to hang the whole test run.
+      let timer: NodeJS.Timeout | undefined;
+      const hung = await Promise.race([
+        exited.then(() => false),
+        new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), 30_000); }),
+      ]);
+      clearTimeout(timer);
+      if (hung) {
+        child.kill('SIGKILL');
+        await exited;
+      }
       if (ownHome) rmSync(home, { recursive: true, force: true });
+      if (hung) throw new Error('amur serve did not exit within 30 s of SIGTERM');
     },
   };
 }
