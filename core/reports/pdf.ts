@@ -85,7 +85,7 @@ class Writer {
     return a === b ? a : `${a} / ${b}`;
   }
 
-  private room(h: number): void {
+  room(h: number): void {
     if (this.y + h > A4.height - MARGIN - FOOTER_H) {
       this.doc.addPage();
       this.y = MARGIN;
@@ -230,6 +230,8 @@ export async function renderReportPdf(content: ReportContent, options: PdfOption
     }
   }
 
+  // The signature block is never split over two pages: heading and its four rows move together.
+  w.room(130);
   w.heading(t('reports.pdf.signer', {}, a), t('reports.pdf.signer', {}, b));
   w.keyValues([
     [w.bi('reports.pdf.signer'), personName(content.observer.name)],
