@@ -1,7 +1,8 @@
 // Imports DICOM files into the study store: the one implementation behind `amur import` and the
-// UI's StudyService.importPaths. Headers are read in worker threads; files are copied into the
-// store by the kernel (fs.copyFile) while other headers are being read; catalogue rows are written
-// on this thread in batched transactions. A file that cannot be imported is reported with its path
+// UI's StudyService.importPaths. Headers are read by a pool of worker threads when the caller hosts
+// a UI, on this thread otherwise (asynchronous I/O either way); files are copied into the store's
+// temp folder by the kernel (fs.copyFile) while other headers are being read; batches of them are
+// moved into place and catalogued on this thread, one transaction per batch. A file that cannot be imported is reported with its path
 // and a translated reason, and the import goes on; nothing already stored is changed by a failure.
 import { copyFile, rm } from 'node:fs/promises';
 import { AmurError } from '../common/errors.js';
@@ -102,6 +103,7 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     items.forEach((it, i) => {
       inFlightUids.delete(it.header.attributes.SOPInstanceUID!);
       const o = outcomes[i];
+      if (o === 'imported' || o === 'duplicate') studies.add(it.header.attributes.StudyInstanceUID!);
       if (o === 'imported') progress.imported++;
       else if (o === 'duplicate') {
         // Another process stored the same instance since we looked; its copy is kept, ours goes.
@@ -159,8 +161,8 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
       return;
     }
     const uid = a.SOPInstanceUID!;
-    studies.add(a.StudyInstanceUID!);
     if (inFlightUids.has(uid) || store.hasInstance(uid)) {
+      studies.add(a.StudyInstanceUID!);
       if (c.owned) discardFile(c.path);
       progress.duplicates++;
       report();
@@ -197,6 +199,8 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
       const p = handle(item, pool).finally(() => running.delete(p));
       running.add(p);
     }
+    // (A zip found by its content rather than its name is opened when its turn comes, so its
+    // entries can still add to `seen` after this point.)
     progress.walkDone = true;
     report(true);
     await Promise.all(running);
