@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { readDicomHeaderFromBytes } from '../core/dicom/header.js';
 import { selectModel } from '../core/triage/models.js';
-import { decodeGreyImage, parseForPixels } from '../core/triage/pixels.js';
+import { decodeGreyImage } from '../core/triage/pixels.js';
 import { TriagePool } from '../core/triage/pool.js';
 import { heatmapFromCam, ModelRunner } from '../core/triage/runner.js';
 import { judgeScope } from '../core/triage/scope.js';
@@ -107,7 +107,7 @@ async function run(ctx: BenchContext): Promise<void> {
         if (!judgeScope(header.attributes, model.manifest.scope).inScope) throw new Error(`${s.out} out of scope`);
         t.header = performance.now() - t0;
         t0 = performance.now();
-        const img = decodeGreyImage(parseForPixels(bytes, header.TransferSyntaxUID, header.hasFileMeta), header.TransferSyntaxUID);
+        const img = await decodeGreyImage(bytes, s.out);
         t.decode = performance.now() - t0;
         t0 = performance.now();
         const tensor = runner.preprocess(img);

@@ -61,8 +61,9 @@ describe('amur triage on real chest radiographs', () => {
     add({ png: val[1].filename, PatientID: 'lat', Modality: 'CR', BodyPartExamined: 'CHEST', ViewPosition: 'LL', variant: 'MONOCHROME2-8' });
     add({ png: val[2].filename, PatientID: 'nobody', Modality: 'DX', ViewPosition: 'PA', variant: 'MONOCHROME2-8' });
     makeDicoms(specs, work);
-    // A compressed copy (JPEG-LS, by GDCM): in scope, but the triage runtime does not decode it.
-    const jls = add({ png: val[3].filename, PatientID: 'jls', Modality: 'CR', BodyPartExamined: 'CHEST', ViewPosition: 'PA', variant: 'MONOCHROME2-8' });
+    // A compressed copy (JPEG-LS, lossless, by GDCM): triaged like the uncompressed original.
+    const jls = add({ png: val[3].filename, PatientID: 'jls', Modality: 'CR', BodyPartExamined: 'CHEST', ViewPosition: 'PA', variant: 'MONOCHROME2-8' },
+      { expected: recorded.find((x) => x.filename === val[3].filename)!.score });
     makeDicoms([jls], work);
     const conv = spawnSync('gdcmconv', ['--jpegls', jls.out, `${jls.out}.jls`], { encoding: 'utf8' });
     assert.equal(conv.status, 0, conv.stderr);
@@ -105,7 +106,8 @@ describe('amur triage on real chest radiographs', () => {
       compared++;
       if (s.spec.variant === 'MONOCHROME1-12') mono1++;
     }
-    assert.equal(compared, 77 + 8);
+    // The 77 val images, 8 of them again as MONOCHROME1, and the JPEG-LS copy.
+    assert.equal(compared, 77 + 8 + 1);
     assert.equal(mono1, 8);
   });
 
@@ -135,11 +137,16 @@ describe('amur triage on real chest radiographs', () => {
     assert.match(reasonOf('nobody').reason!, /the image has no BodyPartExamined, and the model applies only to CHEST, THORAX/);
   });
 
-  it('reports what it cannot decode as an error with the reason, never a guessed score', () => {
+  it('triages a JPEG-LS compressed radiograph with the score of its uncompressed original', () => {
     const jls = results.find((r) => byStudy.get(r.StudyInstanceUID)!.spec.PatientID === 'jls')!;
-    assert.equal(jls.status, 'error');
-    assert.deepEqual(jls.findings, []);
-    assert.match(jls.reason!, /uncompressed.*1\.2\.840\.10008\.1\.2\.4\.80/);
+    const png = byStudy.get(jls.StudyInstanceUID)!.spec.png;
+    const original = results.find((r) => {
+      const s = byStudy.get(r.StudyInstanceUID)!.spec;
+      return s.png === png && s.variant === 'MONOCHROME2-8' && s.PatientID !== 'jls';
+    })!;
+    assert.equal(jls.status, 'done', jls.reason);
+    assert.equal(jls.findings.length, 1);
+    assert.ok(Math.abs(jls.findings[0].score - original.findings[0].score) < 1e-4, `${jls.findings[0].score} vs ${original.findings[0].score}`);
   });
 
   it('triages only new studies by default, and again on request', () => {

@@ -1,7 +1,7 @@
 // The triage pixel decoder against an independent implementation: dcmtk's dcm2pnm renders the same
 // pydicom test files with the file's window (or min-max) to 8 bits, and our 0..1 image must agree
-// within one grey level. Also: every byte order gives the same image, and what is not decodable is
-// refused with its reason.
+// within one grey level. Also: every byte order and every lossless compression gives the same image, and
+// what cannot be triaged (colour) is refused with its reason.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,16 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isAmurError } from '../common/errors.js';
-import { readDicomHeaderFromBytes } from '../dicom/header.js';
 import { PYDICOM_DATA } from '../../test/shared-data.js';
-import { decodeGreyImage, parseForPixels, type GreyImage } from './pixels.js';
+import { decodeGreyImage, type GreyImage } from './pixels.js';
 
 const file = (name: string) => join(PYDICOM_DATA, 'test_files', name);
 
 async function decode(name: string): Promise<GreyImage> {
-  const bytes = readFileSync(file(name));
-  const h = await readDicomHeaderFromBytes(bytes, { path: file(name) });
-  return decodeGreyImage(parseForPixels(bytes, h.TransferSyntaxUID, h.hasFileMeta), h.TransferSyntaxUID);
+  return decodeGreyImage(readFileSync(file(name)), file(name));
 }
 
 async function refusal(name: string): Promise<string> {
@@ -73,9 +70,15 @@ describe('triage pixel decoding', () => {
     }
   });
 
-  it('refuses what it does not decode, with the reason', async () => {
-    assert.equal(await refusal('MR_small_jpeg_ls_lossless.dcm'), 'triage.pixels.transferSyntax');
-    assert.equal(await refusal('MR_small_RLE.dcm'), 'triage.pixels.transferSyntax');
+  it('gives a lossless compressed copy (JPEG-LS, RLE, JPEG 2000 lossless) the same image as the uncompressed one', async () => {
+    const le = await decode('MR_small.dcm');
+    for (const other of ['MR_small_jpeg_ls_lossless.dcm', 'MR_small_RLE.dcm', 'MR_small_jp2klossless.dcm']) {
+      assert.deepEqual((await decode(other)).data, le.data, other);
+    }
+  });
+
+  it('refuses what it cannot triage, with the reason', async () => {
     assert.equal(await refusal('SC_rgb_small_odd.dcm'), 'triage.pixels.photometric');
+    assert.equal(await refusal('SC_rgb_jpeg_dcmtk.dcm'), 'triage.pixels.photometric');
   });
 });

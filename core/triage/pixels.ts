@@ -1,16 +1,13 @@
 // Turns one DICOM instance into what a triage model sees: a grey image in 0..1 with air dark, after
 // the Modality LUT, the VOI window the file carries and MONOCHROME1 inversion (manifest.json
-// "preprocessing"). Only what can be decoded exactly is decoded; anything else is refused with a
-// reason (AmurError 'triage.pixels.<reason>'), because a guessed image gives a confident wrong score.
-import dicomParser, { type DataSet } from 'dicom-parser';
+// "preprocessing"). The pixels come from the application's one decoder (core/imaging's
+// decodeImageFrame), so every transfer syntax the viewer shows (native, deflated, RLE, JPEG, JPEG-LS,
+// JPEG 2000) is triaged from the same numbers the radiologist sees. What cannot be decoded exactly
+// is refused with its reason (an 'imaging.*' or 'triage.pixels.<reason>' AmurError), because a
+// guessed image gives a confident wrong score.
 import { AmurError } from '../common/errors.js';
-import { readPixelModule } from '../imaging/pixel-module.js';
-
-export const UNCOMPRESSED_TRANSFER_SYNTAXES: Record<string, { littleEndian: boolean; name: string }> = {
-  '1.2.840.10008.1.2': { littleEndian: true, name: 'Implicit VR Little Endian' },
-  '1.2.840.10008.1.2.1': { littleEndian: true, name: 'Explicit VR Little Endian' },
-  '1.2.840.10008.1.2.2': { littleEndian: false, name: 'Explicit VR Big Endian' },
-};
+import type { ImageFrame } from '../contract/imaging.js';
+import { decodeImageFrame } from '../imaging/decode.js';
 
 /** A decoded frame ready for resizing: values in 0..1, row-major, air dark. */
 export interface GreyImage {
@@ -19,23 +16,6 @@ export interface GreyImage {
   data: Float32Array;
   /** Decisions a reader should know about (e.g. no window in the file, min-max used). */
   notes: string[];
-}
-
-/** Codes are 'triage.pixels.<reason>', each with its own translated message. */
-function unsupported(reason: string, params: Record<string, string | number> = {}): AmurError {
-  return new AmurError(`triage.pixels.${reason}`, params);
-}
-
-/**
- * Parses the file's bytes with dicom-parser (the team's header reader gives the transfer syntax of
- * files without a File Meta Information group, which dicom-parser cannot sniff).
- */
-export function parseForPixels(bytes: Uint8Array, TransferSyntaxUID: string, hasFileMeta: boolean): DataSet {
-  try {
-    return hasFileMeta ? dicomParser.parseDicom(bytes) : dicomParser.parseDicom(bytes, { TransferSyntaxUID });
-  } catch (e) {
-    throw unsupported('parse', { detail: e instanceof Error ? e.message : String(e) });
-  }
 }
 
 /** PS3.3 C.11.2.1.2: the VOI functions, each mapping a modality value to 0..1. */
@@ -62,84 +42,62 @@ function voiFunction(center: number, width: number, fn: string): (x: number) => 
   }
 }
 
-/** Decodes the first frame of an instance to a GreyImage, or throws 'triage.pixels.<reason>'. */
-export function decodeGreyImage(ds: DataSet, TransferSyntaxUID: string): GreyImage {
-  const syntax = UNCOMPRESSED_TRANSFER_SYNTAXES[TransferSyntaxUID];
-  if (!syntax) throw unsupported('transferSyntax', { TransferSyntaxUID });
-  const pm = readPixelModule(ds, 0, TransferSyntaxUID);
+/** The decoded stored values of a grey frame as numbers (core/imaging has masked and sign-extended them). */
+function storedValues(frame: ImageFrame): ArrayLike<number> {
+  const { buffer, byteOffset, byteLength } = frame.pixels;
+  switch (frame.pixelArrayType) {
+    case 'Uint8': return frame.pixels;
+    case 'Int8': return new Int8Array(buffer, byteOffset, byteLength);
+    case 'Uint16': return new Uint16Array(buffer, byteOffset, byteLength / 2);
+    case 'Int16': return new Int16Array(buffer, byteOffset, byteLength / 2);
+  }
+}
+
+/** Brings a decoded grey frame to 0..1 through the Modality LUT, the VOI and MONOCHROME1 inversion. */
+export function greyImageFromFrame(frame: ImageFrame): GreyImage {
+  const pm = frame.pixelModule;
   const pi = pm.PhotometricInterpretation;
-  if (pm.SamplesPerPixel !== 1 || (pi !== 'MONOCHROME1' && pi !== 'MONOCHROME2')) {
-    throw unsupported('photometric', { PhotometricInterpretation: pi, SamplesPerPixel: pm.SamplesPerPixel });
+  if (frame.colour || pm.SamplesPerPixel !== 1 || (pi !== 'MONOCHROME1' && pi !== 'MONOCHROME2')) {
+    throw new AmurError('triage.pixels.photometric', { PhotometricInterpretation: pi, SamplesPerPixel: pm.SamplesPerPixel });
   }
-  const { Rows, Columns, BitsAllocated, BitsStored, HighBit, PixelRepresentation } = pm;
-  if (BitsAllocated !== 8 && BitsAllocated !== 16) throw unsupported('bitsAllocated', { BitsAllocated });
-  if (BitsStored < 1 || BitsStored > BitsAllocated || HighBit >= BitsAllocated || HighBit + 1 < BitsStored) {
-    throw unsupported('bitsStored', { BitsStored, HighBit, BitsAllocated });
-  }
-  const el = ds.elements.x7fe00010;
-  if (!el || el.encapsulatedPixelData) throw unsupported('encapsulated', { TransferSyntaxUID });
-  const bytesPerPixel = BitsAllocated / 8;
-  const count = Rows * Columns;
-  if (el.length < count * bytesPerPixel || el.dataOffset + count * bytesPerPixel > ds.byteArray.length) {
-    throw unsupported('truncated', { expected: count * bytesPerPixel, actual: Math.min(el.length, ds.byteArray.length - el.dataOffset) });
+  const count = pm.Rows * pm.Columns;
+  const samples = storedValues(frame);
+  if (samples.length < count) {
+    const bytesPer = frame.pixels.byteLength / samples.length;
+    throw new AmurError('triage.pixels.truncated', { expected: count * bytesPer, actual: frame.pixels.byteLength });
   }
 
-  // The samples as a typed array: a view when the bytes allow it (8-bit, or aligned little-endian
-  // 16-bit), a byte-swapped copy otherwise.
-  const bytes = ds.byteArray;
-  const start = bytes.byteOffset + el.dataOffset;
-  let samples: Uint8Array | Uint16Array;
-  if (bytesPerPixel === 1) {
-    samples = bytes.subarray(el.dataOffset, el.dataOffset + count);
-  } else if (syntax.littleEndian && start % 2 === 0) {
-    samples = new Uint16Array(bytes.buffer, start, count);
-  } else {
-    const view = new DataView(bytes.buffer, start, count * 2);
-    samples = new Uint16Array(count);
-    for (let i = 0; i < count; i++) samples[i] = view.getUint16(i * 2, syntax.littleEndian);
-  }
-
-  // Every possible sample value (2^BitsAllocated of them) maps through one table that folds in the
-  // High Bit / Bits Stored masking, the sign, the Modality LUT, the VOI and the MONOCHROME1 inversion,
-  // so the per-pixel work is one table look-up even for a 3000x3000 16-bit radiograph.
-  const shift = HighBit + 1 - BitsStored;
-  const mask = (1 << BitsStored) - 1;
-  const half = 1 << (BitsStored - 1);
-  const signed = PixelRepresentation === 1;
-  /** The stored value a sample holds: masked to Bits Stored, two's complement when signed. */
-  const stored = (sample: number) => {
-    const v = (sample >>> shift) & mask;
-    return signed && v >= half ? v - 2 * half : v;
-  };
-  const modality = (sample: number) => stored(sample) * pm.RescaleSlope + pm.RescaleIntercept;
-  const sampleLevels = 1 << BitsAllocated;
+  // Every stored value between the frame's minimum and maximum maps through one table that folds in
+  // the Modality LUT, the VOI and the MONOCHROME1 inversion, so the per-pixel work is one look-up
+  // even for a 3000x3000 16-bit radiograph.
+  const min = frame.minPixelValue;
+  const levels = frame.maxPixelValue - min + 1;
+  const modality = (v: number) => v * pm.RescaleSlope + pm.RescaleIntercept;
   const notes: string[] = [];
   let voi: (x: number) => number;
   if (pm.WindowCenter.length > 0 && pm.WindowWidth[0] >= 1) {
     voi = voiFunction(pm.WindowCenter[0], pm.WindowWidth[0], (pm.VOILUTFunction ?? 'LINEAR').trim().toUpperCase());
   } else {
-    // No window: the frame's own range, found from the set of sample values present.
-    const seen = new Uint8Array(sampleLevels);
-    for (let i = 0; i < count; i++) seen[samples[i]] = 1;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let v = 0; v < sampleLevels; v++) {
-      if (!seen[v]) continue;
-      const m = modality(v);
-      if (m < lo) lo = m;
-      if (m > hi) hi = m;
-    }
-    const range = hi - lo;
+    // No window: the frame's own range after rescale (a negative slope swaps its ends).
+    const a = modality(min);
+    const b = modality(frame.maxPixelValue);
+    const lo = Math.min(a, b);
+    const range = Math.max(a, b) - lo;
     voi = range > 0 ? (x) => (x - lo) / range : () => 0;
     notes.push(pm.VOILUTSequence.length > 0 ? 'voi-lut-sequence-not-applied-min-max-used' : 'no-window-min-max-used');
   }
   const invert = pi === 'MONOCHROME1';
-  const lut = new Float32Array(sampleLevels);
-  for (let v = 0; v < sampleLevels; v++) {
-    const y = voi(modality(v));
-    lut[v] = invert ? 1 - y : y;
+  const lut = new Float32Array(levels);
+  for (let k = 0; k < levels; k++) {
+    const y = voi(modality(min + k));
+    lut[k] = invert ? 1 - y : y;
   }
   const data = new Float32Array(count);
-  for (let i = 0; i < count; i++) data[i] = lut[samples[i]];
-  return { width: Columns, height: Rows, data, notes };
+  for (let i = 0; i < count; i++) data[i] = lut[samples[i] - min];
+  return { width: pm.Columns, height: pm.Rows, data, notes };
+}
+
+/** Decodes the first frame of an instance's file bytes to a GreyImage, or throws why it cannot. */
+export async function decodeGreyImage(bytes: Uint8Array, path = ''): Promise<GreyImage> {
+  return greyImageFromFrame(await decodeImageFrame(bytes, 0, path));
 }

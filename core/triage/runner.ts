@@ -7,7 +7,7 @@ import { AmurError, isAmurError } from '../common/errors.js';
 import { readDicomHeaderFromBytes } from '../dicom/header.js';
 import type { ModelManifest } from './models.js';
 import { readVerifiedModel } from './models.js';
-import { decodeGreyImage, parseForPixels, type GreyImage } from './pixels.js';
+import { decodeGreyImage, type GreyImage } from './pixels.js';
 import { toInputTensor } from './preprocess.js';
 import { judgeScope } from './scope.js';
 
@@ -102,8 +102,7 @@ export class ModelRunner {
           : { status: 'not-applicable', SOPInstanceUID: uid, code: 'triage.outOfScopeMissing', params: { keyword: scope.keyword, expected: scope.expected } };
       }
       const t1 = performance.now();
-      const ds = parseForPixels(bytes, header.TransferSyntaxUID, header.hasFileMeta);
-      const img = decodeGreyImage(ds, header.TransferSyntaxUID);
+      const img = await decodeGreyImage(bytes, path);
       const t2 = performance.now();
       const tensor = this.preprocess(img);
       const t3 = performance.now();
