@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import type { ImagePixelModule } from '../../core/contract/imaging';
 import type { StudySummary } from '../../core/contract/studies';
 import { services } from '../shell';
+import { AIPanel, HEATMAP_KEY } from './ai/AIPanel';
 import { CT_PRESETS, type WindowPreset } from './presets';
 import { activateTool, CACHE_MB_RANGE, cacheMegabytes, setCacheMegabytes, setupCornerstone, TOOLS, type ToolName } from './setup';
 import { buildImageIds, type Stack } from './stack';
@@ -44,6 +45,7 @@ const SHORTCUTS: { keys: string[]; label: string }[] = [
   { keys: ['C'], label: 'cine' },
   { keys: ['+', '−'], label: 'cineRate' },
   { keys: ['W', 'P', 'Z'], label: 'tools' },
+  { keys: [HEATMAP_KEY], label: 'aiHeatmap' },
   { keys: ['mouseKey'], label: 'mouse' },
   { keys: ['?'], label: 'helpKey' },
 ];
@@ -330,6 +332,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
           ))}
         </div>
       </div>
+      <AIPanel StudyInstanceUID={StudyInstanceUID} />
       {help && (
         <div className="viewer-help" role="dialog" aria-label={t('ui.viewer.help.title')} data-testid="help-panel">
           <h2>{t('ui.viewer.help.title')}</h2>

@@ -81,6 +81,8 @@ declare module 'cornerstone-core' {
   export function reset(element: HTMLElement): void;
   export function updateImage(element: HTMLElement, invalidated?: boolean): void;
   export function renderToCanvas(canvas: HTMLCanvasElement, image: Image): void;
+  /** Sets the context's transform so that drawing in image pixel coordinates lands on the view. */
+  export function setToPixelCoordinateSystem(enabledElement: EnabledElement, context: CanvasRenderingContext2D, scale?: number): void;
   export const imageCache: {
     setMaximumSizeBytes(bytes: number): void;
     getCacheInfo(): { maximumSizeInBytes: number; cacheSizeInBytes: number; numberOfImagesCached: number };
@@ -105,6 +107,7 @@ declare module 'cornerstone-core' {
     reset: typeof reset;
     updateImage: typeof updateImage;
     renderToCanvas: typeof renderToCanvas;
+    setToPixelCoordinateSystem: typeof setToPixelCoordinateSystem;
     imageCache: typeof imageCache;
   };
   export default cornerstone;

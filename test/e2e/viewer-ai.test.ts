@@ -1,0 +1,188 @@
+/// <reference lib="dom" />
+// The viewer's AI panel and heatmap overlay through the browser shell: a real chest radiograph (the
+// shared NIH set, written as DICOM by pydicom) is imported, triaged by the host's bundled model in
+// the background, and opened. The panel shows the stored score, the operating point and the
+// assistive label; the heatmap is checked on the canvas itself: showing it changes the pixels,
+// hiding it gives back exactly the plain image, fading it changes them less, and it turns with the
+// image. Every wait is for data-ai-heatmap / data-ai-heatmap-rotation, which the overlay sets only
+// after drawing.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT } from '../shared-data.js';
+import { makeDicoms, uid, type DicomSpec } from '../triage-fixtures.js';
+import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'cxr-pneumonia', 'manifest.json'), 'utf8'));
+// The model's recorded validation scores pick the most clearly flagged radiograph: it has heat to show.
+const scores: { filename: string; score: number; view: string }[] = JSON.parse(
+  readFileSync(join(REPO_ROOT, 'models', 'cxr-pneumonia', 'train', 'val_scores.json'), 'utf8'),
+);
+const flagged = scores.reduce((a, b) => (b.score > a.score ? b : a));
+
+const VIEWPORT = '[data-testid="viewport"]';
+const PANEL = '[data-testid="ai-panel"]';
+
+/** Keeps a copy of the viewport's canvas pixels in the page under a name. */
+async function snap(page: Page, name: string): Promise<void> {
+  await page.$eval(`${VIEWPORT} canvas`, (c, n) => {
+    const canvas = c as HTMLCanvasElement;
+    const w = window as unknown as { snaps?: Record<string, { w: number; h: number; d: Uint8ClampedArray }> };
+    w.snaps ??= {};
+    w.snaps[n] = { w: canvas.width, h: canvas.height, d: canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data };
+  }, name);
+}
+
+interface Difference {
+  /** Fraction of pixels that differ. */
+  changed: number;
+  /** Mean absolute difference over all colour samples, 0..255. */
+  mean: number;
+  /** Centroid of the difference, in canvas pixels from the canvas centre. */
+  x: number;
+  y: number;
+  size: number;
+}
+
+async function difference(page: Page, a: string, b: string): Promise<Difference> {
+  return page.evaluate(([a, b]) => {
+    const snaps = (window as unknown as { snaps: Record<string, { w: number; h: number; d: Uint8ClampedArray }> }).snaps;
+    const p = snaps[a];
+    const q = snaps[b];
+    if (p.w !== q.w || p.h !== q.h) throw new Error('canvas size changed');
+    let changed = 0;
+    let sum = 0;
+    let mx = 0;
+    let my = 0;
+    for (let i = 0, k = 0; i < p.d.length; i += 4, k++) {
+      const d = Math.abs(p.d[i] - q.d[i]) + Math.abs(p.d[i + 1] - q.d[i + 1]) + Math.abs(p.d[i + 2] - q.d[i + 2]);
+      if (d === 0) continue;
+      changed++;
+      sum += d;
+      mx += d * (k % p.w);
+      my += d * Math.floor(k / p.w);
+    }
+    const n = p.d.length / 4;
+    return { changed: changed / n, mean: sum / (3 * n), x: sum ? mx / sum - p.w / 2 : 0, y: sum ? my / sum - p.h / 2 : 0, size: Math.min(p.w, p.h) };
+  }, [a, b]);
+}
+
+/** Waits until the overlay has drawn the given state (and rotation, if given). */
+async function drawn(page: Page, state: string, rotation?: number): Promise<void> {
+  const rot = rotation === undefined ? '' : `[data-ai-heatmap-rotation="${rotation}"]`;
+  await page.locator(`${VIEWPORT}[data-ai-heatmap="${state}"]${rot}`).waitFor();
+}
+
+describe('the viewer AI panel and heatmap overlay', () => {
+  let app: RunningApp;
+  let b: OpenBrowser;
+  let work: string;
+  const spec: DicomSpec = {
+    png: flagged.filename, out: '', StudyInstanceUID: uid(), SeriesInstanceUID: uid(), SOPInstanceUID: uid(),
+    PatientID: 'AI-VIEWER', Modality: 'CR', BodyPartExamined: 'CHEST', ViewPosition: flagged.view, variant: 'MONOCHROME2-8',
+  };
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'amur-'));
+    spec.out = join(work, 'flagged.dcm');
+    makeDicoms([spec], work);
+    app = await startApp();
+    b = await openBrowser();
+    await openApp(b.page, app);
+  });
+  after(async () => {
+    await b?.close();
+    await app?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('shows the triage result as assistive, and a heatmap that can be shown, faded, hidden and turned with the image', async () => {
+    const { page } = b;
+    await importThroughUi(page, [spec.out]);
+    const row = page.locator(`[data-testid="worklist-row"][data-study-uid="${spec.StudyInstanceUID}"]`);
+    await row.locator('[data-ai-priority="high"]').waitFor();
+    await row.dblclick();
+    await page.locator(`${VIEWPORT}[data-sop-instance-uid="${spec.SOPInstanceUID}"]`).waitFor();
+    await page.locator(`${PANEL}[data-status="done"]`).waitFor();
+
+    // The panel: the score the trained model gave this radiograph, flagged at the balanced point.
+    const panel = page.locator(PANEL);
+    assert.equal(await page.locator('[data-testid="ai-score"]').innerText(), `${Math.floor(flagged.score * 100)}%`);
+    assert.equal(await page.locator('[data-testid="ai-finding"]').getAttribute('data-positive'), 'true');
+    assert.match(await page.locator('[data-testid="ai-assistive"]').innerText(), /^Assistive only: .*the radiologist reads the images and decides\.$/);
+    assert.match(
+      await page.locator('[data-testid="ai-operating-point"]').innerText(),
+      new RegExp(`balanced \\(flagged at a score of ${Math.floor(manifest.operating_points.balanced * 100)}% or more\\)`),
+    );
+    const model = await page.locator('[data-testid="ai-model"]').innerText();
+    assert.match(model, new RegExp(`${manifest.id} ${manifest.version.replace(/\./g, '\\.')}`));
+    assert.match(model, new RegExp(manifest.sha256.slice(0, 12)));
+    assert.equal(await page.locator('[data-testid="ai-heatmap-toggle"]').getAttribute('aria-pressed'), 'false', 'hidden until asked for');
+
+    // Shown: the image's pixels change over a real part of it; hidden again: exactly the plain image.
+    await drawn(page, 'off');
+    await snap(page, 'off');
+    await page.locator('[data-testid="ai-heatmap-toggle"]').click();
+    await drawn(page, 'on:0.50');
+    await snap(page, 'on');
+    const shown = await difference(page, 'off', 'on');
+    assert.ok(shown.changed > 0.05, `the heatmap changes ${shown.changed} of the canvas`);
+    await page.screenshot({ path: join(screenshotDir(), 'viewer-ai-heatmap.png') });
+
+    // Faded: still there, but less.
+    await page.locator('[data-testid="ai-heatmap-opacity"]').fill('20');
+    await drawn(page, 'on:0.20');
+    await snap(page, 'faint');
+    const faint = await difference(page, 'off', 'faint');
+    assert.ok(faint.mean > 0 && faint.mean < shown.mean * 0.6, `faded ${faint.mean} vs ${shown.mean}`);
+
+    // The key hides it (the slider's focus is left first, as a reader's click on the image would).
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('a');
+    await drawn(page, 'off');
+    await snap(page, 'off-again');
+    assert.equal((await difference(page, 'off', 'off-again')).changed, 0, 'hidden, the image is drawn exactly as before');
+
+    // Turned with the image: rotating the view by 90° clockwise turns the heat's centroid with it.
+    await page.locator('[data-testid="ai-heatmap-opacity"]').fill('100');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('a');
+    await drawn(page, 'on:1.00', 0);
+    await snap(page, 'full');
+    const upright = await difference(page, 'off', 'full');
+    await page.keyboard.press('a');
+    await drawn(page, 'off', 0);
+    await page.keyboard.press('r');
+    await drawn(page, 'off', 90);
+    await snap(page, 'off-90');
+    await page.keyboard.press('a');
+    await drawn(page, 'on:1.00', 90);
+    await snap(page, 'full-90');
+    const turned = await difference(page, 'off-90', 'full-90');
+    const tolerance = 0.02 * upright.size + 2;
+    assert.ok(Math.hypot(upright.x, upright.y) > 3 * tolerance, `the heat is off centre (${upright.x}, ${upright.y}), so the check can fail`);
+    // Clockwise on screen (y down): (x, y) -> (-y, x).
+    assert.ok(
+      Math.hypot(turned.x + upright.y, turned.y - upright.x) < tolerance,
+      `centroid ${turned.x},${turned.y} after rotation; expected ${-upright.y},${upright.x}`,
+    );
+    await page.keyboard.press('l');
+    await drawn(page, 'on:1.00', 0);
+
+    // The help panel lists the key; the panel speaks the reader's language.
+    await page.keyboard.press('?');
+    assert.match(await page.locator('[data-testid="help-panel"]').innerText(), /A\s+Show or hide the AI heatmap/);
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid="language"]').selectOption('zh-CN');
+    await page.locator(`${PANEL} h2:text("AI 分诊")`).waitFor();
+    assert.match(await panel.innerText(), /仅供辅助/);
+    assert.match(await page.locator('[data-testid="ai-finding"]').innerText(), /肺炎/);
+    await page.screenshot({ path: join(screenshotDir(), 'viewer-ai-heatmap-zh-CN.png') });
+    await page.locator('[data-testid="language"]').selectOption('ru');
+    await page.locator(`${PANEL} h2:text("ИИ-сортировка")`).waitFor();
+    assert.match(await panel.innerText(), /Только вспомогательно/);
+    await page.locator('[data-testid="language"]').selectOption('en');
+  });
+});
