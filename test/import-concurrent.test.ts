@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import type { ImportProgress } from '../core/contract/studies.js';
+import { SCHEMA_VERSION } from '../core/store/migrations.js';
 import { StudyStore } from '../core/store/store.js';
 import { makeCopiedCt } from './import-helpers.js';
 import { REPO_ROOT, shared } from './shared-data.js';
@@ -22,7 +23,7 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 interface Run {
-  done: Promise<{ code: number | null; stdout: string }>;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** Resolves on the first progress line that satisfies the predicate. */
   progress(when: (p: ImportProgress) => boolean): Promise<ImportProgress>;
 }
@@ -30,7 +31,9 @@ interface Run {
 function startAmur(home: string, args: string[]): Run {
   const child = spawn(process.execPath, [AMUR, ...args], { env: { ...process.env, AMUR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
+  let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
   const waiters: { when: (p: ImportProgress) => boolean; resolve: (p: ImportProgress) => void }[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
     if (!line.startsWith('{')) return;
@@ -41,7 +44,9 @@ function startAmur(home: string, args: string[]): Run {
       w.resolve(p);
     }
   });
-  const done = new Promise<{ code: number | null; stdout: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
   return { done, progress: (when) => new Promise((resolve) => waiters.push({ when, resolve })) };
 }
 
@@ -59,14 +64,30 @@ function assertConsistent(home: string): number {
   }
 }
 
+test('several processes opening a new store at the same moment all succeed, migrating it once', async () => {
+  const home = join(work, 'fresh');
+  const runs = await Promise.all(Array.from({ length: 4 }, () => startAmur(home, ['studies', '--json']).done));
+  for (const r of runs) {
+    assert.equal(r.code, 0);
+    assert.deepEqual(JSON.parse(r.stdout), []);
+  }
+  const store = StudyStore.open(home);
+  try {
+    assert.equal(store.schemaVersion, SCHEMA_VERSION);
+    assert.equal(store.listSources().length, 0);
+  } finally {
+    store.close();
+  }
+});
+
 test('two imports of the same files at once store every instance once', async () => {
   const home = join(work, 'both');
   const inputs = [shared('dicom', 'dcm_qa_ct', 'In', 'GE'), shared('dicom', 'dcmjs')];
   const a = startAmur(home, ['import', ...inputs, '--json']);
   const b = startAmur(home, ['import', ...inputs.reverse(), '--json']);
   const [ra, rb] = await Promise.all([a.done, b.done]);
-  assert.equal(ra.code, 0);
-  assert.equal(rb.code, 0);
+  assert.equal(ra.code, 0, ra.stderr);
+  assert.equal(rb.code, 0, rb.stderr);
   const sa = JSON.parse(ra.stdout);
   const sb = JSON.parse(rb.stdout);
   const stored = assertConsistent(home);

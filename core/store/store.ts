@@ -130,17 +130,19 @@ export class StudyStore {
   }
 
   private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    if (current > SCHEMA_VERSION) {
-      throw new AmurError('store.tooNew', { version: current, supported: SCHEMA_VERSION });
-    }
-    for (const m of migrations) {
-      if (m.version <= current) continue;
-      this.db.transaction(() => {
+    // The version is read inside the write transaction: two processes opening a new store at once
+    // would otherwise both see version 0 and the second would run the first migration again.
+    this.db.transaction(() => {
+      const current = this.db.pragma('user_version', { simple: true }) as number;
+      if (current > SCHEMA_VERSION) {
+        throw new AmurError('store.tooNew', { version: current, supported: SCHEMA_VERSION });
+      }
+      for (const m of migrations) {
+        if (m.version <= current) continue;
         m.up(this.db);
         this.db.pragma(`user_version = ${m.version}`);
-      }).immediate();
-    }
+      }
+    }).immediate();
   }
 
   get schemaVersion(): number {
@@ -203,11 +205,11 @@ export class StudyStore {
 
   /** The source with this name, created on first use. */
   ensureSource(name: string, kind: SourceSummary['kind']): SourceSummary {
-    const found = this.db.prepare('SELECT id, kind, name FROM sources WHERE name = ?').get(name) as SourceSummary | undefined;
-    if (found) return found;
-    const id = randomUUIDv4();
-    this.db.prepare('INSERT INTO sources (id, kind, name, created_at) VALUES (?, ?, ?, ?)').run(id, kind, name, new Date().toISOString());
-    return { id, kind, name };
+    // Insert-or-keep in one statement: two processes may create the same source at the same moment.
+    this.db
+      .prepare('INSERT INTO sources (id, kind, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING')
+      .run(randomUUIDv4(), kind, name, new Date().toISOString());
+    return this.db.prepare('SELECT id, kind, name FROM sources WHERE name = ?').get(name) as SourceSummary;
   }
 
   /** The source of files brought on local media or from the local disk. */
