@@ -57,11 +57,15 @@ export function MeasureTools({ StudyInstanceUID }: { StudyInstanceUID: string })
         void command(key === 'y' || e.shiftKey ? 'redo' : 'undo');
       } else if (!e.ctrlKey && !e.metaKey && !e.altKey && ['w', 'p', 'z'].includes(key)) {
         setTool(undefined);
+        activateMeasureTool(undefined);
       }
     };
     const onClick = (e: MouseEvent) => {
       const id = (e.target as HTMLElement | null)?.closest?.('[data-testid^="tool-"]')?.getAttribute('data-testid');
-      if (id && !id.startsWith('tool-measure-')) setTool(undefined);
+      if (id && !id.startsWith('tool-measure-')) {
+        setTool(undefined);
+        activateMeasureTool(undefined);
+      }
     };
     addEventListener('keydown', onKey);
     addEventListener('click', onClick, true);

@@ -7,7 +7,7 @@ import type { MeasurementToolType, StudyMeasurement, StudyMeasurements } from '.
 import { services } from '../../shell';
 import { parseImageId } from '../image-id';
 import { currentMeasurements, setMeasurements } from './state';
-import { allToolData, pointsOf, showMeasurements, tools, type ToolData } from './tools';
+import { addMeasureToolsToElement, allToolData, pointsOf, showMeasurements, tools, type ToolData } from './tools';
 
 /** A Tracking Unique Identifier: the 2.25 root over a random UUID (PS3.5 B.2). */
 export function newTrackingUID(): string {
@@ -91,6 +91,8 @@ function onRemoved(ev: Event): void {
 }
 
 function attach(element: HTMLElement): void {
+  // After cornerstone-tools has registered the element (its listener may run after this one).
+  queueMicrotask(() => addMeasureToolsToElement(element));
   element.addEventListener(tools.EVENTS.MEASUREMENT_COMPLETED, () => void flush());
   element.addEventListener(tools.EVENTS.MEASUREMENT_REMOVED, onRemoved);
 }

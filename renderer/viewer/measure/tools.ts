@@ -6,6 +6,7 @@ import cornerstoneTools from 'cornerstone-tools';
 import type { ImagePoint, MeasurementToolType, StudyMeasurement } from '../../../core/contract/measurements';
 import { imageIdOf } from '../image-id';
 import { pixelModuleOf } from '../loader';
+import { setupCornerstone } from '../setup';
 
 export const MEASURE_TOOLS: MeasurementToolType[] = ['Length', 'Angle', 'EllipticalRoi', 'RectangleRoi', 'ArrowAnnotate', 'Probe'];
 
@@ -42,6 +43,8 @@ export const tools = cornerstoneTools as ToolsApi;
 const CT_CLASSES = new Set(['1.2.840.10008.5.1.4.1.1.2', '1.2.840.10008.5.1.4.1.1.2.1']);
 
 let added = false;
+let textConfig: Record<string, unknown> | undefined;
+let activeTool: MeasurementToolType | undefined;
 /**
  * Adds the measurement tools once (passive: existing measurements can be moved, none drawn until
  * one is chosen). The arrow asks for its text through `askText`, never window.prompt (Electron has none).
@@ -49,29 +52,52 @@ let added = false;
 export function addMeasureTools(askText: (initial?: string) => Promise<string | undefined>): void {
   if (added) return;
   added = true;
+  // This module may load before the viewer's own: cornerstone-tools must be initialised first.
+  setupCornerstone();
   // cornerstone-tools labels ROI statistics HU when the series is CT; it learns the modality here.
   (cornerstone as unknown as { metaData: { addProvider(fn: (type: string, imageId: string) => unknown): void } }).metaData.addProvider((type, imageId) => {
     if (type !== 'generalSeriesModule') return undefined;
     const m = pixelModuleOf(imageId);
     return m ? { modality: CT_CLASSES.has(m.SOPClassUID) ? 'CT' : '' } : undefined;
   });
-  const t = cornerstoneTools as unknown as Record<string, unknown>;
-  const textConfig = {
+  textConfig = {
     configuration: {
       getTextCallback: (done: (text?: string) => void) => void askText().then((s) => done(s ?? undefined)),
       changeTextCallback: (data: ToolData, _e: unknown, done: (text?: string) => void) => void askText(data.text).then((s) => done(s ?? data.text)),
       allowEmptyLabel: false,
     },
   };
+}
+
+type ElementApi = {
+  addToolForElement(element: HTMLElement, tool: unknown, props?: Record<string, unknown>): void;
+  setToolPassiveForElement(element: HTMLElement, name: string): void;
+  setToolActiveForElement(element: HTMLElement, name: string, options: { mouseButtonMask: number }): void;
+  getToolForElement(element: HTMLElement, name: string): unknown;
+};
+
+/**
+ * Puts the measurement tools on one viewport element. cornerstone-tools copies tools added with
+ * addTool only to elements enabled before the call (unless its global tool sync is on), and the
+ * viewer enables its viewports later, so each element gets its own here.
+ */
+export function addMeasureToolsToElement(element: HTMLElement): void {
+  const api = cornerstoneTools as unknown as ElementApi & Record<string, unknown>;
   for (const name of MEASURE_TOOLS) {
-    cornerstoneTools.addTool(t[`${name}Tool`], name === 'ArrowAnnotate' ? textConfig : undefined);
-    cornerstoneTools.setToolPassive(name);
+    if (!api.getToolForElement(element, name)) api.addToolForElement(element, api[`${name}Tool`], name === 'ArrowAnnotate' ? textConfig : undefined);
+    if (activeTool === name) api.setToolActiveForElement(element, name, { mouseButtonMask: 1 });
+    else api.setToolPassiveForElement(element, name);
   }
 }
 
 /** Draws with `name` on the left button; cornerstone-tools makes the left-button viewer tool passive. */
-export function activateMeasureTool(name: MeasurementToolType): void {
-  cornerstoneTools.setToolActive(name, { mouseButtonMask: 1 });
+export function activateMeasureTool(name: MeasurementToolType | undefined): void {
+  activeTool = name;
+  const api = cornerstoneTools as unknown as ElementApi;
+  for (const e of (cornerstone as unknown as { getEnabledElements(): { element: HTMLElement }[] }).getEnabledElements()) {
+    for (const t of MEASURE_TOOLS) if (t !== name && api.getToolForElement(e.element, t)) api.setToolPassiveForElement(e.element, t);
+    if (name) addMeasureToolsToElement(e.element);
+  }
 }
 
 export function pointsOf(toolType: MeasurementToolType, data: ToolData): ImagePoint[] | undefined {
