@@ -45,6 +45,8 @@ interface Difference {
   x: number;
   y: number;
   size: number;
+  /** Changed pixels left or right of the central h x h square, where a square image fitted to the canvas lies. */
+  outsideSquare: number;
 }
 
 async function difference(page: Page, a: string, b: string): Promise<Difference> {
@@ -57,16 +59,21 @@ async function difference(page: Page, a: string, b: string): Promise<Difference>
     let sum = 0;
     let mx = 0;
     let my = 0;
+    let outsideSquare = 0;
+    const left = (p.w - p.h) / 2 - 1;
+    const right = (p.w + p.h) / 2 + 1;
     for (let i = 0, k = 0; i < p.d.length; i += 4, k++) {
       const d = Math.abs(p.d[i] - q.d[i]) + Math.abs(p.d[i + 1] - q.d[i + 1]) + Math.abs(p.d[i + 2] - q.d[i + 2]);
       if (d === 0) continue;
       changed++;
+      const x = k % p.w;
+      if (x < left || x > right) outsideSquare++;
       sum += d;
       mx += d * (k % p.w);
       my += d * Math.floor(k / p.w);
     }
     const n = p.d.length / 4;
-    return { changed: changed / n, mean: sum / (3 * n), x: sum ? mx / sum - p.w / 2 : 0, y: sum ? my / sum - p.h / 2 : 0, size: Math.min(p.w, p.h) };
+    return { changed: changed / n, mean: sum / (3 * n), x: sum ? mx / sum - p.w / 2 : 0, y: sum ? my / sum - p.h / 2 : 0, size: Math.min(p.w, p.h), outsideSquare };
   }, [a, b]);
 }
 
@@ -129,6 +136,9 @@ describe('the viewer AI panel and heatmap overlay', () => {
     await snap(page, 'on');
     const shown = await difference(page, 'off', 'on');
     assert.ok(shown.changed > 0.05, `the heatmap changes ${shown.changed} of the canvas`);
+    // The grid covers the whole image and nothing else: the square radiograph, fitted to a wider
+    // canvas, has black bars left and right that the heat must not touch.
+    assert.equal(shown.outsideSquare, 0, 'heat drawn outside the image');
     await page.screenshot({ path: join(screenshotDir(), 'viewer-ai-heatmap.png') });
 
     // Faded: still there, but less.
