@@ -335,7 +335,7 @@ async function profileCliImport(ctx: BenchContext, corpus: CorpusInfo, dir: stri
 async function amurCliAvailable(ctx: BenchContext): Promise<boolean> {
   if (ctx.options['baselines-only'] === true) return false;
   const { commands } = await import('../cli/commands/index.js');
-  return commands.some((c) => c.name === 'import') && existsSync(join(ctx.repoRoot, 'bin', 'amur.js'));
+  return Object.hasOwn(commands, 'import') && existsSync(join(ctx.repoRoot, 'bin', 'amur.js'));
 }
 
 type CorpusResult = Awaited<ReturnType<typeof benchCorpus>>;

@@ -5,13 +5,16 @@ import { commands } from './commands/index.js';
 
 export async function main(argv: string[], ctx: CliContext): Promise<number> {
   const [name, ...args] = argv;
-  const command = commands.find((c: Command) => c.name === name);
-  if (!command || name === 'help' || name === '--help') {
+  const load = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!load) {
     ctx.stdout.write(`${t('cli.usage', {}, ctx.lang)}\n\n`);
-    for (const c of commands) ctx.stdout.write(`  amur ${c.usage.padEnd(44)} ${t(c.summaryKey, {}, ctx.lang)}\n`);
+    for (const c of await Promise.all(Object.values(commands).map((l) => l()))) {
+      ctx.stdout.write(`  amur ${c.usage.padEnd(44)} ${t(c.summaryKey, {}, ctx.lang)}\n`);
+    }
     return name && name !== 'help' && name !== '--help' ? 2 : 0;
   }
   try {
+    const command: Command = await load();
     return await command.run(args, ctx);
   } catch (e) {
     ctx.stderr.write(`amur ${name}: ${errorMessage(e, ctx.lang)}\n`);
