@@ -6,6 +6,9 @@ const bootstrap = new URL('./worker-bootstrap.mjs', import.meta.url);
 
 export function startWorker(module: URL, options: WorkerOptions = {}): Worker {
   return new Worker(bootstrap, {
+    // Flags that only make sense for the main thread (--input-type, given to `node -e`) stop a worker
+    // from starting at all.
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
     ...options,
     workerData: { __amurEntry: module.href, ...(options.workerData ?? {}) },
   });

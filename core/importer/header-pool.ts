@@ -55,11 +55,8 @@ export class HeaderPool {
   }
 
   private spawn(): Slot {
-    // Flags that only make sense for the main thread (--input-type, given to `node -e`) stop a worker
-    // from starting at all.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
     const slot: Slot = {
-      worker: startWorker(this.workerModule, { execArgv }),
+      worker: startWorker(this.workerModule),
       pending: new Map(),
       dead: false,
       ready: false,
