@@ -1,12 +1,13 @@
 /// <reference lib="dom" />
 // The viewer's AI panel and heatmap overlay through the browser shell: a real chest radiograph (the
 // shared NIH set, written as DICOM by pydicom) is imported, triaged by the host's bundled model in
-// the background, and opened. The panel shows the stored score, the operating point and the
+// the background (with a JPEG-LS copy of it, which must score the same), and opened. The panel shows the stored score, the operating point and the
 // assistive label; the heatmap is checked on the canvas itself: showing it changes the pixels,
 // hiding it gives back exactly the plain image, fading it changes them less, and it turns with the
 // image. Every wait is for data-ai-heatmap / data-ai-heatmap-rotation, which the overlay sets only
 // after drawing.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,10 +92,18 @@ describe('the viewer AI panel and heatmap overlay', () => {
     png: flagged.filename, out: '', StudyInstanceUID: uid(), SeriesInstanceUID: uid(), SOPInstanceUID: uid(),
     PatientID: 'AI-VIEWER', Modality: 'CR', BodyPartExamined: 'CHEST', ViewPosition: flagged.view, variant: 'MONOCHROME2-8',
   };
+  const jls: DicomSpec = { ...spec, StudyInstanceUID: uid(), SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'AI-VIEWER-JLS' };
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'amur-'));
     spec.out = join(work, 'flagged.dcm');
+    jls.out = join(work, 'flagged-jls.dcm');
     makeDicoms([spec], work);
+    // The same radiograph as another study, compressed losslessly to JPEG-LS by GDCM: the host
+    // decodes it for triage with the same decoder as for display, so it must score the same.
+    makeDicoms([jls], work);
+    const conv = spawnSync('gdcmconv', ['--jpegls', jls.out, `${jls.out}.jls.dcm`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    assert.equal(conv.status, 0, conv.stderr);
+    jls.out = `${jls.out}.jls.dcm`;
     app = await startApp();
     b = await openBrowser();
     await openApp(b.page, app);
@@ -107,9 +116,12 @@ describe('the viewer AI panel and heatmap overlay', () => {
 
   test('shows the triage result as assistive, and a heatmap that can be shown, faded, hidden and turned with the image', async () => {
     const { page } = b;
-    await importThroughUi(page, [spec.out]);
+    await importThroughUi(page, [spec.out, jls.out]);
     const row = page.locator(`[data-testid="worklist-row"][data-study-uid="${spec.StudyInstanceUID}"]`);
+    const jlsRow = page.locator(`[data-testid="worklist-row"][data-study-uid="${jls.StudyInstanceUID}"]`);
     await row.locator('[data-ai-priority="high"]').waitFor();
+    await jlsRow.locator('[data-ai-priority="high"]').waitFor();
+    assert.equal(await jlsRow.locator('.ai').innerText(), await row.locator('.ai').innerText(), 'the JPEG-LS copy scores as the original');
     await row.dblclick();
     await page.locator(`${VIEWPORT}[data-sop-instance-uid="${spec.SOPInstanceUID}"]`).waitFor();
     await page.locator(`${PANEL}[data-status="done"]`).waitFor();
