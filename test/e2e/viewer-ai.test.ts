@@ -2,10 +2,10 @@
 // The viewer's AI panel and heatmap overlay through the browser shell: a real chest radiograph (the
 // shared NIH set, written as DICOM by pydicom) is imported with a JPEG-LS copy of it (which must
 // score the same), triaged by the host's bundled model in the background, and opened. The panel
-// shows the stored score, the operating point and the assistive label; the heatmap is checked on the canvas itself: showing it changes the pixels,
-// hiding it gives back exactly the plain image, fading it changes them less, and it turns with the
-// image. Every wait is for data-ai-heatmap / data-ai-heatmap-rotation, which the overlay sets only
-// after drawing.
+// shows the stored score, the operating point and the assistive label; the heatmap is checked on
+// the canvas itself: showing it changes the pixels, only on the image, hiding it gives back exactly
+// the plain image, fading it changes them less, and it turns with the image. Every wait is for
+// data-ai-heatmap / data-ai-heatmap-rotation, which the overlay sets only after drawing.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
