@@ -134,20 +134,28 @@ function truncated(m: ImagePixelModule): AmurError {
 
 /**
  * Grey samples as the viewer wants them: bits above High Bit cleared (old files keep overlays
- * there), values sign-extended from Bits Stored when Pixel Representation is 1.
+ * there), values sign-extended from Bits Stored when Pixel Representation is 1. The frame's
+ * minimum and maximum are taken in the same pass: on a 2048x2048 radiograph a separate pass cost
+ * as much again (AI triage decodes every such image).
  */
-function normaliseGrey(s: DecodedSamples['samples'], m: ImagePixelModule): { data: Int16Array | Uint16Array | Int8Array | Uint8Array; type: PixelArrayType } {
+function normaliseGrey(s: DecodedSamples['samples'], m: ImagePixelModule): { data: Int16Array | Uint16Array | Int8Array | Uint8Array; type: PixelArrayType; min: number; max: number } {
   const signed = m.PixelRepresentation === 1;
   const bits = Math.min(m.BitsStored, m.BitsAllocated > 8 ? 16 : 8);
   const eight = m.BitsAllocated <= 8;
   const out = eight ? (signed ? new Int8Array(s.length) : new Uint8Array(s.length)) : signed ? new Int16Array(s.length) : new Uint16Array(s.length);
   const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
   const signBit = 1 << (bits - 1);
+  let min = Infinity;
+  let max = -Infinity;
   for (let i = 0; i < s.length; i++) {
     const v = s[i] & mask;
-    out[i] = signed && v & signBit ? v - (mask + 1) : v;
+    const x = signed && v & signBit ? v - (mask + 1) : v;
+    out[i] = x;
+    if (x < min) min = x;
+    if (x > max) max = x;
   }
-  return { data: out, type: eight ? (signed ? 'Int8' : 'Uint8') : signed ? 'Int16' : 'Uint16' };
+  if (s.length === 0) min = max = 0;
+  return { data: out, type: eight ? (signed ? 'Int8' : 'Uint8') : signed ? 'Int16' : 'Uint16', min, max };
 }
 
 function clamp8(v: number): number {
@@ -273,11 +281,11 @@ export async function decodeImageFrame(bytes: Uint8Array, frame: number, file = 
   if (decoded.samples.length < expected) throw truncated(m);
   const samples = decoded.samples.length > expected ? decoded.samples.subarray(0, expected) : decoded.samples;
   const grey = normaliseGrey(samples, m);
-  return frameOf(m, grey.data, grey.type, false);
+  return frameOf(m, grey.data, grey.type, false, [grey.min, grey.max]);
 }
 
-function frameOf(m: ImagePixelModule, data: ArrayLike<number> & ArrayBufferView, type: PixelArrayType, colour: boolean): ImageFrame {
-  const [min, max] = colour ? [0, 255] : minMax(data);
+function frameOf(m: ImagePixelModule, data: ArrayLike<number> & ArrayBufferView, type: PixelArrayType, colour: boolean, range?: [number, number]): ImageFrame {
+  const [min, max] = colour ? [0, 255] : (range ?? minMax(data));
   return {
     pixelModule: m,
     pixelArrayType: type,
