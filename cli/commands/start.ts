@@ -1,9 +1,10 @@
 // `amur start [--port N]` (what `npm start` runs): the desktop app when Electron's runtime is
 // installed, otherwise the browser shell (`amur serve`), saying so in the reader's language.
 // Electron's package resolves to the runtime's path only when its binary was downloaded.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { t } from '../../core/i18n/index.js';
 import { ensurePreloadBuilt } from '../../electron/build-preload.js';
@@ -23,13 +24,35 @@ export function electronRuntime(load: (id: string) => unknown = createRequire(im
   }
 }
 
+/**
+ * Electron 42+ fetches its runtime on first launch rather than at install. Fetch it here, quietly,
+ * so that an offline machine gets one translated line and the browser shell instead of a stack
+ * trace. True when the runtime is on disk afterwards.
+ */
+export function fetchElectronRuntime(): boolean {
+  const req = createRequire(import.meta.url);
+  let dir: string;
+  try {
+    dir = dirname(req.resolve('electron/package.json'));
+  } catch {
+    return false;
+  }
+  const present = () => {
+    const pathFile = join(dir, 'path.txt');
+    return existsSync(pathFile) && existsSync(join(dir, 'dist', readFileSync(pathFile, 'utf8').trim()));
+  };
+  if (present()) return true;
+  spawnSync(process.execPath, [join(dir, 'install.js')], { stdio: 'ignore', timeout: 600_000 });
+  return present();
+}
+
 export const startCommand: Command = {
   name: 'start',
   summaryKey: 'host.cli.startSummary',
   usage: 'start [--port N]',
   async run(args, ctx) {
     const port = parsePort(args);
-    const electron = electronRuntime();
+    const electron = fetchElectronRuntime() ? electronRuntime() : undefined;
     if (!electron) {
       ctx.stderr.write(`${t('host.noElectron', {}, ctx.lang)}\n`);
       return serve(port, ctx);
