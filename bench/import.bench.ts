@@ -141,10 +141,11 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
   if (o.amurCli) {
     methods.push({
       key: 'amur_startup',
-      label: 'amur --help (start-up only)',
-      what: 'Node + tsx start-up of the amur command, for reading the import figure',
+      label: 'amur import, no paths (start-up only)',
+      what: 'the import command started with nothing to import: Node, tsx and the import command\'s modules load, it prints its usage and exits (status 2)',
       once: async () => {
-        const r = await runChecked(process.execPath, [amurBin, 'help'], { cwd: ctx.repoRoot });
+        const r = await runTimed(process.execPath, [amurBin, 'import', '--json'], { cwd: ctx.repoRoot, env: { ...process.env, AMUR_HOME: dest('startup', 'x') } });
+        if (r.code !== 2) throw new Error(`amur import with no paths: expected exit status 2, got ${r.signal ?? r.code}: ${r.stderr.slice(-500)}`);
         return { elapsed_ms: r.elapsed_ms, cpu_ms: r.cpu_ms, outcome: {} };
       },
     });
