@@ -23,7 +23,7 @@ import { DCM, MEASUREMENT_CONCEPTS, UNITS, code, codeFromItem, codeItem, sameCod
 import { IMPLEMENTATION_CLASS_UID, readPart10, writePart10, type Dataset } from '../reports/dcmjs.js';
 import { dicomDateTime } from '../reports/content.js';
 import { newUid, type StudyReference } from '../reports/draft.js';
-import { MANUFACTURER, SOFTWARE_VERSION, languageModifier } from '../reports/sr.js';
+import { MANUFACTURER, languageModifier, patientStudyModules } from '../reports/sr.js';
 import type { Code } from '../reports/template.js';
 import { graphicOf } from './report-groups.js';
 import type { ImagePoint, MeasuredQuantity, MeasuredUnit, MeasuredValue, MeasurementToolType, StudyMeasurement } from '../contract/measurements.js';
@@ -152,24 +152,12 @@ export function buildMeasurementReport(study: StudyReference, measurements: Stud
   }
   const s = study;
   const out: Dataset = {
-    SpecificCharacterSet: 'ISO_IR 192',
+    ...patientStudyModules(s),
     SOPClassUID: COMPREHENSIVE_SR,
     SOPInstanceUID: ids?.SOPInstanceUID ?? newUid(),
     InstanceCreationDate: t.date,
     InstanceCreationTime: t.time,
     TimezoneOffsetFromUTC: '+0000',
-    PatientName: s.PatientName,
-    PatientID: s.PatientID,
-    PatientBirthDate: s.PatientBirthDate,
-    PatientSex: s.PatientSex,
-    StudyInstanceUID: s.StudyInstanceUID,
-    StudyDate: s.StudyDate,
-    StudyTime: s.StudyTime,
-    ReferringPhysicianName: s.ReferringPhysicianName,
-    StudyID: s.StudyID,
-    AccessionNumber: s.AccessionNumber,
-    Manufacturer: MANUFACTURER,
-    SoftwareVersions: SOFTWARE_VERSION,
     Modality: 'SR',
     SeriesInstanceUID: ids?.SeriesInstanceUID ?? newUid(),
     SeriesNumber: MEASUREMENT_SERIES_NUMBER,
@@ -188,8 +176,6 @@ export function buildMeasurementReport(study: StudyReference, measurements: Stud
     ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
     ContentSequence: root,
   };
-  if (s.IssuerOfPatientID) out.IssuerOfPatientID = s.IssuerOfPatientID;
-  if (s.StudyDescription) out.StudyDescription = s.StudyDescription;
   if (bySeries.size) {
     out.CurrentRequestedProcedureEvidenceSequence = [{
       StudyInstanceUID: s.StudyInstanceUID,

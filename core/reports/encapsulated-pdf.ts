@@ -16,7 +16,7 @@ export function buildEncapsulatedPdf(content: ReportContent, pdf: Buffer, ids: O
   const padded = pdf.length % 2 ? Buffer.concat([pdf, Buffer.from([0])]) : pdf;
   const ab = padded.buffer.slice(padded.byteOffset, padded.byteOffset + padded.length);
   return {
-    ...patientStudyModules(content),
+    ...patientStudyModules(content.study),
     SoftwareVersions: SOFTWARE_VERSION,
     SOPClassUID: ENCAPSULATED_PDF,
     SOPInstanceUID: ids.SOPInstanceUID,

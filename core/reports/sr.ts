@@ -32,7 +32,7 @@ import {
 } from './codes.js';
 import { dicomDateTime, type ReportContent, type ReportFinding } from './content.js';
 import { writePart10, type Dataset } from './dcmjs.js';
-import type { LanguageText, Measurement } from './draft.js';
+import type { LanguageText, Measurement, StudyReference } from './draft.js';
 import { findingById, sectionOfKind, type Code, type TemplateSection } from './template.js';
 
 export const COMPREHENSIVE_SR = '1.2.840.10008.5.1.4.1.1.88.33';
@@ -153,8 +153,7 @@ function section(heading: TemplateSection, children: Dataset[]): Dataset {
 }
 
 /** Patient, General Study and equipment attributes shared by the SR and the Encapsulated PDF. */
-export function patientStudyModules(content: ReportContent): Dataset {
-  const s = content.study;
+export function patientStudyModules(s: StudyReference): Dataset {
   const ds: Dataset = {
     SpecificCharacterSet: 'ISO_IR 192',
     PatientName: s.PatientName,
@@ -216,7 +215,7 @@ export function buildSR(content: ReportContent, ids: ObjectIds): Dataset {
   }];
 
   const ds: Dataset = {
-    ...patientStudyModules(content),
+    ...patientStudyModules(content.study),
     SOPClassUID: COMPREHENSIVE_SR,
     SOPInstanceUID: ids.SOPInstanceUID,
     InstanceCreationDate: t.date,
