@@ -12,6 +12,7 @@ import { CT_PRESETS, type WindowPreset } from './presets';
 import { activateTool, CACHE_MB_RANGE, cacheMegabytes, setCacheMegabytes, setupCornerstone, TOOLS, type ToolName } from './setup';
 import { buildImageIds, type Stack } from './stack';
 import { Viewport, type ViewportHandle } from './Viewport';
+import { MeasurePanel, MeasureTools } from './measure';
 import './viewer.css';
 
 export interface ViewerProps {
@@ -310,6 +311,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
             />
           </label>
           <CacheUsage maxMB={cacheMB} />
+          <MeasureTools StudyInstanceUID={StudyInstanceUID} />
           <button type="button" data-testid="help-toggle" aria-pressed={help} onClick={() => setHelp((h) => !h)}>
             {t('ui.viewer.action.help')}
           </button>
@@ -333,6 +335,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
         </div>
       </div>
       <AIPanel StudyInstanceUID={StudyInstanceUID} />
+      <MeasurePanel StudyInstanceUID={StudyInstanceUID} />
       {help && (
         <div className="viewer-help" role="dialog" aria-label={t('ui.viewer.help.title')} data-testid="help-panel">
           <h2>{t('ui.viewer.help.title')}</h2>
