@@ -32,7 +32,9 @@ export function setupCornerstone(): void {
   cornerstoneTools.external.cornerstone = cornerstone;
   cornerstoneTools.external.cornerstoneMath = cornerstoneMath;
   cornerstoneTools.external.Hammer = Hammer;
-  cornerstoneTools.init({ showSVGCursors: false });
+  // Global tool sync gives viewports enabled after this point (all of ours: React mounts them later)
+  // the tools and modes set globally; without it left-drag window/level reached no viewport.
+  cornerstoneTools.init({ showSVGCursors: false, globalToolSyncEnabled: true });
   cornerstoneTools.addTool(cornerstoneTools.WwwcTool);
   cornerstoneTools.addTool(cornerstoneTools.PanTool);
   cornerstoneTools.addTool(cornerstoneTools.ZoomTool, { configuration: { invert: false, minScale: 0.05, maxScale: 40 } });

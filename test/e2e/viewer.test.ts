@@ -161,6 +161,24 @@ describe('viewer in the browser shell', () => {
     assert.match(await overlay.innerText(), /W: .* L: /);
   });
 
+  test('dragging with the left button changes the window, as the overlay shows', async () => {
+    const { page } = b;
+    await page.hover(VIEWPORT);
+    await page.keyboard.press('Home');
+    await drawnIndex(page, 0);
+    await page.selectOption('[data-testid="preset"]', 'brain');
+    await page.waitForFunction(() => /W: 80 L: 40/.test(document.querySelector('[data-testid="overlay-window"]')?.textContent ?? ''));
+    const box = await page.locator(VIEWPORT).boundingBox();
+    assert.ok(box, 'the viewport is on screen');
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(x, y);
+    await page.mouse.down({ button: 'left' });
+    await page.mouse.move(x + 60, y + 40, { steps: 6 });
+    await page.mouse.up({ button: 'left' });
+    await page.waitForFunction(() => !/W: 80 L: 40/.test(document.querySelector('[data-testid="overlay-window"]')?.textContent ?? ''));
+  });
+
   test('invert, rotate and reset act on the drawn image', async () => {
     const { page } = b;
     await page.hover(VIEWPORT);
