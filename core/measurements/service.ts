@@ -14,7 +14,7 @@ import {
 } from '../contract/measurements.js';
 import { studyReferenceFromStore } from '../reports/study.js';
 import type { StudyStore } from '../store/store.js';
-import { Emitter } from '../studies/service.js';
+import { Emitter } from '../common/emitter.js';
 import { framePixels, measure, type FramePixels } from './compute.js';
 import { MeasurementRepository } from './repository.js';
 import { writeMeasurementReport } from './tid1500.js';

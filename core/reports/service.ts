@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { AmurError } from '../common/errors.js';
 import { draftMeasurementsFromStore } from '../measurements/draft-sync.js';
-import { Emitter } from '../studies/service.js';
+import { Emitter } from '../common/emitter.js';
 import type { ReportService, SignedReportSummary, SignerSummary } from '../contract/reports.js';
 import { listIdentities, openIdentity } from '../signing/index.js';
 import type { StudyStore } from '../store/store.js';

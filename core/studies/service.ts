@@ -1,24 +1,13 @@
 // The StudyService of the contract, over the local store and the importer: what the desktop app's
 // main process and the browser-shell host expose to the UI. It owns no state beyond the store.
+import { Emitter } from '../common/emitter.js';
 import { AmurError } from '../common/errors.js';
-import type { Event, StudyService, Unsubscribe } from '../contract/services.js';
+import type { StudyService } from '../contract/services.js';
 import type { ImportProgress, ImportSummary, InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
 import { defaultPoolSize, HeaderPool } from '../importer/header-pool.js';
 import { importPaths, type ImportOptions } from '../importer/importer.js';
 import type { Language } from '../i18n/index.js';
 import type { StudyStore } from '../store/store.js';
-
-/** A minimal typed emitter whose `event` has the contract's Event<T> shape. */
-export class Emitter<T> {
-  private readonly listeners = new Set<(v: T) => void>();
-  readonly event: Event<T> = (listener): Unsubscribe => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-  fire(value: T): void {
-    for (const l of [...this.listeners]) l(value);
-  }
-}
 
 export interface LocalStudyServiceOptions {
   /** Language of rejection reasons. */

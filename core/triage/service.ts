@@ -2,8 +2,9 @@
 // pool, stores one result per study, and, attached to the StudyService, triages what an import
 // brought in, in the background. A study's score is the highest of its in-scope images; studies
 // with none are "not-applicable" with the reason, failures are "error" with the reason: never silent.
-import type { Event, StudyService, Unsubscribe } from '../contract/services.js';
+import type { StudyService, Unsubscribe } from '../contract/services.js';
 import type { StudyTriageResult, TriageModelSummary, TriageService } from '../contract/triage.js';
+import { Emitter } from '../common/emitter.js';
 import { AmurError, isAmurError, type ErrorParams } from '../common/errors.js';
 import type { Language } from '../i18n/index.js';
 import type { StudyStore } from '../store/store.js';
@@ -19,17 +20,6 @@ export interface LocalTriageServiceOptions {
   poolSize?: number;
   /** Use this model id rather than the default choice (see selectModel). */
   modelId?: string;
-}
-
-class Emitter<T> {
-  private readonly listeners = new Set<(v: T) => void>();
-  readonly event: Event<T> = (listener): Unsubscribe => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-  fire(value: T): void {
-    for (const l of [...this.listeners]) l(value);
-  }
 }
 
 /** Folds the per-image outcomes of one study into its result. */
