@@ -19,13 +19,27 @@ export interface StudySummary {
   NumberOfStudyRelatedInstances: number;
   /** Where the study came from: a partner hospital or local media. */
   source: SourceSummary;
-  /** Reading status; later issues add AI priority, deadlines and report state. */
+  /** Reading status, derived from what happened to the study (measurements, signed reports, delivery, deadline). */
   status: StudyStatus;
+  /** The case, for a study a partner sent under an agreement; absent for local media. */
+  case?: StudyCase;
   /** ISO 8601 UTC time the study was first stored here. */
   importedAt: string;
 }
 
-export type StudyStatus = 'new' | 'in-progress' | 'reported';
+export type StudyStatus = 'new' | 'in-progress' | 'reported' | 'delivered' | 'overdue';
+
+/** A partner's request attached to a study (core/cases). */
+export interface StudyCase {
+  agreementId: string;
+  partner: string;
+  requestId: string;
+  priority: 'routine' | 'urgent';
+  /** ISO 8601 UTC. */
+  receivedAt: string;
+  /** ISO 8601 UTC: received + the agreement's turnaround for the priority. */
+  deadlineAt: string;
+}
 
 export interface SourceSummary {
   id: string;

@@ -180,6 +180,52 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    why: 'Cases and the outbox (issue 9): a study pulled from an exchange under an agreement, and the signed reports waiting to go back.',
+    up(db) {
+      db.exec(`
+        -- A case: a study a partner hospital sent under an agreement. Keyed by the (de-identified)
+        -- StudyInstanceUID, so the row exists before all of the study's instances have arrived.
+        -- received_at is when the hospital sent it (the deadline counts from it).
+        CREATE TABLE cases (
+          StudyInstanceUID  TEXT PRIMARY KEY,
+          agreement_id      TEXT NOT NULL,
+          partner           TEXT NOT NULL,
+          request_id        TEXT NOT NULL,
+          consent_ref       TEXT NOT NULL,
+          priority          TEXT NOT NULL CHECK (priority IN ('routine', 'urgent')),
+          received_at       TEXT NOT NULL,
+          deadline_at       TEXT NOT NULL,
+          exchange_url      TEXT NOT NULL,
+          pulled_at         TEXT,
+          created_at        TEXT NOT NULL
+        );
+        CREATE INDEX cases_agreement ON cases(agreement_id);
+
+        -- A signed report waiting for delivery. Its files live under outbox/<id>/ (relative to the
+        -- store root) until delivered; instances is JSON [{SOPInstanceUID, SOPClassUID, file}].
+        -- status: queued -> sending -> delivered, or failed (retried after next_attempt_at). claimed_by is
+        -- the pid of the process sending it: a 'sending' item whose process died is taken up again.
+        CREATE TABLE outbox (
+          id                TEXT PRIMARY KEY,
+          StudyInstanceUID  TEXT NOT NULL,
+          agreement_id      TEXT NOT NULL,
+          dir               TEXT NOT NULL,
+          instances         TEXT NOT NULL,
+          status            TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'delivered', 'failed')),
+          attempts          INTEGER NOT NULL DEFAULT 0,
+          error_code        TEXT,
+          error_params      TEXT,
+          next_attempt_at   TEXT,
+          claimed_by        INTEGER,
+          created_at        TEXT NOT NULL,
+          delivered_at      TEXT
+        );
+        CREATE INDEX outbox_study ON outbox(StudyInstanceUID);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -341,7 +341,7 @@ export class StudyStore {
 
   // ---- catalogue reads --------------------------------------------------------------------
 
-  listStudies(): StudySummary[] {
+  listStudies(now: Date = new Date()): StudySummary[] {
     const rows = this.db.prepare(`
       SELECT st.StudyInstanceUID, st.PatientName, st.PatientID, st.PatientBirthDate, st.PatientSex, st.StudyDate, st.StudyTime,
         st.AccessionNumber, st.StudyDescription, st.status, st.imported_at,
@@ -349,8 +349,13 @@ export class StudyStore {
         (SELECT group_concat(m, '\\') FROM (SELECT DISTINCT Modality AS m FROM series WHERE study_id = st.id AND Modality <> '' ORDER BY m))
           AS ModalitiesInStudy,
         (SELECT count(*) FROM series WHERE study_id = st.id) AS NumberOfStudyRelatedSeries,
-        (SELECT count(*) FROM instances i JOIN series se ON i.series_id = se.id WHERE se.study_id = st.id) AS NumberOfStudyRelatedInstances
+        (SELECT count(*) FROM instances i JOIN series se ON i.series_id = se.id WHERE se.study_id = st.id) AS NumberOfStudyRelatedInstances,
+        EXISTS (SELECT 1 FROM measurements WHERE study_id = st.id) AS has_measurements,
+        EXISTS (SELECT 1 FROM outbox WHERE StudyInstanceUID = st.StudyInstanceUID) AS has_report,
+        EXISTS (SELECT 1 FROM outbox WHERE StudyInstanceUID = st.StudyInstanceUID AND status = 'delivered') AS delivered,
+        c.agreement_id, c.partner, c.request_id, c.priority, c.received_at, c.deadline_at
       FROM studies st JOIN sources src ON src.id = st.source_id
+      LEFT JOIN cases c ON c.StudyInstanceUID = st.StudyInstanceUID
       ORDER BY st.StudyDate DESC, st.StudyTime DESC, st.id DESC`).all() as any[];
     return rows.map((r) => ({
       StudyInstanceUID: r.StudyInstanceUID,
@@ -366,7 +371,19 @@ export class StudyStore {
       NumberOfStudyRelatedSeries: r.NumberOfStudyRelatedSeries,
       NumberOfStudyRelatedInstances: r.NumberOfStudyRelatedInstances,
       source: { id: r.source_id, kind: r.source_kind, name: r.source_name },
-      status: r.status,
+      status: studyStatus(r, now),
+      ...(r.agreement_id
+        ? {
+            case: {
+              agreementId: r.agreement_id,
+              partner: r.partner,
+              requestId: r.request_id,
+              priority: r.priority,
+              receivedAt: r.received_at,
+              deadlineAt: r.deadline_at,
+            },
+          }
+        : {}),
       importedAt: r.imported_at,
     }));
   }
@@ -474,6 +491,22 @@ export class StudyStore {
 }
 
 /** Removes a file this process put in place but did not catalogue (a duplicate, a failed batch). */
+/**
+ * A study's status from what happened to it: delivered (its signed report reached the exchange),
+ * reported (a signed report is queued), in progress (a measurement or draft exists), overdue (a
+ * case past its deadline with no signed report), otherwise new.
+ */
+function studyStatus(
+  r: { status: string; has_measurements: number; has_report: number; delivered: number; deadline_at: string | null },
+  now: Date,
+): StudySummary['status'] {
+  if (r.delivered) return 'delivered';
+  if (r.has_report || r.status === 'reported') return 'reported';
+  if (r.deadline_at && r.deadline_at < now.toISOString()) return 'overdue';
+  if (r.has_measurements || r.status === 'in-progress') return 'in-progress';
+  return 'new';
+}
+
 export function discardFile(path: string): void {
   try {
     unlinkSync(path);

@@ -1,0 +1,239 @@
+// The outbox: signed reports waiting to go back to the partner's exchange. A report signed for a
+// case is queued here (its files copied under store/outbox/<id>/, then a row), so everything up to
+// the outbox works offline, and delivery happens whenever the link is up.
+//
+// Exactly once: before sending an instance the exchange is asked whether it already holds that SOP
+// Instance UID (a retry after a lost response finds it there and sends nothing), and Orthanc keeps
+// one copy of an instance stored twice anyway. An item is claimed by the process that sends it
+// (claimed_by = pid) inside a write transaction; a 'sending' item whose process died (kill -9) is
+// taken up again by the next delivery. A failed item keeps its reason and is retried with backoff.
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { AmurError, isAmurError, type ErrorParams } from '../common/errors.js';
+import type { StudyStore } from '../store/store.js';
+
+export type OutboxStatus = 'queued' | 'sending' | 'delivered' | 'failed';
+
+export interface OutboxInstance {
+  SOPInstanceUID: string;
+  SOPClassUID: string;
+  /** File name inside the item's folder. */
+  file: string;
+}
+
+export interface OutboxItem {
+  id: string;
+  StudyInstanceUID: string;
+  agreementId: string;
+  status: OutboxStatus;
+  attempts: number;
+  instances: OutboxInstance[];
+  /** The other files kept with the item (the PDF, the SM2 package): delivered only as DICOM. */
+  files: string[];
+  error?: { code: string; params: ErrorParams };
+  nextAttemptAt?: string;
+  createdAt: string;
+  deliveredAt?: string;
+}
+
+/** What delivery needs of an exchange: a look-up and STOW-RS. */
+export interface OutboxTarget {
+  hasInstance(StudyInstanceUID: string, SOPInstanceUID: string): Promise<boolean>;
+  store(StudyInstanceUID: string, instances: Buffer[]): Promise<void>;
+}
+
+interface Row {
+  id: string;
+  StudyInstanceUID: string;
+  agreement_id: string;
+  dir: string;
+  instances: string;
+  status: OutboxStatus;
+  attempts: number;
+  error_code: string | null;
+  error_params: string | null;
+  next_attempt_at: string | null;
+  claimed_by: number | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+function fromRow(store: StudyStore, r: Row): OutboxItem {
+  const instances = JSON.parse(r.instances) as OutboxInstance[];
+  const dir = join(store.root, r.dir);
+  const dicom = new Set(instances.map((i) => i.file));
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => !dicom.has(f)).sort() : [];
+  return {
+    id: r.id,
+    StudyInstanceUID: r.StudyInstanceUID,
+    agreementId: r.agreement_id,
+    status: r.status,
+    attempts: r.attempts,
+    instances,
+    files,
+    ...(r.error_code ? { error: { code: r.error_code, params: JSON.parse(r.error_params ?? '{}') as ErrorParams } } : {}),
+    ...(r.next_attempt_at ? { nextAttemptAt: r.next_attempt_at } : {}),
+    createdAt: r.created_at,
+    ...(r.delivered_at ? { deliveredAt: r.delivered_at } : {}),
+  };
+}
+
+export interface EnqueueInput {
+  StudyInstanceUID: string;
+  agreementId: string;
+  /** DICOM objects to deliver (the SR and the Encapsulated PDF), with their UIDs. */
+  instances: { path: string; SOPInstanceUID: string; SOPClassUID: string }[];
+  /** Files kept with them (report.pdf, the SM2 package). */
+  keep?: string[];
+}
+
+/**
+ * Queues signed objects. Idempotent by SOP Instance UID: the same signed SR queued twice is one
+ * item. The files are copied into a temp folder and renamed into place before the row is written;
+ * a crash in between leaves a folder no row names, removed by the next enqueue.
+ */
+export function enqueue(store: StudyStore, input: EnqueueInput): OutboxItem {
+  const existing = findBySop(store, input.instances.map((i) => i.SOPInstanceUID));
+  if (existing) return existing;
+  const id = randomUUID();
+  const base = join(store.root, 'outbox');
+  mkdirSync(base, { recursive: true });
+  sweepOrphans(store, base);
+  const tmp = join(base, `.tmp-${process.pid}.${id}`);
+  const dirName = `${process.pid}.${id}`;
+  mkdirSync(tmp);
+  const instances: OutboxInstance[] = [];
+  try {
+    for (const i of input.instances) {
+      const file = basename(i.path);
+      copyFileSync(i.path, join(tmp, file));
+      instances.push({ SOPInstanceUID: i.SOPInstanceUID, SOPClassUID: i.SOPClassUID, file });
+    }
+    for (const k of input.keep ?? []) copyFileSync(k, join(tmp, basename(k)));
+    // The row and the folder's rename commit together: a failed rename rolls the row back.
+    store.db.transaction(() => {
+      store.db.prepare(`
+        INSERT INTO outbox (id, StudyInstanceUID, agreement_id, dir, instances, status, created_at)
+        VALUES (?, ?, ?, ?, ?, 'queued', ?)`).run(id, input.StudyInstanceUID, input.agreementId, join('outbox', dirName),
+        JSON.stringify(instances), new Date().toISOString());
+      renameSync(tmp, join(base, dirName));
+    }).immediate();
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new AmurError('outbox.enqueueFailed', { detail: (e as Error).message }, { cause: e });
+  }
+  return getItem(store, id)!;
+}
+
+function findBySop(store: StudyStore, sops: string[]): OutboxItem | undefined {
+  for (const r of store.db.prepare('SELECT * FROM outbox').all() as Row[]) {
+    const uids = (JSON.parse(r.instances) as OutboxInstance[]).map((i) => i.SOPInstanceUID);
+    if (sops.some((s) => uids.includes(s))) return fromRow(store, r);
+  }
+  return undefined;
+}
+
+/**
+ * Removes what a process that died in enqueue left: a temp folder, or a folder renamed into place
+ * whose row was never committed. Both names carry the pid that made them, so a live enqueue's
+ * folders are never touched.
+ */
+function sweepOrphans(store: StudyStore, base: string): void {
+  const known = new Set((store.db.prepare('SELECT dir FROM outbox').all() as { dir: string }[]).map((r) => basename(r.dir)));
+  for (const name of readdirSync(base)) {
+    const pid = /^(?:\.tmp-)?(\d+)\./.exec(name)?.[1];
+    if (pid && !known.has(name) && !alive(Number(pid))) rmSync(join(base, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function getItem(store: StudyStore, id: string): OutboxItem | undefined {
+  const r = store.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
+  return r && fromRow(store, r);
+}
+
+export function listOutbox(store: StudyStore): OutboxItem[] {
+  return (store.db.prepare('SELECT * FROM outbox ORDER BY created_at, id').all() as Row[]).map((r) => fromRow(store, r));
+}
+
+/** Seconds to wait before retry n (1-based): 30 s doubling, at most an hour. */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(3600, 30 * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Claims the items due for delivery: queued ones, failed ones whose wait is over (all failed ones
+ * when `ignoreBackoff`, as when a person asks), and 'sending' ones whose process is gone.
+ */
+function claim(store: StudyStore, now: Date, ignoreBackoff: boolean, only?: string[]): Row[] {
+  return store.db.transaction(() => {
+    const rows = (store.db.prepare("SELECT * FROM outbox WHERE status <> 'delivered' ORDER BY created_at, id").all() as Row[])
+      .filter((r) => !only || only.includes(r.id))
+      .filter((r) => {
+        if (r.status === 'queued') return true;
+        if (r.status === 'failed') return ignoreBackoff || !r.next_attempt_at || r.next_attempt_at <= now.toISOString();
+        return r.claimed_by === null || !alive(r.claimed_by);
+      });
+    const set = store.db.prepare("UPDATE outbox SET status = 'sending', claimed_by = ?, attempts = attempts + 1 WHERE id = ?");
+    for (const r of rows) set.run(process.pid, r.id);
+    return rows;
+  }).immediate();
+}
+
+export interface DeliveryResult {
+  delivered: string[];
+  failed: { item: string; code: string; params: ErrorParams }[];
+}
+
+/**
+ * Delivers what is due. targetFor gives the exchange of an agreement (it throws a translated
+ * AmurError when the agreement is no longer usable); a failure of one item never stops the others.
+ */
+export async function deliver(
+  store: StudyStore,
+  targetFor: (agreementId: string) => OutboxTarget,
+  options: { now?: Date; ignoreBackoff?: boolean; only?: string[]; onItem?: (item: OutboxItem) => void } = {},
+): Promise<DeliveryResult> {
+  const now = options.now ?? new Date();
+  const result: DeliveryResult = { delivered: [], failed: [] };
+  for (const row of claim(store, now, options.ignoreBackoff ?? false, options.only)) {
+    const instances = JSON.parse(row.instances) as OutboxInstance[];
+    try {
+      const target = targetFor(row.agreement_id);
+      const missing: Buffer[] = [];
+      for (const i of instances) {
+        if (!(await target.hasInstance(row.StudyInstanceUID, i.SOPInstanceUID))) {
+          missing.push(readFileSync(join(store.root, row.dir, i.file)));
+        }
+      }
+      if (missing.length) await target.store(row.StudyInstanceUID, missing);
+      for (const i of instances) {
+        if (!(await target.hasInstance(row.StudyInstanceUID, i.SOPInstanceUID))) {
+          throw new AmurError('outbox.notStored', { sop: i.SOPInstanceUID });
+        }
+      }
+      store.db.prepare(`UPDATE outbox SET status = 'delivered', claimed_by = NULL, error_code = NULL, error_params = NULL,
+        next_attempt_at = NULL, delivered_at = ? WHERE id = ?`).run(new Date().toISOString(), row.id);
+      result.delivered.push(row.id);
+    } catch (e) {
+      const err = isAmurError(e) ? e : new AmurError('outbox.deliveryFailed', { detail: (e as Error).message }, { cause: e });
+      const next = new Date(now.getTime() + backoffSeconds(row.attempts + 1) * 1000).toISOString();
+      store.db.prepare(`UPDATE outbox SET status = 'failed', claimed_by = NULL, error_code = ?, error_params = ?,
+        next_attempt_at = ? WHERE id = ?`).run(err.code, JSON.stringify(err.params), next, row.id);
+      result.failed.push({ item: row.id, code: err.code, params: err.params });
+    }
+    const item = getItem(store, row.id);
+    if (item) options.onItem?.(item);
+  }
+  return result;
+}
