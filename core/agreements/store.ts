@@ -1,0 +1,180 @@
+// Agreements kept under AMUR_HOME/agreements/<id>/: the signed document as imported
+// (agreement.json, byte for byte, so it can be re-verified), the trust anchor(s) it was verified
+// against at import (trust.pem), and optionally the exchange credentials (credentials.json, mode
+// 0600; to be encrypted with the store key later). Every load re-verifies the signature: a file
+// edited on disk is refused.
+import { X509Certificate } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AmurError } from '../common/errors.js';
+import { isActive, subjectOf, verifyAgreement, type Agreement } from './agreement.js';
+
+export interface AgreementCredentials {
+  username?: string;
+  password?: string;
+  /** PEM */
+  clientCert?: string;
+  /** PEM */
+  clientKey?: string;
+  /** PEM: the exchange's CA */
+  ca?: string;
+}
+
+export interface AgreementSummary {
+  id: string;
+  partner: Agreement['partner'];
+  validFrom: string;
+  validTo: string;
+  modalities: string[];
+  active: boolean;
+  /** The readers' certificate subjects. */
+  readers: string[];
+  exchange: string;
+}
+
+const DOC = 'agreement.json';
+const TRUST = 'trust.pem';
+const CREDENTIALS = 'credentials.json';
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function agreementsDir(home: string): string {
+  return join(home, 'agreements');
+}
+
+function dirOf(home: string, id: string): string {
+  if (!ID_RE.test(id)) throw new AmurError('agreements.notFound', { id });
+  return join(agreementsDir(home), id);
+}
+
+function parseDoc(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AmurError('agreements.malformed', { field: 'document' });
+  }
+}
+
+function pemOf(certs: X509Certificate[]): string {
+  return certs.map((c) => c.toString().trim()).join('\n') + '\n';
+}
+
+function readTrust(dir: string, id: string): X509Certificate[] {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, TRUST), 'utf8');
+  } catch {
+    throw new AmurError('agreements.storeCorrupt', { id });
+  }
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    const certs = pems.map((p) => new X509Certificate(p));
+    if (certs.length === 0) throw new Error('no certificate');
+    return certs;
+  } catch {
+    throw new AmurError('agreements.storeCorrupt', { id });
+  }
+}
+
+function writeAtomic(path: string, data: string | Buffer, mode = 0o644): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, path);
+}
+
+/**
+ * Verifies `doc` (a signed agreement: the file's text or bytes, or the parsed object) against
+ * `trust`, in force at `now`, and stores it. Re-importing an id replaces the stored agreement only
+ * when the new one verifies and is signed by the same hospital (certificate subject); credentials
+ * given replace the stored ones, none given keeps them. Returns the agreement.
+ */
+export function importAgreement(
+  home: string,
+  doc: string | Buffer | object,
+  trust: X509Certificate[],
+  credentials?: AgreementCredentials,
+  now: Date = new Date(),
+): Agreement {
+  const text = typeof doc === 'string' ? doc : Buffer.isBuffer(doc) ? doc.toString('utf8') : `${JSON.stringify(doc, null, 2)}\n`;
+  if (trust.length === 0) throw new AmurError('agreements.noTrust', {});
+  const a = verifyAgreement(parseDoc(text), trust, now);
+  const dir = dirOf(home, a.id);
+  if (existsSync(join(dir, DOC))) {
+    let previousSubject: string | undefined;
+    try {
+      previousSubject = subjectOf((JSON.parse(readFileSync(join(dir, DOC), 'utf8')) as { agreement: Agreement }).agreement.hospitalCertificate);
+    } catch {
+      previousSubject = undefined; // unreadable: the stored one is refused on load anyway; the verified new one replaces it
+    }
+    const subject = subjectOf(a.hospitalCertificate);
+    if (previousSubject !== undefined && previousSubject !== subject) {
+      throw new AmurError('agreements.otherHospital', { id: a.id, subject, previous: previousSubject });
+    }
+  }
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(join(dir, TRUST), pemOf(trust));
+  writeAtomic(join(dir, DOC), text);
+  if (credentials) writeAtomic(join(dir, CREDENTIALS), `${JSON.stringify(credentials, null, 2)}\n`, 0o600);
+  return a;
+}
+
+/** The stored agreement, its signature verified again against the trust stored with it. */
+export function getAgreement(home: string, id: string, now: Date = new Date()): Agreement {
+  const dir = dirOf(home, id);
+  let text: string;
+  try {
+    text = readFileSync(join(dir, DOC), 'utf8');
+  } catch {
+    throw new AmurError('agreements.notFound', { id });
+  }
+  const a = verifyAgreement(parseDoc(text), readTrust(dir, id), now, { checkValidity: false });
+  if (a.id !== id) throw new AmurError('agreements.tampered', { id });
+  return a;
+}
+
+/** The ids of the stored agreements, sorted. */
+export function agreementIds(home: string): string[] {
+  const root = agreementsDir(home);
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && ID_RE.test(e.name) && existsSync(join(root, e.name, DOC)))
+    .map((e) => e.name)
+    .sort();
+}
+
+export function summarise(a: Agreement, now: Date = new Date()): AgreementSummary {
+  return {
+    id: a.id,
+    partner: a.partner,
+    validFrom: a.validFrom,
+    validTo: a.validTo,
+    modalities: a.modalities,
+    active: isActive(a, now),
+    readers: a.readers.map(subjectOf),
+    exchange: a.exchange.url,
+  };
+}
+
+/**
+ * Every stored agreement, each re-verified; the first one that no longer verifies (edited on disk,
+ * trust gone) is refused with its reason: one bad agreement is never silently left out.
+ */
+export function listAgreements(home: string, now: Date = new Date()): AgreementSummary[] {
+  return agreementIds(home).map((id) => summarise(getAgreement(home, id, now), now));
+}
+
+/** The credentials imported with the agreement, if any. */
+export function credentialsFor(home: string, id: string): AgreementCredentials | undefined {
+  const path = join(dirOf(home, id), CREDENTIALS);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as AgreementCredentials;
+  } catch {
+    throw new AmurError('agreements.storeCorrupt', { id });
+  }
+}
+
+/** Removes a stored agreement and its credentials. */
+export function removeAgreement(home: string, id: string): void {
+  rmSync(dirOf(home, id), { recursive: true, force: true });
+}
