@@ -1,0 +1,134 @@
+// DIMSE towards a hospital PACS that speaks only the classic protocol (dcmjs-dimse): C-GET to
+// fetch a study (the instances come back on the same association, so the PACS needs no route to
+// us), C-STORE to file objects. A peer is written as a URL, dicom://AET@host:port, so the hospital
+// commands take one --pacs option whether the PACS speaks DICOMweb or not.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import dimse from 'dcmjs-dimse';
+import { AmurError } from '../common/errors.js';
+
+const { Client } = dimse;
+const { CGetRequest, CStoreRequest } = dimse.requests;
+const { CStoreResponse } = dimse.responses;
+const { Status } = dimse.constants;
+// The library logs every PDU to stdout; outcomes reach the caller as results and AmurErrors instead
+// (stdout carries the CLI's --json answers, and a dataset dump would put patient data in a log).
+dimse.log.setLevel('silent');
+
+export interface DimsePeer {
+  aet: string;
+  host: string;
+  port: number;
+}
+
+export function parsePeerUrl(url: string): DimsePeer {
+  const m = /^dicom:\/\/([^@/]{1,16})@([^:/]+):(\d{1,5})\/?$/.exec(url);
+  if (!m || Number(m[3]) > 65535) throw new AmurError('exchange.peerUrl', { url });
+  return { aet: m[1]!, host: m[2]!, port: Number(m[3]) };
+}
+
+const label = (p: DimsePeer) => `${p.aet}@${p.host}:${p.port}`;
+const TIMEOUTS = { connectTimeout: 10_000, associationTimeout: 30_000, pduTimeout: 60_000 };
+
+/** Runs the client's requests; resolves when the association is closed, rejects on a network failure. */
+function run(client: InstanceType<typeof Client>, peer: DimsePeer, callingAet: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed: AmurError | undefined;
+    client.on('associationRejected', (r: unknown) => {
+      failed = new AmurError('exchange.associationRejected', { peer: label(peer), detail: JSON.stringify(r) });
+    });
+    client.on('networkError', (e: Error) => {
+      failed ??= new AmurError('exchange.unreachable', { host: `${peer.host}:${peer.port}`, detail: String((e as { code?: string }).code ?? e.message) }, { cause: e });
+      reject(failed);
+    });
+    client.on('closed', () => (failed ? reject(failed) : resolve()));
+    client.send(peer.host, peer.port, callingAet, peer.aet, TIMEOUTS);
+  });
+}
+
+/** Fetches every instance of a study by C-GET; onInstance receives each as a DICOM file. */
+export async function dimseGetStudy(
+  peer: DimsePeer,
+  callingAet: string,
+  StudyInstanceUID: string,
+  onInstance: (bytes: Buffer) => Promise<void>,
+): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'amur-cget-'));
+  const client = new Client();
+  const request = CGetRequest.createStudyGetRequest(StudyInstanceUID);
+  let status = Status.Success;
+  let failures = 0;
+  let received = 0;
+  let handlerError: unknown;
+  request.on('response', (response: { getStatus(): number; getFailures(): number }) => {
+    const s = response.getStatus();
+    if (s !== Status.Pending) {
+      status = s;
+      failures = response.getFailures() ?? 0;
+    }
+  });
+  client.on('cStoreRequest', (req: { getDataset(): { toFile(p: string, cb: (e?: Error) => void): void } | undefined }, callback: (r: unknown) => void) => {
+    const response = CStoreResponse.fromRequest(req as never);
+    void (async () => {
+      try {
+        const ds = req.getDataset();
+        if (!ds) throw new Error('no dataset');
+        const p = join(dir, `${received++}.dcm`);
+        await new Promise<void>((res, rej) => ds.toFile(p, (e) => (e ? rej(e) : res())));
+        const bytes = readFileSync(p);
+        rmSync(p, { force: true });
+        await onInstance(bytes);
+        response.setStatus(Status.Success);
+      } catch (e) {
+        handlerError ??= e;
+        response.setStatus(Status.ProcessingFailure);
+      }
+      callback(response);
+    })();
+  });
+  client.addRequest(request);
+  try {
+    await run(client, peer, callingAet);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (handlerError) throw handlerError;
+  if (status !== Status.Success || failures) {
+    throw new AmurError('exchange.getFailed', { peer: label(peer), status: `0x${status.toString(16).toUpperCase()}`, failures });
+  }
+  return received;
+}
+
+export interface DimseStoreResult {
+  ok: boolean;
+  sop: string;
+  status: string;
+}
+
+/** Files DICOM files by C-STORE, all on one association; the outcome of each comes back. */
+export async function dimseStore(peer: DimsePeer, callingAet: string, files: Buffer[]): Promise<DimseStoreResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'amur-cstore-'));
+  const client = new Client();
+  const results: DimseStoreResult[] = [];
+  try {
+    files.forEach((bytes, i) => {
+      const p = join(dir, `${i}.dcm`);
+      writeFileSync(p, bytes);
+      const request = new CStoreRequest(p);
+      request.on('response', (response: { getStatus(): number; getAffectedSopInstanceUid(): string }) => {
+        const s = response.getStatus();
+        // Warnings (0xB000-0xBFFF) are a stored object; anything else but success is a refusal.
+        results.push({ ok: s === Status.Success || (s >= 0xb000 && s <= 0xbfff), sop: response.getAffectedSopInstanceUid() ?? '', status: `0x${s.toString(16).toUpperCase().padStart(4, '0')}` });
+      });
+      client.addRequest(request);
+    });
+    await run(client, peer, callingAet);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (results.length < files.length) {
+    throw new AmurError('exchange.storeIncomplete', { peer: label(peer), stored: results.length, total: files.length });
+  }
+  return results;
+}
