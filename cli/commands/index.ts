@@ -13,4 +13,9 @@ export const commands: Record<string, () => Promise<Command>> = {
   verify: async () => (await import('./verify.js')).verifyCommand,
   identity: async () => (await import('./identity.js')).identityCommand,
   sign: async () => (await import('./sign.js')).signCommand,
+  pull: async () => (await import('./pull.js')).pullCommand,
+  outbox: async () => (await import('./outbox.js')).outboxCommand,
+  deliver: async () => (await import('./deliver.js')).deliverCommand,
+  hospital: async () => (await import('./hospital.js')).hospitalCommand,
+  agreement: async () => (await import('./agreement.js')).agreementCommand,
 };

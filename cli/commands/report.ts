@@ -11,30 +11,19 @@ import { amurHome } from '../../core/common/paths.js';
 import { t } from '../../core/i18n/index.js';
 import type { ReaderLanguage } from '../../core/reports/draft.js';
 import { newDraftForStudy } from '../../core/reports/new-draft.js';
-import { signReport } from '../../core/reports/sign.js';
+import { readDraft, signDraftInto } from '../../core/reports/sign.js';
+import { assertMaySign, queueSignedReport } from '../../core/cases/reporting.js';
 import { loadIdentity } from '../../core/signing/index.js';
 import { StudyStore } from '../../core/store/store.js';
+import { parseArgs } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 
 function usage(): never {
   throw new AmurError('reports.usage');
 }
 
-/** --name value pairs and positional arguments; an unknown or valueless option is a usage error. */
-function parse(args: string[], valued: string[], flags: string[] = []): { opts: Record<string, string>; flags: Set<string>; rest: string[] } {
-  const opts: Record<string, string> = {};
-  const set = new Set<string>();
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a.startsWith('--')) {
-      const name = a.slice(2);
-      if (flags.includes(name)) set.add(name);
-      else if (valued.includes(name) && i + 1 < args.length) opts[name] = args[++i]!;
-      else usage();
-    } else rest.push(a);
-  }
-  return { opts, flags: set, rest };
+function parse(args: string[], valued: string[], flags: string[] = []) {
+  return parseArgs(args, { valued, flags }, usage);
 }
 
 async function draft(args: string[], ctx: CliContext): Promise<number> {
@@ -75,7 +64,23 @@ async function sign(args: string[], ctx: CliContext): Promise<number> {
   const sm2Identity = opts['sm2-identity']
     ? loadIdentity(opts['sm2-identity'], readPassphrase(opts['sm2-passphrase-file'] ?? opts['passphrase-file']), home)
     : undefined;
-  const signed = await signReport(rest[0]!, identity, opts.out, { sm2Identity });
+  const { draft, template } = readDraft(rest[0]!);
+  const store = StudyStore.open(home);
+  try {
+    // A partner's study: only under its agreement, by a reader it names; then into the outbox.
+    const c = assertMaySign(store, home, draft.study.StudyInstanceUID, identity.certificate);
+    const signed = await signDraftInto(draft, template, identity, opts.out, { sm2Identity, path: rest[0]! });
+    if (c) {
+      const item = queueSignedReport(store, c, signed);
+      ctx.stderr.write(`${t('outbox.cli.queued', { item: item.id }, ctx.lang)}\n`);
+    }
+    return printSigned(signed, ctx);
+  } finally {
+    store.close();
+  }
+}
+
+function printSigned(signed: Awaited<ReturnType<typeof signDraftInto>>, ctx: CliContext): number {
   ctx.stdout.write(`${t('reports.cli.signed', { dir: signed.dir }, ctx.lang)}\n`);
   for (const f of signed.files) ctx.stdout.write(`  ${f}\n`);
   return 0;

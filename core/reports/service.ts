@@ -4,7 +4,8 @@
 // AMUR_HOME/reports/signed/<SR SOPInstanceUID>/. Everything heavy (PDF rendering, signatures) runs
 // in the host process, never in the renderer.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { assertMaySign, queueSignedReport } from '../cases/reporting.js';
 import { AmurError } from '../common/errors.js';
 import { draftMeasurementsFromStore } from '../measurements/draft-sync.js';
 import { Emitter } from '../common/emitter.js';
@@ -86,6 +87,7 @@ export class LocalReportService implements ReportService {
     const draft = this.withMeasurements(this.drafts.load(draftId));
     const { template } = validateDraft(draft, draftId);
     const identity = openIdentity(signer, passphrase, this.home);
+    const partnerCase = assertMaySign(this.store, this.home, draft.study.StudyInstanceUID, identity.certificate);
     // Signed into a pending folder, then the folder is renamed to the SR's UID in one step.
     const pending = join(this.signedDir, `.pending-${draftId}`);
     rmSync(pending, { recursive: true, force: true });
@@ -104,6 +106,9 @@ export class LocalReportService implements ReportService {
       renameSync(tmp, join(this.sourcesDir, `${signed.sr.SOPInstanceUID}.json`));
     } catch {
       // Without it an amendment starts empty; the signed report itself is complete.
+    }
+    if (partnerCase) {
+      queueSignedReport(this.store, partnerCase, { ...signed, dir, files: signed.files.map((f) => join(dir, basename(f))) });
     }
     this.drafts.remove(draftId);
     const summary = this.summary(dir)!;

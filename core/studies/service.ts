@@ -1,5 +1,7 @@
 // The StudyService of the contract, over the local store and the importer: what the desktop app's
 // main process and the browser-shell host expose to the UI. It owns no state beyond the store.
+import { activeAgreement } from '../cases/access.js';
+import { getCase } from '../cases/cases.js';
 import { Emitter } from '../common/emitter.js';
 import { AmurError } from '../common/errors.js';
 import type { StudyService } from '../contract/services.js';
@@ -16,6 +18,8 @@ export interface LocalStudyServiceOptions {
   source?: SourceSummary;
   /** Passed to the importer (worker count, zip limits); workers 0 reads headers on the host's thread. */
   importOptions?: Omit<ImportOptions, 'onProgress' | 'lang' | 'source' | 'pool'>;
+  /** AMUR_HOME, where the agreements are: a partner's study opens only under its active agreement. */
+  home?: string;
 }
 
 export class LocalStudyService implements StudyService {
@@ -36,6 +40,9 @@ export class LocalStudyService implements StudyService {
   }
 
   async listSeries(StudyInstanceUID: string): Promise<SeriesSummary[]> {
+    // Opening a study starts here: a partner's study only while its agreement is in force (rule 1).
+    const c = this.options.home !== undefined ? getCase(this.store, StudyInstanceUID) : undefined;
+    if (c) activeAgreement(this.options.home!, c.agreementId);
     return this.store.listSeries(StudyInstanceUID);
   }
 

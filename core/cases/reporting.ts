@@ -1,0 +1,47 @@
+// Rule 1 at the moment of signing: a report for a partner's study is signed only under an active
+// agreement whose modalities cover the study, by a reader the agreement names; the signed report
+// then goes into the outbox for delivery. A study from local media (no case) is signed as before.
+// The CLI (`amur report sign`) and the report service both sign through here.
+import { join } from 'node:path';
+import type { X509Certificate } from 'node:crypto';
+import { authorisedReader, coversModality } from '../agreements/index.js';
+import { AmurError } from '../common/errors.js';
+import { enqueue, type OutboxItem } from '../outbox/outbox.js';
+import { REPORT_FILES, PACKAGE_FILES, type SignedReport } from '../reports/sign.js';
+import { COMPREHENSIVE_SR } from '../reports/sr.js';
+import type { StudyStore } from '../store/store.js';
+import { activeAgreement } from './access.js';
+import { getCase, type CaseRecord } from './cases.js';
+
+const ENCAPSULATED_PDF_CLASS = '1.2.840.10008.5.1.4.1.1.104.1';
+
+/** Throws the translated reason this signer may not sign for the study; returns its case, if any. */
+export function assertMaySign(store: StudyStore, home: string, StudyInstanceUID: string, signer: X509Certificate, now = new Date()): CaseRecord | undefined {
+  const c = getCase(store, StudyInstanceUID);
+  if (!c) return undefined;
+  const agreement = activeAgreement(home, c.agreementId, now);
+  const modalities = store.listSeries(StudyInstanceUID).map((s) => s.Modality).filter((m) => m && !['SR', 'DOC', 'PR', 'KO'].includes(m));
+  if (!coversModality(agreement, modalities)) {
+    throw new AmurError('cases.modalityNotCovered', { agreement: agreement.id, modalities: [...new Set(modalities)].join(', ') });
+  }
+  if (!authorisedReader(agreement, signer)) {
+    throw new AmurError('cases.signerNotAuthorised', { subject: signer.subject.split('\n').join(', '), agreement: agreement.id });
+  }
+  return c;
+}
+
+/** Queues a signed report of a case for delivery: the SR and the Encapsulated PDF, with the PDF and SM2 package kept beside. */
+export function queueSignedReport(store: StudyStore, c: CaseRecord, signed: SignedReport): OutboxItem {
+  const keep = [REPORT_FILES.pdf, PACKAGE_FILES.manifest, PACKAGE_FILES.signature]
+    .map((n) => join(signed.dir, n))
+    .filter((p) => signed.files.includes(p));
+  return enqueue(store, {
+    StudyInstanceUID: c.StudyInstanceUID,
+    agreementId: c.agreementId,
+    instances: [
+      { path: join(signed.dir, REPORT_FILES.sr), SOPInstanceUID: signed.sr.SOPInstanceUID, SOPClassUID: COMPREHENSIVE_SR },
+      { path: join(signed.dir, REPORT_FILES.encapsulatedPdf), SOPInstanceUID: signed.encapsulatedPdf.SOPInstanceUID, SOPClassUID: ENCAPSULATED_PDF_CLASS },
+    ],
+    keep,
+  });
+}

@@ -1,0 +1,124 @@
+// What the hospital side remembers besides the re-identification map (core/deid): which
+// de-identified instances reached the exchange (so a send cut off halfway resumes and never sends
+// twice), the case of each de-identified study, and what became of every report that came back
+// (filed once, or kept aside with the reason). One SQLite file under AMUR_HOME/hospital/, which
+// never leaves the hospital.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ErrorParams } from '../common/errors.js';
+import type { Priority } from '../cases/cases.js';
+
+export interface SentCase {
+  agreementId: string;
+  originalStudyUID: string;
+  deidStudyUID: string;
+  requestId: string;
+  consentRef: string;
+  priority: Priority;
+  sentAt: string;
+}
+
+export type ReceivedOutcome = { status: 'filed'; filedStudyUID: string } | { status: 'rejected'; code: string; params: ErrorParams };
+
+export class HospitalState {
+  readonly db: Database.Database;
+  readonly dir: string;
+
+  constructor(home: string) {
+    this.dir = join(home, 'hospital');
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.db = new Database(join(this.dir, 'state.sqlite'));
+    this.db.pragma('busy_timeout = 60000');
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS cases (
+        agreement_id        TEXT NOT NULL,
+        original_study_uid  TEXT NOT NULL,
+        deid_study_uid      TEXT NOT NULL,
+        request_id          TEXT NOT NULL,
+        consent_ref         TEXT NOT NULL,
+        priority            TEXT NOT NULL,
+        sent_at             TEXT NOT NULL,
+        PRIMARY KEY (agreement_id, original_study_uid)
+      );
+      CREATE TABLE IF NOT EXISTS sent (
+        agreement_id    TEXT NOT NULL,
+        deid_sop_uid    TEXT NOT NULL,
+        deid_study_uid  TEXT NOT NULL,
+        sent_at         TEXT NOT NULL,
+        PRIMARY KEY (agreement_id, deid_sop_uid)
+      );
+      CREATE TABLE IF NOT EXISTS received (
+        agreement_id     TEXT NOT NULL,
+        sop_uid          TEXT NOT NULL,
+        deid_study_uid   TEXT NOT NULL,
+        status           TEXT NOT NULL CHECK (status IN ('filed', 'rejected')),
+        filed_study_uid  TEXT,
+        reason_code      TEXT,
+        reason_params    TEXT,
+        archived         TEXT NOT NULL,
+        at               TEXT NOT NULL,
+        PRIMARY KEY (agreement_id, sop_uid)
+      );
+    `);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** The case of a study sent before (a resumed send keeps its first request, priority and time). */
+  caseOf(agreementId: string, originalStudyUID: string): SentCase | undefined {
+    const r = this.db.prepare('SELECT * FROM cases WHERE agreement_id = ? AND original_study_uid = ?').get(agreementId, originalStudyUID) as any;
+    return r && {
+      agreementId: r.agreement_id,
+      originalStudyUID: r.original_study_uid,
+      deidStudyUID: r.deid_study_uid,
+      requestId: r.request_id,
+      consentRef: r.consent_ref,
+      priority: r.priority,
+      sentAt: r.sent_at,
+    };
+  }
+
+  recordCase(c: SentCase): void {
+    this.db.prepare(`INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .run(c.agreementId, c.originalStudyUID, c.deidStudyUID, c.requestId, c.consentRef, c.priority, c.sentAt);
+  }
+
+  /** The de-identified studies sent under an agreement. */
+  deidStudies(agreementId: string): string[] {
+    return (this.db.prepare('SELECT deid_study_uid FROM cases WHERE agreement_id = ? ORDER BY sent_at').all(agreementId) as any[])
+      .map((r) => r.deid_study_uid as string);
+  }
+
+  wasSent(agreementId: string, deidSop: string): boolean {
+    return !!this.db.prepare('SELECT 1 FROM sent WHERE agreement_id = ? AND deid_sop_uid = ?').get(agreementId, deidSop);
+  }
+
+  markSent(agreementId: string, deidStudy: string, deidSops: string[]): void {
+    const ins = this.db.prepare('INSERT INTO sent VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    const at = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const s of deidSops) ins.run(agreementId, s, deidStudy, at);
+    })();
+  }
+
+  received(agreementId: string, sop: string): ReceivedOutcome | undefined {
+    const r = this.db.prepare('SELECT * FROM received WHERE agreement_id = ? AND sop_uid = ?').get(agreementId, sop) as any;
+    if (!r) return undefined;
+    return r.status === 'filed'
+      ? { status: 'filed', filedStudyUID: r.filed_study_uid }
+      : { status: 'rejected', code: r.reason_code, params: JSON.parse(r.reason_params ?? '{}') };
+  }
+
+  recordReceived(agreementId: string, sop: string, deidStudy: string, outcome: ReceivedOutcome, archived: string): void {
+    this.db.prepare(`INSERT INTO received VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agreement_id, sop_uid) DO UPDATE SET status = excluded.status, filed_study_uid = excluded.filed_study_uid,
+        reason_code = excluded.reason_code, reason_params = excluded.reason_params, archived = excluded.archived, at = excluded.at`)
+      .run(agreementId, sop, deidStudy, outcome.status, outcome.status === 'filed' ? outcome.filedStudyUID : null,
+        outcome.status === 'rejected' ? outcome.code : null,
+        outcome.status === 'rejected' ? JSON.stringify(outcome.params) : null, archived, new Date().toISOString());
+  }
+}

@@ -1,0 +1,293 @@
+// The whole round trip, both sides, on real engines and through the CLI a hospital's IT and a
+// reader use: a partner PACS (Orthanc, DICOMweb; and a DIMSE-only one), the exchange (Orthanc with
+// DICOMweb, authentication on), `amur hospital send` de-identifying a GB18030 Chinese patient's CT
+// and a Cyrillic patient's study, `amur pull` into the reader's store, a report signed under the
+// agreement, queued and delivered, and `amur hospital receive` verifying, re-identifying and filing
+// it into the PACS under the real patient. The de-identified instances are checked against PS3.15
+// Table E.1-1 by test/deid-check.py (pydicom), not by Amur's own code.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_DEIDENTIFICATION_OPTIONS } from '../core/agreements/agreement.js';
+import { dcmdumpText } from './roundtrip-helpers.js';
+import { makePki, type TestPki } from './fixtures/pki/pki.js';
+import { startOrthanc, type OrthancInstance } from './orthanc.js';
+import { REPO_ROOT, SHARED } from './shared-data.js';
+
+let pki: TestPki;
+let tmp: string;
+let hospitalHome: string;
+let readerHome: string;
+let exchange: OrthancInstance;
+let pacs: OrthancInstance;
+let dimsePacs: OrthancInstance;
+const studies: Record<string, { dir: string; uid: string }> = {};
+
+function amur(home: string, args: string[], lang = 'en'): { code: number; out: string; err: string; json: () => any } {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], {
+    encoding: 'utf8',
+    input: '',
+    timeout: 300_000,
+    env: { ...process.env, AMUR_HOME: home, AMUR_LANG: lang },
+  });
+  const out = { code: r.status ?? -1, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
+  return out;
+}
+
+function ok(r: ReturnType<typeof amur>, what: string): ReturnType<typeof amur> {
+  assert.equal(r.code, 0, `${what}: ${r.err}${r.out}`);
+  return r;
+}
+
+async function rest(o: OrthancInstance, path: string, init: RequestInit = {}): Promise<Response> {
+  const auth = Buffer.from(`${o.credentials.username}:${o.credentials.password}`).toString('base64');
+  return fetch(`${o.restUrl}${path}`, { ...init, headers: { Authorization: `Basic ${auth}`, ...(init.headers ?? {}) } });
+}
+
+async function upload(o: OrthancInstance, dir: string): Promise<void> {
+  for (const f of readdirSync(dir)) {
+    const res = await rest(o, '/instances', { method: 'POST', body: new Uint8Array(readFileSync(join(dir, f))) });
+    assert.equal(res.status, 200, `upload ${f}`);
+  }
+}
+
+/** Every instance file the Orthanc holds, written into a folder. */
+async function download(o: OrthancInstance, into: string): Promise<string[]> {
+  mkdirSync(into, { recursive: true });
+  const ids = (await (await rest(o, '/instances')).json()) as string[];
+  const files: string[] = [];
+  for (const id of ids) {
+    const p = join(into, `${id}.dcm`);
+    writeFileSync(p, Buffer.from(await (await rest(o, `/instances/${id}/file`)).arrayBuffer()));
+    files.push(p);
+  }
+  return files;
+}
+
+function credentialsFile(o: OrthancInstance, name: string): string {
+  const p = join(tmp, `${name}.json`);
+  writeFileSync(p, JSON.stringify(o.credentials));
+  return p;
+}
+
+before(async () => {
+  pki = makePki();
+  tmp = mkdtempSync(join(tmpdir(), 'amur-roundtrip-'));
+  hospitalHome = join(tmp, 'hospital');
+  readerHome = join(tmp, 'reader');
+  const made = spawnSync('/usr/bin/python3', [join(REPO_ROOT, 'test', 'roundtrip-studies.py'), SHARED, join(tmp, 'studies')], {
+    encoding: 'utf8',
+    env: { ...process.env, AMUR_TEST_SALT: tmp },
+  });
+  assert.equal(made.status, 0, made.stderr);
+  for (const name of ['ct-gb18030', 'ot-cyrillic']) {
+    const dir = join(tmp, 'studies', name);
+    const uid = /\(0020,000d\) UI \[([0-9.]+)\]/.exec(dcmdumpText(join(dir, readdirSync(dir)[0]!)))![1]!;
+    studies[name] = { dir, uid };
+  }
+  [exchange, pacs, dimsePacs] = await Promise.all([
+    startOrthanc({ name: 'exchange' }),
+    startOrthanc({ name: 'pacs' }),
+    startOrthanc({ name: 'dimse-pacs', dicomweb: false, modalities: { AMUR_HOSPITAL: { aet: 'AMUR_HOSPITAL' } } }),
+  ]);
+  await upload(pacs, studies['ct-gb18030']!.dir);
+  await upload(dimsePacs, studies['ot-cyrillic']!.dir);
+
+  // The agreement: made and signed by the hospital, imported on both sides with the exchange's credentials.
+  const pass = pki.file('passphrase.txt');
+  ok(amur(hospitalHome, ['agreement', 'new', '--id', 'GZ-2026-01', '--partner', 'Guangzhou Partner Hospital',
+    '--partner-zh', '广州合作医院', '--valid-from', '2026-01-01', '--valid-to', '2030-12-31', '--modalities', 'CT,MR,CR,DX,OT',
+    '--reader', pki.file('ec.pem'), '--languages', 'zh-CN,ru', '--exchange', exchange.url,
+    '--identity', pki.file('rsa.p12'), '--passphrase-file', pass, '--out', join(tmp, 'agreement.json')]), 'agreement new');
+  const cred = credentialsFile(exchange, 'exchange-cred');
+  for (const home of [hospitalHome, readerHome]) {
+    ok(amur(home, ['agreement', 'import', join(tmp, 'agreement.json'), '--trust', pki.file('ca.pem'), '--credentials', cred]), 'agreement import');
+  }
+});
+
+after(async () => {
+  await Promise.all([exchange?.destroy(), pacs?.destroy(), dimsePacs?.destroy()]);
+  pki?.remove();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('round trip: partner PACS → exchange → reader → exchange → partner PACS', () => {
+  let deidStudy = '';
+
+  it('the hospital sends the Chinese patient\'s CT de-identified to the exchange', () => {
+    const r = ok(amur(hospitalHome, ['hospital', 'send', '--agreement', 'GZ-2026-01', '--pacs', pacs.url,
+      '--pacs-credentials', credentialsFile(pacs, 'pacs-cred'), '--study', studies['ct-gb18030']!.uid,
+      '--request-id', 'REQ-1001', '--consent', 'CONSENT-77', '--priority', 'urgent', '--json']), 'hospital send');
+    const sent = r.json() as { study: string; instances: number };
+    assert.equal(sent.instances, 28);
+    assert.notEqual(sent.study, studies['ct-gb18030']!.uid, 'the study UID was replaced');
+    deidStudy = sent.study;
+  });
+
+  it('sending again is idempotent: the same de-identified study, no second copy', async () => {
+    const r = ok(amur(hospitalHome, ['hospital', 'send', '--agreement', 'GZ-2026-01', '--pacs', pacs.url,
+      '--pacs-credentials', credentialsFile(pacs, 'pacs-cred'), '--study', studies['ct-gb18030']!.uid,
+      '--request-id', 'REQ-1001', '--consent', 'CONSENT-77', '--priority', 'urgent', '--json']), 'hospital send again');
+    assert.equal((r.json() as { study: string }).study, deidStudy);
+    const ids = (await (await rest(exchange, '/instances')).json()) as string[];
+    assert.equal(ids.length, 28);
+  });
+
+  it('an independent check (pydicom, Table E.1-1) finds no identifying value on the exchange', async () => {
+    const files = await download(exchange, join(tmp, 'on-exchange'));
+    // Each object on the exchange against its original, paired by Instance Number (kept by the profile).
+    const byNumber = new Map<string, string>();
+    for (const f of readdirSync(studies['ct-gb18030']!.dir)) {
+      const p = join(studies['ct-gb18030']!.dir, f);
+      byNumber.set(/\(0020,0013\) IS \[(\d+)/.exec(dcmdumpText(p))![1]!, p);
+    }
+    assert.equal(files.length, byNumber.size);
+    for (const f of files) {
+      const original = byNumber.get(/\(0020,0013\) IS \[(\d+)/.exec(dcmdumpText(f))![1]!);
+      assert.ok(original, `no original for ${f}`);
+      const r = spawnSync('/usr/bin/python3', [join(REPO_ROOT, 'test', 'deid-check.py'), join(REPO_ROOT, 'core', 'deid', 'annex-e.tsv'),
+        DEFAULT_DEIDENTIFICATION_OPTIONS.join(','), original, f], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `deid-check found identifying values:\n${r.stdout}${r.stderr}`);
+    }
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      for (const s of ['GZ-2026-000123', 'ACC77881', '19620314', studies['ct-gb18030']!.uid]) {
+        assert.ok(!bytes.includes(Buffer.from(s, 'latin1')), `${s} left in ${f}`);
+      }
+      assert.ok(!bytes.includes(Buffer.from('张', 'utf8')), 'the name (UTF-8) left');
+    }
+  });
+
+  it('the reader pulls it under the agreement: the worklist has the case, urgent, with a deadline', () => {
+    const r = ok(amur(readerHome, ['pull', '--json']), 'pull');
+    assert.deepEqual(r.json(), { pulled: [deidStudy], refused: [] });
+    const again = ok(amur(readerHome, ['pull', '--json']), 'pull again');
+    assert.deepEqual(again.json(), { pulled: [], refused: [] }, 'nothing pulled twice');
+    const list = ok(amur(readerHome, ['studies', '--json']), 'studies').json() as any[];
+    const s = list.find((x) => x.StudyInstanceUID === deidStudy);
+    assert.ok(s, 'the study is in the store');
+    assert.equal(s.NumberOfStudyRelatedInstances, 28);
+    assert.equal(s.status, 'new');
+    assert.equal(s.case.agreementId, 'GZ-2026-01');
+    assert.equal(s.case.requestId, 'REQ-1001');
+    assert.equal(s.case.priority, 'urgent');
+    assert.equal(new Date(s.case.deadlineAt).getTime() - new Date(s.case.receivedAt).getTime(), 4 * 3600_000, 'urgent: 4 hours');
+    assert.ok(!JSON.stringify(s).includes('张'), 'no real name on the reader side');
+  });
+
+  let signedDir = '';
+  it('a reader the agreement does not name cannot sign; the named reader signs and the report is queued', () => {
+    const draft = ok(amur(readerHome, ['report', 'draft', '--study', deidStudy, '--reader', 'ru']), 'draft').json();
+    draft.findings = [{ id: draft.template.id === 'ct-head' ? 'no-acute-abnormality' : 'normal' }];
+    draft.impression = [{ lang: 'ru', text: 'Без острой патологии.' }];
+    draft.observer = { name: 'Ivanova^Anna', organization: 'Amur Radiology' };
+    const draftPath = join(tmp, 'draft.json');
+    writeFileSync(draftPath, JSON.stringify(draft));
+    const pass = pki.file('passphrase.txt');
+    const refused = amur(readerHome, ['report', 'sign', draftPath, '--identity', pki.file('rsa.p12'), '--passphrase-file', pass,
+      '--out', join(tmp, 'signed-rogue')], 'ru');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.err, /не указан как врач-рентгенолог в соглашении GZ-2026-01/);
+    signedDir = join(tmp, 'signed');
+    ok(amur(readerHome, ['report', 'sign', draftPath, '--identity', pki.file('ec.p12'), '--passphrase-file', pass, '--out', signedDir]), 'sign');
+    const items = ok(amur(readerHome, ['outbox', 'list', '--json']), 'outbox').json() as any[];
+    assert.equal(items.length, 1);
+    assert.equal(items[0].status, 'queued');
+    assert.equal(items[0].StudyInstanceUID, deidStudy);
+    const s = (ok(amur(readerHome, ['studies', '--json']), 'studies').json() as any[]).find((x) => x.StudyInstanceUID === deidStudy);
+    assert.equal(s.status, 'reported');
+  });
+
+  it('delivery is exactly once, also when the exchange was down the first time', async () => {
+    await exchange.stop();
+    const down = amur(readerHome, ['deliver', '--json']);
+    assert.equal(down.code, 1, 'a failed delivery exits non-zero');
+    const failed = down.json() as { delivered: number; failed: { item: string; reason: string }[] };
+    assert.equal(failed.delivered, 0);
+    assert.match(failed.failed[0]!.reason, /127\.0\.0\.1/);
+    assert.equal((ok(amur(readerHome, ['outbox', 'list', '--json']), 'outbox').json() as any[])[0].status, 'failed');
+    await exchange.restart();
+    assert.deepEqual(ok(amur(readerHome, ['deliver', '--json']), 'deliver').json(), { delivered: 1, failed: [] });
+    assert.deepEqual(ok(amur(readerHome, ['deliver', '--json']), 'deliver again').json(), { delivered: 0, failed: [] });
+    const ids = (await (await rest(exchange, '/instances')).json()) as string[];
+    assert.equal(ids.length, 30, '28 images + SR + Encapsulated PDF, each once');
+    const s = (ok(amur(readerHome, ['studies', '--json']), 'studies').json() as any[]).find((x) => x.StudyInstanceUID === deidStudy);
+    assert.equal(s.status, 'delivered');
+  });
+
+  it('the hospital verifies, re-identifies and files the report under the real patient, once', async () => {
+    const pass = pki.file('passphrase.txt');
+    const args = ['hospital', 'receive', '--agreement', 'GZ-2026-01', '--pacs', pacs.url, '--pacs-credentials', credentialsFile(pacs, 'pacs-cred'),
+      '--identity', pki.file('rsa.p12'), '--passphrase-file', pass, '--json'];
+    assert.deepEqual(ok(amur(hospitalHome, args), 'receive').json(), { filed: 2, rejected: [] });
+    assert.deepEqual(ok(amur(hospitalHome, args), 'receive again').json(), { filed: 0, rejected: [] });
+    const res = await rest(pacs, `/tools/find`, {
+      method: 'POST',
+      body: JSON.stringify({ Level: 'Instance', Query: { StudyInstanceUID: studies['ct-gb18030']!.uid, Modality: 'SR' }, Expand: true }),
+    });
+    const found = (await res.json()) as { ID: string }[];
+    assert.equal(found.length, 1, 'the SR is filed in the original study');
+    const sr = join(tmp, 'filed-sr.dcm');
+    writeFileSync(sr, Buffer.from(await (await rest(pacs, `/instances/${found[0]!.ID}/file`)).arrayBuffer()));
+    const dump = dcmdumpText(sr);
+    assert.match(dump, /\(0010,0020\) LO \[GZ-2026-000123\]/);
+    assert.match(dump, /张\^伟/);
+    assert.match(dump, /\(0400,0561\) SQ/, 'Original Attributes Sequence');
+    assert.match(dump, /COERCE/);
+    const v = amur(hospitalHome, ['verify', sr, '--trust', pki.file('ca.pem'), '--json']);
+    assert.equal(v.code, 0, v.out);
+    const signers = (v.json() as { signatures: { valid: boolean; signer: { fingerprint256: string } }[] }[])[0]!.signatures;
+    const hospital = new X509Certificate(readFileSync(pki.file('rsa.pem'))).fingerprint256;
+    assert.ok(signers.some((g) => g.valid && g.signer.fingerprint256 === hospital), 'signed by the hospital after re-identification');
+    const archived = readdirSync(join(hospitalHome, 'hospital', 'archive', 'GZ-2026-01'));
+    assert.equal(archived.length, 2);
+    const original = amur(hospitalHome, ['verify', join(hospitalHome, 'hospital', 'archive', 'GZ-2026-01', archived[0]!), '--trust', pki.file('ca.pem')]);
+    assert.equal(original.code, 0, `the reader's original stays verifiable: ${original.out}`);
+  });
+
+  it('a report not signed by a reader of the agreement is kept aside, never filed', async () => {
+    // Someone with access to the exchange puts an unsigned SR into the de-identified study.
+    const sr = readFileSync(join(signedDir, 'report-sr.dcm'));
+    const { forgeUnsignedCopy } = await import('./roundtrip-helpers.js');
+    const forged = forgeUnsignedCopy(sr);
+    const res = await rest(exchange, '/instances', { method: 'POST', body: new Uint8Array(forged) });
+    assert.equal(res.status, 200);
+    const pass = pki.file('passphrase.txt');
+    const r = ok(amur(hospitalHome, ['hospital', 'receive', '--agreement', 'GZ-2026-01', '--pacs', pacs.url,
+      '--pacs-credentials', credentialsFile(pacs, 'pacs-cred'), '--identity', pki.file('rsa.p12'), '--passphrase-file', pass, '--json'], 'zh-CN'),
+    'receive forged').json() as { filed: number; rejected: { reason: string }[] };
+    assert.equal(r.filed, 0);
+    assert.equal(r.rejected.length, 1);
+    assert.match(r.rejected[0]!.reason, /没有签名/);
+  });
+
+  it('a DIMSE-only PACS: C-GET out, de-identified (Cyrillic name), and the report filed back by C-STORE', async () => {
+    const url = `dicom://${dimsePacs.aet}@127.0.0.1:${dimsePacs.dicomPort}`;
+    const sent = ok(amur(hospitalHome, ['hospital', 'send', '--agreement', 'GZ-2026-01', '--pacs', url, '--study', studies['ot-cyrillic']!.uid,
+      '--request-id', 'REQ-2002', '--consent', 'CONSENT-78', '--json']), 'send over DIMSE').json() as { study: string; instances: number };
+    assert.equal(sent.instances, 1);
+    const pulled = ok(amur(readerHome, ['pull', '--json']), 'pull').json();
+    assert.deepEqual(pulled.pulled, [sent.study]);
+    const draft = ok(amur(readerHome, ['report', 'draft', '--study', sent.study, '--template', 'ct-head', '--reader', 'ru']), 'draft').json();
+    draft.texts = [{ section: 'findings', lang: 'ru', text: 'Изображение без особенностей.' }];
+    draft.impression = [{ lang: 'ru', text: 'Норма.' }];
+    draft.observer = { name: 'Ivanova^Anna', organization: 'Amur Radiology' };
+    const draftPath = join(tmp, 'draft2.json');
+    writeFileSync(draftPath, JSON.stringify(draft));
+    ok(amur(readerHome, ['report', 'sign', draftPath, '--identity', pki.file('ec.p12'), '--passphrase-file', pki.file('passphrase.txt'),
+      '--out', join(tmp, 'signed2')]), 'sign');
+    assert.equal(ok(amur(readerHome, ['deliver', '--json']), 'deliver').json().delivered, 1);
+    const r = ok(amur(hospitalHome, ['hospital', 'receive', '--agreement', 'GZ-2026-01', '--pacs', url, '--identity', pki.file('rsa.p12'),
+      '--passphrase-file', pki.file('passphrase.txt'), '--json']), 'receive over DIMSE').json();
+    assert.equal(r.filed, 2);
+    const res = await rest(dimsePacs, `/tools/find`, {
+      method: 'POST',
+      body: JSON.stringify({ Level: 'Instance', Query: { StudyInstanceUID: studies['ot-cyrillic']!.uid }, Expand: true }),
+    });
+    assert.equal(((await res.json()) as unknown[]).length, 3, 'the image and the two report objects, in the original study');
+  });
+});
