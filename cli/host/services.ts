@@ -10,6 +10,7 @@ import { LocalImagingService } from '../../core/imaging/service.js';
 import { LocalTriageService } from '../../core/triage/service.js';
 import { LocalMeasurementService } from '../../core/measurements/service.js';
 import { LocalReportService } from '../../core/reports/service.js';
+import { LocalOutboxService } from '../../core/outbox/service.js';
 
 export interface HostedServices {
   services: AmurServices;
@@ -20,7 +21,7 @@ export interface HostedServices {
 export function createServices(options: { home?: string; lang?: Language } = {}): HostedServices {
   const home = options.home ?? amurHome();
   const store = StudyStore.open(home);
-  const studies = new LocalStudyService(store, { lang: options.lang });
+  const studies = new LocalStudyService(store, { lang: options.lang, home });
   // Decoder threads start now, so that the first image of the first study does not wait for them.
   const imaging = new LocalImagingService({ instanceFile: (uid) => store.instanceFile(uid) });
   // AI triage of what each import brings, in the background on its own worker threads (started on
@@ -31,8 +32,10 @@ export function createServices(options: { home?: string; lang?: Language } = {})
   const reports = new LocalReportService(store, home);
   // Measurements are measured on the same decoded frames the viewer shows.
   const measurements = new LocalMeasurementService(store, { getImageFrame: (uid, frame) => imaging.getImageFrame(uid, frame) });
+  // The outbox is read straight from the store: delivery (amur deliver) may run in another process.
+  const outbox = new LocalOutboxService(store);
   return {
-    services: { studies, imaging, triage, reports, measurements },
+    services: { studies, imaging, triage, reports, measurements, outbox },
     home,
     // Every worker pool is stopped before the store closes: a pool left running keeps the process alive.
     close: async () => {

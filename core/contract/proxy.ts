@@ -129,6 +129,9 @@ export const argumentShapes: { [S in keyof AmurServices]?: { [M in MethodNames<S
     signDraft: ['string', 'string', 'string'],
     listSignedReports: ['uid'],
   },
+  outbox: {
+    listOutbox: [],
+  },
 };
 
 export class ContractArgumentError extends Error {

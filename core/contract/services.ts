@@ -11,6 +11,7 @@ import type { ImagingService } from './imaging.js';
 import type { TriageService } from './triage.js';
 import type { MeasurementService } from './measurements.js';
 import type { ReportService } from './reports.js';
+import type { OutboxService } from './outbox.js';
 
 export type Unsubscribe = () => void;
 export type Event<T> = (listener: (value: T) => void) => Unsubscribe;
@@ -34,6 +35,8 @@ export interface AmurServices {
   measurements: MeasurementService;
   /** Report templates, autosaved drafts (by draftId), signing with a stored identity, signed reports. */
   reports: ReportService;
+  /** Signed reports waiting for delivery to the partners' exchanges, with their delivery state. */
+  outbox: OutboxService;
 }
 
 /**
@@ -60,6 +63,10 @@ export const contract = {
   reports: {
     methods: ['listTemplates', 'createDraft', 'listDrafts', 'getDraft', 'saveDraft', 'listSigners', 'signDraft', 'listSignedReports'],
     events: ['onDidSaveDraft', 'onDidSignReport'],
+  },
+  outbox: {
+    methods: ['listOutbox'],
+    events: [],
   },
 } as const satisfies { [S in keyof AmurServices]: ContractEntry<AmurServices[S]> };
 

@@ -5,10 +5,11 @@ import { useTranslation } from 'react-i18next';
 import { Worklist } from '../worklist/Worklist';
 import { Viewer } from '../viewer/index';
 import { ReportEditor } from '../reports/ReportEditor';
+import { Outbox } from '../outbox/Outbox';
 import { LANGUAGES, setLanguage, type Language } from './i18n';
 import { onDidChangeConnection, shellKind } from '../shell';
 
-type Screen = { name: 'worklist' } | { name: 'viewer'; StudyInstanceUID: string; report?: boolean };
+type Screen = { name: 'worklist' } | { name: 'outbox' } | { name: 'viewer'; StudyInstanceUID: string; report?: boolean };
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', ru: 'Русский', en: 'English' };
 
@@ -58,6 +59,19 @@ export function App() {
             {t('ui.reports.open')}
           </button>
         )}
+        {screen.name !== 'viewer' && (
+          // The worklist and the outbox, side by side as two tabs of the top bar.
+          <nav className="tabs" aria-label={t('ui.app.screens')}>
+            <button type="button" data-testid="open-worklist" aria-pressed={screen.name === 'worklist'}
+              onClick={() => setScreen({ name: 'worklist' })}>
+              {t('ui.app.worklist')}
+            </button>
+            <button type="button" data-testid="open-outbox" aria-pressed={screen.name === 'outbox'}
+              onClick={() => setScreen({ name: 'outbox' })}>
+              {t('ui.outbox.open')}
+            </button>
+          </nav>
+        )}
         <span className="spacer" />
         <span className="shell-kind" data-testid="shell-kind">{t(`ui.app.shell.${shellKind}`)}</span>
         <label className="language">
@@ -79,6 +93,8 @@ export function App() {
       <main className="screen">
         {screen.name === 'worklist' ? (
           <Worklist onOpen={openStudy} focusStudy={lastStudy} />
+        ) : screen.name === 'outbox' ? (
+          <Outbox />
         ) : (
           // The report editor sits beside the images, so the radiologist reads and writes at once.
           <div className={screen.report ? 'viewer-with-report' : 'viewer-only'}>

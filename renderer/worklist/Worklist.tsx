@@ -25,6 +25,8 @@ const OVERSCAN = 12;
 /** What cells may know beyond the study row: results other services keep per study. */
 export interface CellContext {
   triage: ReadonlyMap<string, StudyTriageResult>;
+  /** This computer's clock (ms), ticking, for the time left to a deadline. */
+  now: number;
 }
 
 export interface WorklistColumn {
@@ -37,6 +39,10 @@ export interface WorklistColumn {
   numeric?: boolean;
   /** Share of the table's width (the table has a fixed layout so rows can be drawn by window). */
   width: string;
+  /** Its share when partners' cases are on the list (more columns share the width); hidden when null. */
+  caseWidth?: string | null;
+  /** Shown only when at least one study on the list has a case (a partner's request). */
+  caseOnly?: boolean;
 }
 
 /** The triage ranking's view of a row: no clinical priority is known yet, so all are equal there. */
@@ -44,10 +50,51 @@ function rankEntry(s: StudySummary, ctx: CellContext): WorklistEntry {
   return { StudyInstanceUID: s.StudyInstanceUID, clinicalPriority: 0, importedAt: s.importedAt, triage: ctx.triage.get(s.StudyInstanceUID) };
 }
 
+/** The reading order for cases: unread before reported, soonest deadline first (overdue ones are
+ * the soonest), studies without a case after those with one, then the AI's ranking. */
+function compareByDeadline(a: StudySummary, b: StudySummary, ctx: CellContext): number {
+  const done = (s: StudySummary) => (s.status === 'reported' || s.status === 'delivered' ? 1 : 0);
+  const da = a.case?.deadlineAt;
+  const db = b.case?.deadlineAt;
+  return (
+    done(a) - done(b) ||
+    (da && db ? Date.parse(da) - Date.parse(db) : da ? -1 : db ? 1 : 0) ||
+    compareWorklist(rankEntry(a, ctx), rankEntry(b, ctx))
+  );
+}
+
+export const STATUSES = ['new', 'in-progress', 'overdue', 'reported', 'delivered'] as const;
+
 export const worklistColumns: WorklistColumn[] = [
+  {
+    id: 'priority',
+    width: '0',
+    caseWidth: '8%',
+    caseOnly: true,
+    labelKey: 'ui.worklist.column.priority',
+    sortValue: (s) => (s.case ? (s.case.priority === 'urgent' ? 0 : 1) : 2),
+    render: (s, _l, t) =>
+      s.case ? (
+        <span className={`priority priority-${s.case.priority}`} data-priority={s.case.priority}>
+          {s.case.priority === 'urgent' ? '⚑ ' : ''}
+          {t(`ui.worklist.priority.${s.case.priority}`)}
+        </span>
+      ) : '',
+  },
+  {
+    id: 'deadline',
+    width: '0',
+    caseWidth: '16%',
+    caseOnly: true,
+    labelKey: 'ui.worklist.column.deadline',
+    sortValue: (s) => s.case?.deadlineAt ?? '',
+    compare: compareByDeadline,
+    render: (s, locale, t, ctx) => (s.case ? <DeadlineCell study={s} locale={locale} t={t} now={ctx.now} /> : ''),
+  },
   {
     id: 'aiPriority',
     width: '10%',
+    caseWidth: '6%',
     labelKey: 'ui.worklist.column.ai',
     sortValue: () => 0,
     compare: (a, b, ctx) => compareWorklist(rankEntry(a, ctx), rankEntry(b, ctx)),
@@ -56,6 +103,7 @@ export const worklistColumns: WorklistColumn[] = [
   {
     id: 'patientName',
     width: '16%',
+    caseWidth: '10%',
     labelKey: 'ui.worklist.column.patientName',
     sortValue: (s) => {
       const p = personNameParts(s.PatientName);
@@ -72,10 +120,11 @@ export const worklistColumns: WorklistColumn[] = [
       );
     },
   },
-  { id: 'patientId', width: '9%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
+  { id: 'patientId', width: '9%', caseWidth: '6%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
   {
     id: 'studyDate',
     width: '13%',
+    caseWidth: '7%',
     labelKey: 'ui.worklist.column.studyDate',
     sortValue: (s) => `${s.StudyDate}${s.StudyTime}`,
     render: (s, locale) => formatStudyDate(s.StudyDate, s.StudyTime, locale),
@@ -83,14 +132,16 @@ export const worklistColumns: WorklistColumn[] = [
   {
     id: 'modality',
     width: '7%',
+    caseWidth: '5%',
     labelKey: 'ui.worklist.column.modality',
     sortValue: (s) => s.ModalitiesInStudy,
     render: (s) => s.ModalitiesInStudy.split('\\').filter(Boolean).join(', '),
   },
-  { id: 'description', width: '10%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
+  { id: 'description', width: '10%', caseWidth: '5%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
   {
     id: 'images',
     width: '6%',
+    caseWidth: '4%',
     labelKey: 'ui.worklist.column.images',
     numeric: true,
     sortValue: (s) => s.NumberOfStudyRelatedInstances,
@@ -99,21 +150,53 @@ export const worklistColumns: WorklistColumn[] = [
   {
     id: 'source',
     width: '9%',
+    // With cases on the list the partner column says where a study came from.
+    caseWidth: null,
     labelKey: 'ui.worklist.column.source',
     sortValue: (s) => s.source.name.toLowerCase(),
     render: (s, _l, t) => sourceLabel(s.source, t),
   },
   {
-    id: 'status',
-    width: '8%',
-    labelKey: 'ui.worklist.column.status',
-    sortValue: (s) => ['new', 'in-progress', 'reported'].indexOf(s.status),
-    render: (s, _l, t) => <span className={`status status-${s.status}`}>{t(`ui.worklist.status.${s.status}`)}</span>,
+    id: 'agreement',
+    width: '0',
+    caseWidth: '10%',
+    caseOnly: true,
+    labelKey: 'ui.worklist.column.agreement',
+    sortValue: (s) => s.case?.agreementId ?? '',
+    render: (s) => s.case?.agreementId ?? '',
   },
   {
-    // When the study reached this workstation: turnaround is counted from here.
+    id: 'partner',
+    width: '0',
+    caseWidth: '8%',
+    caseOnly: true,
+    labelKey: 'ui.worklist.column.partner',
+    sortValue: (s) => (s.case?.partner ?? s.source.name).toLowerCase(),
+    render: (s, _l, t) => s.case?.partner ?? sourceLabel(s.source, t),
+  },
+  {
+    id: 'requestId',
+    width: '0',
+    caseWidth: '7%',
+    caseOnly: true,
+    labelKey: 'ui.worklist.column.requestId',
+    sortValue: (s) => s.case?.requestId ?? '',
+    render: (s) => s.case?.requestId ?? '',
+  },
+  {
+    id: 'status',
+    width: '8%',
+    caseWidth: '8%',
+    labelKey: 'ui.worklist.column.status',
+    sortValue: (s) => (STATUSES as readonly string[]).indexOf(s.status),
+    render: (s, _l, t) => <span className={`status status-${s.status}`} data-status={s.status}>{t(`ui.worklist.status.${s.status}`)}</span>,
+  },
+  {
+    // When the study reached this workstation: turnaround is counted from here. With cases on the
+    // list the deadline (counted from the partner's sending) takes its place.
     id: 'received',
     width: '12%',
+    caseWidth: null,
     labelKey: 'ui.worklist.column.received',
     sortValue: (s) => s.importedAt,
     render: (s, locale) => <time dateTime={s.importedAt}>{formatReceived(s.importedAt, locale)}</time>,
@@ -125,6 +208,38 @@ function formatReceived(iso: string, locale: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   return new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' }).format(d);
+}
+
+/** A duration in the largest unit that keeps it readable: minutes, hours below two days, days. */
+export function formatDuration(ms: number, locale: string): string {
+  const minutes = Math.max(1, Math.floor(ms / 60_000));
+  const [value, unit] = minutes < 60 ? [minutes, 'minute'] : minutes < 48 * 60 ? [Math.floor(minutes / 60), 'hour'] : [Math.floor(minutes / 1440), 'day'];
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short' }).format(value);
+}
+
+export const DEADLINE_FORMAT: Intl.DateTimeFormatOptions = { month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit' };
+
+/** The deadline in the reader's own time zone, and the time left or how long it is overdue. */
+function DeadlineCell({ study, locale, t, now }: { study: StudySummary; locale: string; t: (k: string, o?: Record<string, unknown>) => string; now: number }) {
+  const c = study.case!;
+  const at = Date.parse(c.deadlineAt);
+  if (Number.isNaN(at)) return null;
+  // Deadlines are days away at most: day, month and time (the year is in the tooltip).
+  const when = new Intl.DateTimeFormat(locale, DEADLINE_FORMAT).format(at);
+  const full = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(at);
+  const done = study.status === 'reported' || study.status === 'delivered';
+  const left = at - now;
+  const note = done ? '' : left <= 0
+    ? t('ui.worklist.deadline.overdueBy', { duration: formatDuration(-left, locale) })
+    : t('ui.worklist.deadline.left', { duration: formatDuration(left, locale) });
+  const state = done ? 'done' : left <= 0 ? 'overdue' : 'open';
+  return (
+    <span className={`deadline deadline-${state}`} data-deadline={state}
+      title={`${full}${note ? ` · ${note}` : ''} · ${t('ui.worklist.deadline.received', { time: formatReceived(c.receivedAt, locale) })}`}>
+      <time dateTime={c.deadlineAt}>{when}</time>
+      {note && <span className="deadline-note" data-testid="deadline-note">{note}</span>}
+    </span>
+  );
 }
 
 const RECEIVED_WITHIN: Record<string, number> = { today: 0, '7d': 7, '30d': 30 };
@@ -189,10 +304,25 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
   const [status, setStatus] = useState('');
   const [source, setSource] = useState('');
   const [received, setReceived] = useState('');
-  // The reading order by default: the AI's ranking (assistive), oldest first within a band.
-  const [sort, setSort] = useState<Sort>({ column: 'aiPriority', descending: false });
+  // The reading order by default: with partners' cases, by deadline (then the AI's ranking);
+  // otherwise the AI's ranking (assistive), oldest first within a band. A click on a column replaces it.
+  const [chosenSort, setSort] = useState<Sort | undefined>();
   const [triage, setTriage] = useState<ReadonlyMap<string, StudyTriageResult>>(new Map());
-  const cellContext = useMemo<CellContext>(() => ({ triage }), [triage]);
+  // The time left to deadlines counts down while the list is open.
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, []);
+  const cellContext = useMemo<CellContext>(() => ({ triage, now }), [triage, now]);
+  const hasCases = useMemo(() => (studies ?? []).some((s) => s.case), [studies]);
+  const columns = useMemo(
+    () => worklistColumns.filter((c) => (hasCases ? c.caseWidth !== null : !c.caseOnly)),
+    [hasCases],
+  );
+  const sort: Sort = chosenSort && columns.some((c) => c.id === chosenSort.column)
+    ? chosenSort
+    : { column: hasCases ? 'deadline' : 'aiPriority', descending: false };
   const [dragging, setDragging] = useState(false);
   const { state: importState, finished: importsFinished, start: startImport, dismiss } = useImport();
   const scroller = useRef<HTMLDivElement>(null);
@@ -231,7 +361,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
   );
 
   const rows = useMemo(() => {
-    const col = worklistColumns.find((c) => c.id === sort.column) ?? worklistColumns[0];
+    const col = columns.find((c) => c.id === sort.column) ?? columns[0];
     const collator = new Intl.Collator(locale, { numeric: true, sensitivity: 'base' });
     const now = new Date();
     const filtered = (studies ?? []).filter(
@@ -249,7 +379,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
       const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : collator.compare(String(va), String(vb));
       return sort.descending ? -c : c;
     });
-  }, [studies, query, modality, status, source, received, sort, locale, cellContext]);
+  }, [studies, query, modality, status, source, received, sort.column, sort.descending, columns, locale, cellContext]);
 
   // Only the rows in view are in the document (a worklist may hold thousands of studies), so
   // keyboard moves go by index: scroll the row into view, then focus it once it is drawn.
@@ -368,7 +498,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
         </select>
         <select data-testid="filter-status" aria-label={t('ui.worklist.filter.status')} value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">{t('ui.worklist.filter.allStatuses')}</option>
-          {(['new', 'in-progress', 'reported'] as const).map((s) => <option key={s} value={s}>{t(`ui.worklist.status.${s}`)}</option>)}
+          {STATUSES.map((s) => <option key={s} value={s}>{t(`ui.worklist.status.${s}`)}</option>)}
         </select>
         <select data-testid="filter-source" aria-label={t('ui.worklist.filter.source')} value={source} onChange={(e) => setSource(e.target.value)}>
           <option value="">{t('ui.worklist.filter.allSources')}</option>
@@ -383,13 +513,13 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
       </div>
       {loadError !== undefined && <p className="error" role="alert">{errorText(loadError)}</p>}
       <div className="table-scroll" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
-        <table className="studies" aria-rowcount={rows.length + 1}>
+        <table className={`studies${hasCases ? ' with-cases' : ''}`} data-cases={hasCases ? 'yes' : 'no'} aria-rowcount={rows.length + 1}>
           <colgroup>
-            {worklistColumns.map((c) => <col key={c.id} style={{ width: c.width }} />)}
+            {columns.map((c) => <col key={c.id} style={{ width: hasCases ? c.caseWidth ?? c.width : c.width }} />)}
           </colgroup>
           <thead>
             <tr>
-              {worklistColumns.map((c) => (
+              {columns.map((c) => (
                 <th
                   key={c.id}
                   className={c.numeric ? 'numeric' : undefined}
@@ -399,7 +529,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
                     type="button"
                     data-testid={`sort-${c.id}`}
                     title={t(c.labelKey)}
-                    onClick={() => setSort((s) => ({ column: c.id, descending: s.column === c.id ? !s.descending : false }))}
+                    onClick={() => setSort({ column: c.id, descending: sort.column === c.id ? !sort.descending : false })}
                   >
                     {t(c.labelKey)}
                     {sort.column === c.id ? (sort.descending ? ' ▼' : ' ▲') : ''}
@@ -421,7 +551,7 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
                 onDoubleClick={() => onOpen(s.StudyInstanceUID)}
                 onKeyDown={(ev) => onRowKey(ev, s.StudyInstanceUID, first + k)}
               >
-                {worklistColumns.map((c) => {
+                {columns.map((c) => {
                   const content = c.render(s, locale, t, cellContext);
                   // A cut-off text can still be read whole on hover.
                   const title = typeof content === 'string' ? content : undefined;
