@@ -8,15 +8,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_DEIDENTIFICATION_OPTIONS } from '../core/agreements/agreement.js';
-import { dcmdumpText } from './roundtrip-helpers.js';
+import { amur, credentialsFile as credentialsIn, dcmdumpText, download, makeAgreement, makePartnerStudies, ok, rest, upload } from './roundtrip-helpers.js';
 import { makePki, type TestPki } from './fixtures/pki/pki.js';
 import { startOrthanc, type OrthancInstance } from './orthanc.js';
-import { REPO_ROOT, SHARED } from './shared-data.js';
+import { REPO_ROOT } from './shared-data.js';
 
 let pki: TestPki;
 let tmp: string;
@@ -25,70 +25,16 @@ let readerHome: string;
 let exchange: OrthancInstance;
 let pacs: OrthancInstance;
 let dimsePacs: OrthancInstance;
-const studies: Record<string, { dir: string; uid: string }> = {};
+let studies: ReturnType<typeof makePartnerStudies>;
 
-function amur(home: string, args: string[], lang = 'en'): { code: number; out: string; err: string; json: () => any } {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], {
-    encoding: 'utf8',
-    input: '',
-    timeout: 300_000,
-    env: { ...process.env, AMUR_HOME: home, AMUR_LANG: lang },
-  });
-  const out = { code: r.status ?? -1, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
-  return out;
-}
-
-function ok(r: ReturnType<typeof amur>, what: string): ReturnType<typeof amur> {
-  assert.equal(r.code, 0, `${what}: ${r.err}${r.out}`);
-  return r;
-}
-
-async function rest(o: OrthancInstance, path: string, init: RequestInit = {}): Promise<Response> {
-  const auth = Buffer.from(`${o.credentials.username}:${o.credentials.password}`).toString('base64');
-  return fetch(`${o.restUrl}${path}`, { ...init, headers: { Authorization: `Basic ${auth}`, ...(init.headers ?? {}) } });
-}
-
-async function upload(o: OrthancInstance, dir: string): Promise<void> {
-  for (const f of readdirSync(dir)) {
-    const res = await rest(o, '/instances', { method: 'POST', body: new Uint8Array(readFileSync(join(dir, f))) });
-    assert.equal(res.status, 200, `upload ${f}`);
-  }
-}
-
-/** Every instance file the Orthanc holds, written into a folder. */
-async function download(o: OrthancInstance, into: string): Promise<string[]> {
-  mkdirSync(into, { recursive: true });
-  const ids = (await (await rest(o, '/instances')).json()) as string[];
-  const files: string[] = [];
-  for (const id of ids) {
-    const p = join(into, `${id}.dcm`);
-    writeFileSync(p, Buffer.from(await (await rest(o, `/instances/${id}/file`)).arrayBuffer()));
-    files.push(p);
-  }
-  return files;
-}
-
-function credentialsFile(o: OrthancInstance, name: string): string {
-  const p = join(tmp, `${name}.json`);
-  writeFileSync(p, JSON.stringify(o.credentials));
-  return p;
-}
+const credentialsFile = (o: OrthancInstance, name: string) => credentialsIn(tmp, o, name);
 
 before(async () => {
   pki = makePki();
   tmp = mkdtempSync(join(tmpdir(), 'amur-roundtrip-'));
   hospitalHome = join(tmp, 'hospital');
   readerHome = join(tmp, 'reader');
-  const made = spawnSync('/usr/bin/python3', [join(REPO_ROOT, 'test', 'roundtrip-studies.py'), SHARED, join(tmp, 'studies')], {
-    encoding: 'utf8',
-    env: { ...process.env, AMUR_TEST_SALT: tmp },
-  });
-  assert.equal(made.status, 0, made.stderr);
-  for (const name of ['ct-gb18030', 'ot-cyrillic']) {
-    const dir = join(tmp, 'studies', name);
-    const uid = /\(0020,000d\) UI \[([0-9.]+)\]/.exec(dcmdumpText(join(dir, readdirSync(dir)[0]!)))![1]!;
-    studies[name] = { dir, uid };
-  }
+  studies = makePartnerStudies(join(tmp, 'studies'), tmp);
   [exchange, pacs, dimsePacs] = await Promise.all([
     startOrthanc({ name: 'exchange' }),
     startOrthanc({ name: 'pacs' }),
@@ -98,15 +44,7 @@ before(async () => {
   await upload(dimsePacs, studies['ot-cyrillic']!.dir);
 
   // The agreement: made and signed by the hospital, imported on both sides with the exchange's credentials.
-  const pass = pki.file('passphrase.txt');
-  ok(amur(hospitalHome, ['agreement', 'new', '--id', 'GZ-2026-01', '--partner', 'Guangzhou Partner Hospital',
-    '--partner-zh', '广州合作医院', '--valid-from', '2026-01-01', '--valid-to', '2030-12-31', '--modalities', 'CT,MR,CR,DX,OT',
-    '--reader', pki.file('ec.pem'), '--languages', 'zh-CN,ru', '--exchange', exchange.url,
-    '--identity', pki.file('rsa.p12'), '--passphrase-file', pass, '--out', join(tmp, 'agreement.json')]), 'agreement new');
-  const cred = credentialsFile(exchange, 'exchange-cred');
-  for (const home of [hospitalHome, readerHome]) {
-    ok(amur(home, ['agreement', 'import', join(tmp, 'agreement.json'), '--trust', pki.file('ca.pem'), '--credentials', cred]), 'agreement import');
-  }
+  makeAgreement({ pki, dir: tmp, homes: [hospitalHome, readerHome], exchangeUrl: exchange.url, credentials: credentialsFile(exchange, 'exchange-cred') });
 });
 
 after(async () => {

@@ -2,7 +2,7 @@
 // agreements, from their exchanges into the local store (core/cases/pull.ts).
 import { pullSources } from '../../core/cases/access.js';
 import { pull } from '../../core/cases/pull.js';
-import { AmurError } from '../../core/common/errors.js';
+import { AmurError, type ErrorParams } from '../../core/common/errors.js';
 import { amurHome } from '../../core/common/paths.js';
 import { t } from '../../core/i18n/index.js';
 import { StudyStore } from '../../core/store/store.js';
@@ -28,13 +28,19 @@ export const pullCommand: Command = {
         lang: ctx.lang,
         onProgress: flags.has('progress') ? (p) => ctx.stderr.write(`${t('cases.cli.progress', { ...p }, ctx.lang)}\n`) : undefined,
       });
-      const refused = r.refused.map((x) => ({ study: x.study, code: x.code, reason: t(`errors.${x.code}`, x.params, ctx.lang) }));
-      if (flags.has('json')) ctx.stdout.write(`${JSON.stringify({ pulled: r.pulled, refused }, null, 2)}\n`);
-      else {
+      const reason = (x: { code: string; params: ErrorParams }) => t(`errors.${x.code}`, x.params, ctx.lang);
+      const refused = r.refused.map((x) => ({ study: x.study, code: x.code, reason: reason(x) }));
+      const failed = r.failed.map((x) => ({ study: x.study, exchange: x.exchange, code: x.code, reason: reason(x) }));
+      if (flags.has('json')) {
+        // "failed" appears only when a transfer failed, so that a clean pull keeps the documented shape.
+        ctx.stdout.write(`${JSON.stringify({ pulled: r.pulled, refused, ...(failed.length ? { failed } : {}) }, null, 2)}\n`);
+      } else {
         ctx.stdout.write(`${t('cases.cli.pulled', { count: r.pulled.length }, ctx.lang)}\n`);
         for (const x of refused) ctx.stdout.write(`  ${x.study}: ${x.reason}\n`);
       }
-      return 0;
+      // A failed transfer is not a result: say it on stderr too, and exit non-zero so that a script retries.
+      for (const x of failed) ctx.stderr.write(`${x.reason}\n`);
+      return failed.length ? 1 : 0;
     } finally {
       store.close();
     }

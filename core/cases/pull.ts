@@ -22,9 +22,21 @@ export interface PullRefusal {
   params: ErrorParams;
 }
 
+/** A study (or a whole exchange) that could not be fetched this time: the link, not a decision. */
+export interface PullFailure {
+  /** Empty when the exchange could not even be searched. */
+  study: string;
+  exchange: string;
+  code: string;
+  params: ErrorParams;
+}
+
 export interface PullResult {
   pulled: string[];
+  /** Studies the agreement does not allow to be read here: pulling again gives the same answer. */
   refused: PullRefusal[];
+  /** Transfers that failed (exchange down, connection cut): pulling again resumes them. */
+  failed: PullFailure[];
 }
 
 export interface PullProgress {
@@ -57,20 +69,34 @@ const SERIES_UID = '0020000E';
 const SOP_UID = '00080018';
 const MODALITIES = '00080061';
 
-/** Pulls every new study of the given agreements; a failure of one study never stops the others. */
+/**
+ * Pulls every new study of the given agreements; a failure of one study, or of one exchange, never
+ * stops the others.
+ */
 export async function pull(
   store: StudyStore,
   sources: PullSource[],
   options: { now?: Date; lang?: Language; onProgress?: (p: PullProgress) => void } = {},
 ): Promise<PullResult> {
   const now = options.now ?? new Date();
-  const result: PullResult = { pulled: [], refused: [] };
+  const result: PullResult = { pulled: [], refused: [], failed: [] };
+  const linkFailure = (e: unknown, study: string, client: DicomWebClient): boolean => {
+    if (!isAmurError(e) || !e.code.startsWith('exchange.')) return false;
+    result.failed.push({ study, exchange: client.host, code: e.code, params: e.params });
+    return true;
+  };
   for (const { agreement, client } of sources) {
     if (!isActive(agreement, now)) continue;
-    const found = (await client.searchStudies(
-      { [CASE_TAGS.agreementId]: agreement.id },
-      [CASE_TAGS.requestId, CASE_TAGS.timePoint, CASE_TAGS.consentRef, CASE_TAGS.sponsor, MODALITIES],
-    )) as Json[];
+    let found: Json[];
+    try {
+      found = (await client.searchStudies(
+        { [CASE_TAGS.agreementId]: agreement.id },
+        [CASE_TAGS.requestId, CASE_TAGS.timePoint, CASE_TAGS.consentRef, CASE_TAGS.sponsor, MODALITIES],
+      )) as Json[];
+    } catch (e) {
+      if (linkFailure(e, '', client)) continue;
+      throw e;
+    }
     for (const s of found) {
       const uid = str(s, STUDY_UID);
       if (!uid) continue;
@@ -103,6 +129,7 @@ export async function pull(
         markPulled(store, uid);
         result.pulled.push(uid);
       } catch (e) {
+        if (linkFailure(e, uid, client)) continue;
         if (!isAmurError(e)) throw e;
         result.refused.push({ study: uid, code: e.code, params: e.params });
       }
