@@ -151,9 +151,9 @@ export function makeAgreement(o: {
 }
 
 /** A report drafted, filled in Russian and signed by the agreement's reader (ec.p12): queued for delivery. */
-export function signReport(home: string, study: string, dir: string, name: string, pki: TestPki): string {
-  const draft = ok(amur(home, ['report', 'draft', '--study', study, '--reader', 'ru']), 'draft').json();
-  draft.findings = [{ id: draft.template.id === 'ct-head' ? 'no-acute-abnormality' : 'normal' }];
+export function signReport(home: string, study: string, dir: string, name: string, pki: TestPki, template?: string): string {
+  const draft = ok(amur(home, ['report', 'draft', '--study', study, '--reader', 'ru', ...(template ? ['--template', template] : [])]), 'draft').json();
+  draft.findings = [{ id: 'normal' }];
   draft.impression = [{ lang: 'ru', text: 'Без острой патологии.' }];
   draft.observer = { name: 'Ivanova^Anna', organization: 'Amur Radiology' };
   const draftPath = join(dir, `${name}.json`);
