@@ -5,16 +5,24 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import dimse from 'dcmjs-dimse';
+import type DimseLib from 'dcmjs-dimse';
 import { AmurError } from '../common/errors.js';
 
-const { Client } = dimse;
-const { CGetRequest, CStoreRequest } = dimse.requests;
-const { CStoreResponse } = dimse.responses;
-const { Status } = dimse.constants;
-// The library logs every PDU to stdout; outcomes reach the caller as results and AmurErrors instead
-// (stdout carries the CLI's --json answers, and a dataset dump would put patient data in a log).
-dimse.log.setLevel('silent');
+type Dimse = typeof DimseLib;
+let loaded: Dimse | undefined;
+/**
+ * The library, loaded on first use: only a hospital with a DIMSE-only PACS needs it, and loading it
+ * costs every other command a fifth of a second (bench/results/RESULTS.md, roundtrip).
+ */
+async function lib(): Promise<Dimse> {
+  if (!loaded) {
+    loaded = (await import('dcmjs-dimse')).default;
+    // The library logs every PDU to stdout; outcomes reach the caller as results and AmurErrors instead
+    // (stdout carries the CLI's --json answers, and a dataset dump would put patient data in a log).
+    loaded.log.setLevel('silent');
+  }
+  return loaded;
+}
 
 export interface DimsePeer {
   aet: string;
@@ -32,7 +40,7 @@ const label = (p: DimsePeer) => `${p.aet}@${p.host}:${p.port}`;
 const TIMEOUTS = { connectTimeout: 10_000, associationTimeout: 30_000, pduTimeout: 60_000 };
 
 /** Runs the client's requests; resolves when the association is closed, rejects on a network failure. */
-function run(client: InstanceType<typeof Client>, peer: DimsePeer, callingAet: string): Promise<void> {
+function run(client: InstanceType<Dimse['Client']>, peer: DimsePeer, callingAet: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let failed: AmurError | undefined;
     client.on('associationRejected', (r: unknown) => {
@@ -54,6 +62,7 @@ export async function dimseGetStudy(
   StudyInstanceUID: string,
   onInstance: (bytes: Buffer) => Promise<void>,
 ): Promise<number> {
+  const { Client, requests: { CGetRequest }, responses: { CStoreResponse }, constants: { Status } } = await lib();
   const dir = mkdtempSync(join(tmpdir(), 'amur-cget-'));
   const client = new Client();
   const request = CGetRequest.createStudyGetRequest(StudyInstanceUID);
@@ -108,6 +117,7 @@ export interface DimseStoreResult {
 
 /** Files DICOM files by C-STORE, all on one association; the outcome of each comes back. */
 export async function dimseStore(peer: DimsePeer, callingAet: string, files: Buffer[]): Promise<DimseStoreResult[]> {
+  const { Client, requests: { CStoreRequest }, constants: { Status } } = await lib();
   const dir = mkdtempSync(join(tmpdir(), 'amur-cstore-'));
   const client = new Client();
   const results: DimseStoreResult[] = [];
