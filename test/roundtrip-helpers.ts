@@ -53,10 +53,10 @@ export function amur(home: string, args: string[], lang = 'en', timeoutMs = 300_
 }
 
 /** `amur ARGS` running in the background, so that the test can break its network or kill it. */
-export function amurInBackground(home: string, args: string[], lang = 'en'): { child: ChildProcess; done: Promise<CliResult> } {
+export function amurInBackground(home: string, args: string[], lang = 'en', env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: cliEnv(home, lang),
+    env: { ...cliEnv(home, lang), ...env },
   });
   let out = '';
   let err = '';

@@ -11,9 +11,10 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_DEIDENTIFICATION_OPTIONS } from '../core/agreements/agreement.js';
-import { amur, credentialsFile as credentialsIn, dcmdumpText, download, makeAgreement, makePartnerStudies, ok, rest, upload } from './roundtrip-helpers.js';
+import { amur, amurInBackground, credentialsFile as credentialsIn, dcmdumpText, download, makeAgreement, makePartnerStudies, ok, rest, upload } from './roundtrip-helpers.js';
 import { makePki, type TestPki } from './fixtures/pki/pki.js';
 import { startOrthanc, type OrthancInstance } from './orthanc.js';
 import { REPO_ROOT } from './shared-data.js';
@@ -218,7 +219,17 @@ describe('round trip: partner PACS → exchange → reader → exchange → part
     writeFileSync(draftPath, JSON.stringify(draft));
     ok(amur(readerHome, ['report', 'sign', draftPath, '--identity', pki.file('ec.p12'), '--passphrase-file', pki.file('passphrase.txt'),
       '--out', join(tmp, 'signed2')]), 'sign');
-    assert.equal(ok(amur(readerHome, ['deliver', '--json']), 'deliver').json().delivered, 1);
+    // The app delivers by itself while it runs: the browser shell's host, with a short interval.
+    const app = amurInBackground(readerHome, ['serve', '--port', '0'], 'en', { AMUR_DELIVERY_INTERVAL: '1' });
+    try {
+      const status = () => (ok(amur(readerHome, ['outbox', 'list', '--json']), 'outbox').json() as any[]).map((i) => i.status);
+      const end = Date.now() + 60_000;
+      while (status().includes('queued') && Date.now() < end) await delay(500);
+      assert.deepEqual(status(), ['delivered', 'delivered'], 'the app delivered the second report by itself');
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.done;
+    }
     const r = ok(amur(hospitalHome, ['hospital', 'receive', '--agreement', 'GZ-2026-01', '--pacs', url, '--identity', pki.file('rsa.p12'),
       '--passphrase-file', pki.file('passphrase.txt'), '--json']), 'receive over DIMSE').json();
     assert.equal(r.filed, 2);

@@ -23,7 +23,7 @@ export function parsePort(args: string[]): number {
 /** Starts the host and resolves when the process is asked to stop (Ctrl+C, SIGTERM). */
 export async function serve(port: number, ctx: CliContext): Promise<number> {
   if (await ensureRendererBuilt()) ctx.stderr.write(`${t('host.built', {}, ctx.lang)}\n`);
-  const hosted = createServices({ home: amurHome(ctx.env), lang: ctx.lang });
+  const hosted = createServices({ home: amurHome(ctx.env), lang: ctx.lang, env: ctx.env });
   let host;
   try {
     host = await startHost({ services: hosted.services, home: hosted.home, port, lang: ctx.lang });

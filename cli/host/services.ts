@@ -11,6 +11,9 @@ import { LocalTriageService } from '../../core/triage/service.js';
 import { LocalMeasurementService } from '../../core/measurements/service.js';
 import { LocalReportService } from '../../core/reports/service.js';
 import { LocalOutboxService } from '../../core/outbox/service.js';
+import { startCourier } from '../../core/outbox/courier.js';
+import { exchangeTarget } from '../../core/outbox/target.js';
+import { activeAgreement, exchangeClient } from '../../core/cases/access.js';
 
 export interface HostedServices {
   services: AmurServices;
@@ -18,7 +21,16 @@ export interface HostedServices {
   close(): Promise<void>;
 }
 
-export function createServices(options: { home?: string; lang?: Language } = {}): HostedServices {
+/**
+ * Seconds between automatic deliveries of the outbox (AMUR_DELIVERY_INTERVAL; 0 turns it off, for
+ * a workstation whose reports go out only by `amur deliver`, and for tests that show hand-set states).
+ */
+function deliveryInterval(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.AMUR_DELIVERY_INTERVAL ?? 30);
+  return Number.isFinite(v) && v >= 0 ? v : 30;
+}
+
+export function createServices(options: { home?: string; lang?: Language; env?: NodeJS.ProcessEnv } = {}): HostedServices {
   const home = options.home ?? amurHome();
   const store = StudyStore.open(home);
   const studies = new LocalStudyService(store, { lang: options.lang, home });
@@ -34,12 +46,17 @@ export function createServices(options: { home?: string; lang?: Language } = {})
   const measurements = new LocalMeasurementService(store, { getImageFrame: (uid, frame) => imaging.getImageFrame(uid, frame) });
   // The outbox is read straight from the store: delivery (amur deliver) may run in another process.
   const outbox = new LocalOutboxService(store);
+  // While the app runs, what is queued goes out by itself when the link is up (core/outbox/courier.ts).
+  const interval = deliveryInterval(options.env ?? process.env);
+  const courier = interval > 0
+    ? startCourier(store, (id) => exchangeTarget(exchangeClient(home, activeAgreement(home, id))), { intervalMs: interval * 1000 })
+    : undefined;
   return {
     services: { studies, imaging, triage, reports, measurements, outbox },
     home,
     // Every worker pool is stopped before the store closes: a pool left running keeps the process alive.
     close: async () => {
-      await Promise.allSettled([studies.dispose(), imaging.dispose(), triage.close()]);
+      await Promise.allSettled([studies.dispose(), imaging.dispose(), triage.close(), courier?.stop()]);
       store.close();
     },
   };

@@ -92,7 +92,8 @@ describe('partners\' cases on the worklist, and the outbox', () => {
     } finally {
       store.close();
     }
-    app = await startApp({ home });
+    // The outbox states are set by hand above: no automatic delivery may change them.
+    app = await startApp({ home, env: { AMUR_DELIVERY_INTERVAL: '0' } });
     b = await openBrowser();
     // The reader sits in Vladivostok and reads in Chinese first (the browser's language).
     context = await b.browser.newContext({ locale: 'zh-CN', timezoneId: TZ, viewport: { width: 1280, height: 720 } });
