@@ -51,6 +51,8 @@ export function createServices(options: { home?: string; lang?: Language; env?: 
   const courier = interval > 0
     ? startCourier(store, (id) => exchangeTarget(exchangeClient(home, activeAgreement(home, id))), { intervalMs: interval * 1000 })
     : undefined;
+  // A report just signed under an agreement goes out now, not at the next round.
+  if (courier) reports.onDidSignReport(() => courier.nudge());
   return {
     services: { studies, imaging, triage, reports, measurements, outbox },
     home,

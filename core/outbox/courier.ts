@@ -1,5 +1,6 @@
 // Delivery in the app, without anyone asking: while the workstation runs, the outbox is delivered
-// every so often (AMUR_DELIVERY_INTERVAL, cli/host/services.ts), each failed item waiting out its
+// every so often (AMUR_DELIVERY_INTERVAL, cli/host/services.ts) and at once after a report is
+// signed in the app (nudge), each failed item waiting out its
 // backoff (outbox.ts). It is the same deliver() that `amur deliver` runs, with the same claims, so
 // the app and a CLI delivery running at the same time never send one item twice. Offline, each
 // round fails quietly into the items' state (failed, with the reason, shown on the Outbox screen)
@@ -23,6 +24,8 @@ export function startCourier(
   let stopped = false;
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  /** A nudge came while a round was under way: that round may have missed the new item. */
+  let again = false;
 
   const schedule = (ms: number) => {
     if (stopped) return;
@@ -32,7 +35,11 @@ export function startCourier(
     timer.unref();
   };
   function round(): void {
-    if (stopped || running) return;
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
     running = deliver(store, targetFor)
       .then((r) => options.onRound?.(r))
       .catch(() => {
@@ -40,7 +47,8 @@ export function startCourier(
       })
       .finally(() => {
         running = undefined;
-        schedule(interval);
+        schedule(again ? 0 : interval);
+        again = false;
       });
   }
   schedule(0);
