@@ -16,7 +16,7 @@
 // (`node bin/amur.js …`, start-up included) with its own AMUR_HOME; preparing homes, checking
 // outcomes, deleting what a method left on an Orthanc and `sync` happen between runs, untimed.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,7 +27,7 @@ import { MultipartReader, multipartBody } from '../core/exchange/multipart.js';
 import { startOrthanc, type OrthancInstance } from '../test/orthanc.js';
 import { shared } from '../test/shared-data.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
-import { listFiles, newUid } from './lib/corpus.js';
+import { listFiles, makeSeriesFromSlices } from './lib/corpus.js';
 import { processCpuMs, selfCpuMs } from './lib/cpu.js';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
 import { machineInfo, toolVersion } from './lib/machine.js';
@@ -157,51 +157,20 @@ async function upload(o: OrthancInstance, files: string[]): Promise<void> {
  * sent, Ethics Committee Approval Number = consent, Sponsor = partner; a pseudonymous patient.
  * Kept in bench/tmp and reused while the recipe is the same.
  */
-async function makeCaseStudy(srcDir: string, count: number, dest: string): Promise<{ study: string; series: string }> {
-  const stamp = `${dest}.json`;
-  const sources = listFiles(srcDir);
-  const recipe = { src: basename(srcDir), sources: sources.map((f) => basename(f)), count, agreement: AGREEMENT, v: 1 };
-  if (existsSync(stamp) && existsSync(dest)) {
-    const s = JSON.parse(readFileSync(stamp, 'utf8')) as { recipe: unknown; study: string; series: string };
-    if (JSON.stringify(s.recipe) === JSON.stringify(recipe) && listFiles(dest).length === count) return { study: s.study, series: s.series };
-  }
-  rmSync(stamp, { force: true });
-  rmSync(dest, { recursive: true, force: true });
-  mkdirSync(dest, { recursive: true });
-  const study = newUid();
-  const series = newUid();
-  const targets: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const t = join(dest, `ct-${String(i + 1).padStart(4, '0')}.dcm`);
-    copyFileSync(sources[i % sources.length], t);
-    chmodSync(t, 0o644); // the shared data are read-only; dcmodify rewrites in place
-    targets.push(t);
-  }
-  // One dcmodify for what every file shares (-gin: a new SOP Instance UID each, meta header too)...
-  await runChecked('dcmodify', [
-    '-nb', '-gin',
-    '-i', `(0020,000D)=${study}`,
-    '-i', `(0020,000E)=${series}`,
-    '-i', '(0010,0010)=AMUR-BENCH-1',
-    '-i', '(0010,0020)=AMUR-BENCH-1',
-    '-i', '(0012,0062)=YES', // Patient Identity Removed
-    '-i', `(0012,0010)=${PARTNER}`,
-    '-i', `(0012,0020)=${AGREEMENT}`,
-    '-i', '(0012,0021)=Amur teleradiology',
-    '-i', '(0012,0040)=AMUR-BENCH-1',
-    '-i', '(0012,0050)=REQ-BENCH-1',
-    '-i', '(0012,0051)=routine 20261122T120000Z',
-    '-i', '(0012,0082)=CONSENT-BENCH-1',
-    '-i', '(0008,103E)=BENCH ROUNDTRIP',
-    ...targets,
-  ], { timeoutMs: 300_000 });
-  // ...then one per file for its Instance Number.
-  const batch = 8;
-  for (let i = 0; i < targets.length; i += batch) {
-    await Promise.all(targets.slice(i, i + batch).map((t, k) => runChecked('dcmodify', ['-nb', '-i', `(0020,0013)=${i + k + 1}`, t], { timeoutMs: 60_000 })));
-  }
-  writeFileSync(stamp, JSON.stringify({ recipe, study, series }));
-  return { study, series };
+function makeCaseStudy(srcDir: string, count: number, dest: string): Promise<{ study: string; series: string }> {
+  return makeSeriesFromSlices(srcDir, count, dest, [
+    '(0010,0010)=AMUR-BENCH-1',
+    '(0010,0020)=AMUR-BENCH-1',
+    '(0012,0062)=YES', // Patient Identity Removed
+    `(0012,0010)=${PARTNER}`,
+    `(0012,0020)=${AGREEMENT}`,
+    '(0012,0021)=Amur teleradiology',
+    '(0012,0040)=AMUR-BENCH-1',
+    '(0012,0050)=REQ-BENCH-1',
+    '(0012,0051)=routine 20261122T120000Z',
+    '(0012,0082)=CONSENT-BENCH-1',
+    '(0008,103E)=BENCH ROUNDTRIP',
+  ]);
 }
 
 /** A profile frame in Amur's code or in a package it loads (not Node's own module machinery). */

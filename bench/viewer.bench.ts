@@ -6,9 +6,9 @@
 // file with a new SOP Instance UID (dcmodify -gin) and its own Instance Number, all in one new
 // study and series. Targets: first image < 100 ms; scrolling < 16 ms per image once cached;
 // memory bounded by the image cache setting.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Page } from 'playwright-core';
 import { LocalImagingService } from '../core/imaging/service.js';
@@ -17,40 +17,10 @@ import { StudyStore } from '../core/store/store.js';
 import { openApp, openBrowser, startApp } from '../test/e2e/harness.js';
 import { shared } from '../test/shared-data.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
-import { listFiles, newUid } from './lib/corpus.js';
+import { makeSeriesFromSlices } from './lib/corpus.js';
 import { machineInfo } from './lib/machine.js';
-import { runChecked } from './lib/process.js';
 import { writeResults } from './lib/results.js';
 import { fmtMs, summarize, type Summary } from './lib/stats.js';
-
-/** One series of `slices` images made from the head CT's slices (reused when the recipe is the same). */
-async function makeLongSeries(srcDir: string, slices: number, dest: string): Promise<void> {
-  const stamp = `${dest}.json`;
-  const sources = listFiles(srcDir);
-  const want = JSON.stringify({ src: basename(srcDir), sources: sources.map((f) => basename(f)), slices });
-  if (existsSync(stamp) && existsSync(dest) && readFileSync(stamp, 'utf8') === want) return;
-  rmSync(stamp, { force: true });
-  rmSync(dest, { recursive: true, force: true });
-  mkdirSync(dest, { recursive: true });
-  const study = newUid();
-  const series = newUid();
-  const targets: string[] = [];
-  for (let i = 0; i < slices; i++) {
-    const t = join(dest, `slice-${String(i + 1).padStart(4, '0')}.dcm`);
-    copyFileSync(sources[i % sources.length], t);
-    chmodSync(t, 0o644); // the shared data are read-only; dcmodify rewrites in place
-    targets.push(t);
-  }
-  // One dcmodify for the UIDs of all files, then one per file for its Instance Number.
-  await runChecked('dcmodify', ['-nb', '-gin', '-m', `(0020,000D)=${study}`, '-m', `(0020,000E)=${series}`, '-i', '(0008,103E)=BENCH LONG SERIES', ...targets], { timeoutMs: 300_000 });
-  const batch = 8;
-  for (let i = 0; i < targets.length; i += batch) {
-    await Promise.all(
-      targets.slice(i, i + batch).map((t, k) => runChecked('dcmodify', ['-nb', '-i', `(0020,0013)=${i + k + 1}`, t], { timeoutMs: 60_000 })),
-    );
-  }
-  writeFileSync(stamp, want);
-}
 
 /** Resident memory (KiB) of a process and of every descendant, from ps. */
 function treeRssKiB(rootPid: number, filter?: (command: string) => boolean): number {
@@ -140,7 +110,7 @@ const bench: Bench = {
     const src = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
     const seriesDir = join(ctx.tmpRoot, `viewer-ct${slices}`);
     ctx.log(`making a ${slices}-slice series in ${seriesDir}`);
-    await makeLongSeries(src, slices, seriesDir);
+    await makeSeriesFromSlices(src, slices, seriesDir, ['(0008,103E)=BENCH LONG SERIES']);
 
     const home = mkdtempSync(join(ctx.tmpRoot, 'viewer-home-'));
     try {

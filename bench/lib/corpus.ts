@@ -77,3 +77,51 @@ export async function makeCopiedStudyCorpus(srcDir: string, copies: number, dest
   }
   writeFileSync(stamp, want);
 }
+
+/**
+ * Makes (or reuses) one series of `count` instances cycled from the slices in srcDir: one Study and
+ * Series UID for all, a new SOP Instance UID and an Instance Number 1..count for each, and the
+ * given attributes (dcmodify -i "(gggg,eeee)=value") on every file. A stamp beside dest records the
+ * recipe and the UIDs, so a second run with the same recipe reuses the files.
+ */
+export async function makeSeriesFromSlices(
+  srcDir: string,
+  count: number,
+  dest: string,
+  attributes: string[] = [],
+): Promise<{ study: string; series: string }> {
+  const stamp = `${dest}.json`;
+  const sources = listFiles(srcDir);
+  const recipe = { src: basename(srcDir), sources: sources.map((f) => basename(f)), count, attributes };
+  if (existsSync(stamp) && existsSync(dest)) {
+    const s = JSON.parse(readFileSync(stamp, 'utf8')) as { recipe: unknown; study: string; series: string };
+    if (JSON.stringify(s.recipe) === JSON.stringify(recipe) && listFiles(dest).length === count) return { study: s.study, series: s.series };
+  }
+  rmSync(stamp, { force: true });
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  const study = newUid();
+  const series = newUid();
+  const targets: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = join(dest, `slice-${String(i + 1).padStart(4, '0')}.dcm`);
+    copyFileSync(sources[i % sources.length], t);
+    chmodSync(t, 0o644); // the shared data are read-only; dcmodify rewrites in place
+    targets.push(t);
+  }
+  // One dcmodify for what every file shares (-gin: a new SOP Instance UID each, meta header too)...
+  await runChecked('dcmodify', [
+    '-nb', '-gin',
+    '-i', `(0020,000D)=${study}`,
+    '-i', `(0020,000E)=${series}`,
+    ...attributes.flatMap((a) => ['-i', a]),
+    ...targets,
+  ], { timeoutMs: 300_000 });
+  // ...then one per file for its Instance Number.
+  const batch = 8;
+  for (let i = 0; i < targets.length; i += batch) {
+    await Promise.all(targets.slice(i, i + batch).map((t, k) => runChecked('dcmodify', ['-nb', '-i', `(0020,0013)=${i + k + 1}`, t], { timeoutMs: 60_000 })));
+  }
+  writeFileSync(stamp, JSON.stringify({ recipe, study, series }));
+  return { study, series };
+}
