@@ -10,18 +10,17 @@
 //     (the lost response: the retry must not make a second copy);
 //   - the exchange itself stopped during a pull.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
-import { makePki, type TestPki } from './fixtures/pki/pki.js';
+import type { TestPki } from './fixtures/pki/pki.js';
 import { startOrthanc, type OrthancInstance } from './orthanc.js';
 import {
-  amur, amurInBackground, credentialsFile, makeAgreement, makePartnerStudies, ok, restJson, signReport, upload,
+  amur, amurInBackground, credentialsFile, makeAgreement, makePartnerStudies, makeWorld, ok, restJson, signReport, upload, type RoundTripWorld,
 } from './roundtrip-helpers.js';
 
+let world: RoundTripWorld;
 let pki: TestPki;
 let tmp: string;
 let hospitalHome: string;
@@ -83,11 +82,8 @@ function receiveArgs(): string[] {
 }
 
 before(async () => {
-  pki = makePki();
-  tmp = mkdtempSync(join(tmpdir(), 'amur-faults-'));
-  hospitalHome = join(tmp, 'hospital');
-  readerHome = join(tmp, 'reader');
-  studies = makePartnerStudies(join(tmp, 'studies'), tmp);
+  world = makeWorld('amur-faults-');
+  ({ pki, tmp, hospitalHome, readerHome, studies } = world);
   [exchange, pacs] = await Promise.all([startOrthanc({ name: 'exchange' }), startOrthanc({ name: 'pacs' })]);
   link = await startFaultProxy(portOf(exchange.restUrl));
   pacsLink = await startFaultProxy(portOf(pacs.restUrl));
@@ -100,8 +96,7 @@ before(async () => {
 after(async () => {
   await Promise.all([link?.close(), pacsLink?.close()]);
   await Promise.all([exchange?.destroy(), pacs?.destroy()]);
-  pki?.remove();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  world?.remove();
 });
 
 afterEach(() => {

@@ -4,7 +4,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestPki } from './fixtures/pki/pki.js';
+import { makePki, type TestPki } from './fixtures/pki/pki.js';
 import type { OrthancInstance } from './orthanc.js';
 import { REPO_ROOT, SHARED } from './shared-data.js';
 
@@ -161,4 +161,30 @@ export function signReport(home: string, study: string, dir: string, name: strin
   const out = join(dir, name);
   ok(amur(home, ['report', 'sign', draftPath, '--identity', pki.file('ec.p12'), '--passphrase-file', pki.file('passphrase.txt'), '--out', out]), 'sign');
   return out;
+}
+
+/** What every round-trip test starts from: the test PKI, a scratch folder with both sides' homes, the partner's studies. */
+export interface RoundTripWorld {
+  pki: TestPki;
+  tmp: string;
+  hospitalHome: string;
+  readerHome: string;
+  studies: ReturnType<typeof makePartnerStudies>;
+  remove(): void;
+}
+
+export function makeWorld(prefix: string): RoundTripWorld {
+  const pki = makePki();
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    pki,
+    tmp,
+    hospitalHome: join(tmp, 'hospital'),
+    readerHome: join(tmp, 'reader'),
+    studies: makePartnerStudies(join(tmp, 'studies'), tmp),
+    remove() {
+      pki.remove();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }

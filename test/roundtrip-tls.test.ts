@@ -7,15 +7,15 @@
 // gets a translated refusal naming the exchange.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makePki, type TestPki } from './fixtures/pki/pki.js';
+import type { TestPki } from './fixtures/pki/pki.js';
 import { startOrthanc, type OrthancInstance } from './orthanc.js';
-import { amur, credentialsFile, makeAgreement, makePartnerStudies, ok, restJson, signReport, upload } from './roundtrip-helpers.js';
+import { amur, credentialsFile, makeAgreement, makePartnerStudies, makeWorld, ok, restJson, signReport, upload, type RoundTripWorld } from './roundtrip-helpers.js';
 import { startTlsFront, type TlsFront } from './tls-front.js';
 
+let world: RoundTripWorld;
 let pki: TestPki;
 let tmp: string;
 let hospitalHome: string;
@@ -43,11 +43,8 @@ function sClient(args: string[]): string {
 }
 
 before(async () => {
-  pki = makePki();
-  tmp = mkdtempSync(join(tmpdir(), 'amur-tls-roundtrip-'));
-  hospitalHome = join(tmp, 'hospital');
-  readerHome = join(tmp, 'reader');
-  studies = makePartnerStudies(join(tmp, 'studies'), tmp);
+  world = makeWorld('amur-tls-roundtrip-');
+  ({ pki, tmp, hospitalHome, readerHome, studies } = world);
   [exchange, pacs] = await Promise.all([startOrthanc({ name: 'exchange' }), startOrthanc({ name: 'pacs' })]);
   front = await startTlsFront(Number(new URL(exchange.restUrl).port));
   await upload(pacs, studies['ot-cyrillic'].dir);
@@ -59,8 +56,7 @@ before(async () => {
 after(async () => {
   await front?.stop();
   await Promise.all([exchange?.destroy(), pacs?.destroy()]);
-  pki?.remove();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  world?.remove();
 });
 
 describe('the exchange over HTTPS with client certificates (stunnel4 in front of Orthanc)', () => {

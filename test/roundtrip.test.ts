@@ -8,17 +8,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_DEIDENTIFICATION_OPTIONS } from '../core/agreements/agreement.js';
-import { amur, amurInBackground, credentialsFile as credentialsIn, dcmdumpText, download, makeAgreement, makePartnerStudies, ok, rest, upload } from './roundtrip-helpers.js';
-import { makePki, type TestPki } from './fixtures/pki/pki.js';
+import { amur, amurInBackground, credentialsFile as credentialsIn, dcmdumpText, download, makeAgreement, makePartnerStudies, makeWorld, ok, rest, upload, type RoundTripWorld } from './roundtrip-helpers.js';
+import type { TestPki } from './fixtures/pki/pki.js';
 import { startOrthanc, type OrthancInstance } from './orthanc.js';
 import { REPO_ROOT } from './shared-data.js';
 
+let world: RoundTripWorld;
 let pki: TestPki;
 let tmp: string;
 let hospitalHome: string;
@@ -31,11 +31,8 @@ let studies: ReturnType<typeof makePartnerStudies>;
 const credentialsFile = (o: OrthancInstance, name: string) => credentialsIn(tmp, o, name);
 
 before(async () => {
-  pki = makePki();
-  tmp = mkdtempSync(join(tmpdir(), 'amur-roundtrip-'));
-  hospitalHome = join(tmp, 'hospital');
-  readerHome = join(tmp, 'reader');
-  studies = makePartnerStudies(join(tmp, 'studies'), tmp);
+  world = makeWorld('amur-roundtrip-');
+  ({ pki, tmp, hospitalHome, readerHome, studies } = world);
   [exchange, pacs, dimsePacs] = await Promise.all([
     startOrthanc({ name: 'exchange' }),
     startOrthanc({ name: 'pacs' }),
@@ -50,8 +47,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all([exchange?.destroy(), pacs?.destroy(), dimsePacs?.destroy()]);
-  pki?.remove();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  world?.remove();
 });
 
 describe('round trip: partner PACS → exchange → reader → exchange → partner PACS', () => {
