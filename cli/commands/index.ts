@@ -18,4 +18,5 @@ export const commands: Record<string, () => Promise<Command>> = {
   deliver: async () => (await import('./deliver.js')).deliverCommand,
   hospital: async () => (await import('./hospital.js')).hospitalCommand,
   agreement: async () => (await import('./agreement.js')).agreementCommand,
+  audit: async () => (await import('./audit.js')).auditCommand,
 };

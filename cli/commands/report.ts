@@ -12,7 +12,7 @@ import { t } from '../../core/i18n/index.js';
 import type { ReaderLanguage } from '../../core/reports/draft.js';
 import { newDraftForStudy } from '../../core/reports/new-draft.js';
 import { readDraft, signDraftInto } from '../../core/reports/sign.js';
-import { assertMaySign, queueSignedReport } from '../../core/cases/reporting.js';
+import { assertMaySign, auditSignature, queueSignedReport } from '../../core/cases/reporting.js';
 import { loadIdentity } from '../../core/signing/index.js';
 import { StudyStore } from '../../core/store/store.js';
 import { parseArgs } from '../args.js';
@@ -70,6 +70,7 @@ async function sign(args: string[], ctx: CliContext): Promise<number> {
     // A partner's study: only under its agreement, by a reader it names; then into the outbox.
     const c = assertMaySign(store, home, draft.study.StudyInstanceUID, identity.certificate);
     const signed = await signDraftInto(draft, template, identity, opts.out, { sm2Identity, path: rest[0]! });
+    auditSignature(store, draft.study.StudyInstanceUID, signed, identity.certificate, Boolean(draft.predecessor));
     if (c) {
       const item = queueSignedReport(store, c, signed);
       ctx.stderr.write(`${t('outbox.cli.queued', { item: item.id }, ctx.lang)}\n`);

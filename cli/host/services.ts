@@ -1,6 +1,8 @@
 // The one place where the host's services are created: the store under AMUR_HOME and every service
 // of the contract over it. Both shells host what this returns (the desktop shell's main process
 // and `amur serve`), so a service added to AmurServices is wired here once.
+import { audit } from '../../core/audit/index.js';
+import { LocalAuditService } from '../../core/audit/service.js';
 import { amurHome } from '../../core/common/paths.js';
 import type { AmurServices } from '../../core/contract/services.js';
 import type { Language } from '../../core/i18n/index.js';
@@ -33,9 +35,15 @@ function deliveryInterval(env: NodeJS.ProcessEnv): number {
 export function createServices(options: { home?: string; lang?: Language; env?: NodeJS.ProcessEnv } = {}): HostedServices {
   const home = options.home ?? amurHome();
   const store = StudyStore.open(home);
+  audit(home, { action: 'application.start', outcome: 'success', role: 'system', detail: { pid: process.pid } });
   const studies = new LocalStudyService(store, { lang: options.lang, home });
   // Decoder threads start now, so that the first image of the first study does not wait for them.
-  const imaging = new LocalImagingService({ instanceFile: (uid) => store.instanceFile(uid) });
+  const imaging = new LocalImagingService({
+    instanceFile: (uid) => {
+      studies.noteFrameShown(uid);
+      return store.instanceFile(uid);
+    },
+  });
   // AI triage of what each import brings, in the background on its own worker threads (started on
   // first use); models are looked for under this home too.
   const triage = new LocalTriageService(store, { env: { ...process.env, AMUR_HOME: home }, lang: options.lang });
@@ -54,11 +62,12 @@ export function createServices(options: { home?: string; lang?: Language; env?: 
   // A report just signed under an agreement goes out now, not at the next round.
   if (courier) reports.onDidSignReport(() => courier.nudge());
   return {
-    services: { studies, imaging, triage, reports, measurements, outbox },
+    services: { studies, imaging, triage, reports, measurements, outbox, audit: new LocalAuditService(home) },
     home,
     // Every worker pool is stopped before the store closes: a pool left running keeps the process alive.
     close: async () => {
       await Promise.allSettled([studies.dispose(), imaging.dispose(), triage.close(), courier?.stop()]);
+      audit(home, { action: 'application.stop', outcome: 'success', role: 'system', detail: { pid: process.pid } });
       store.close();
     },
   };

@@ -3,6 +3,7 @@
 // against at import (trust.pem), and optionally the exchange credentials (credentials.json, mode
 // 0600; to be encrypted with the store key later). Every load re-verifies the signature: a file
 // edited on disk is refused.
+import { audit } from '../audit/index.js';
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -97,7 +98,13 @@ export function importAgreement(
 ): Agreement {
   const text = typeof doc === 'string' ? doc : Buffer.isBuffer(doc) ? doc.toString('utf8') : `${JSON.stringify(doc, null, 2)}\n`;
   if (trust.length === 0) throw new AmurError('agreements.noTrust', {});
-  const a = verifyAgreement(parseDoc(text), trust, now);
+  let a: Agreement;
+  try {
+    a = verifyAgreement(parseDoc(text), trust, now);
+  } catch (e) {
+    audit(home, { action: 'verification.failure', outcome: 'seriousFailure', role: 'reader', detail: { object: 'agreement', code: e instanceof AmurError ? e.code : 'error' } });
+    throw e;
+  }
   const dir = dirOf(home, a.id);
   if (existsSync(join(dir, DOC))) {
     let previousSubject: string | undefined;
@@ -115,6 +122,7 @@ export function importAgreement(
   writeAtomic(join(dir, TRUST), pemOf(trust));
   writeAtomic(join(dir, DOC), text);
   if (credentials) writeAtomic(join(dir, CREDENTIALS), `${JSON.stringify(credentials, null, 2)}\n`, 0o600);
+  audit(home, { action: 'agreement.import', outcome: 'success', role: 'reader', agreement: a.id, detail: { partner: a.partner.nameLatin, credentials: Boolean(credentials) } });
   return a;
 }
 

@@ -6,6 +6,7 @@
 // Resumable: the case is recorded before any instance arrives and marked pulled only when all of
 // them are in the store. A pull cut off by a dropped link leaves what it stored; the next pull asks
 // the exchange which instances the study has and fetches only those the store lacks.
+import { audit } from '../audit/index.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Agreement, coversModality, deadline, isActive } from '../agreements/index.js';
@@ -80,9 +81,10 @@ export async function pull(
 ): Promise<PullResult> {
   const now = options.now ?? new Date();
   const result: PullResult = { pulled: [], refused: [], failed: [] };
-  const linkFailure = (e: unknown, study: string, client: DicomWebClient): boolean => {
+  const linkFailure = (e: unknown, study: string, client: DicomWebClient, agreement: string): boolean => {
     if (!isAmurError(e) || !e.code.startsWith('exchange.')) return false;
     result.failed.push({ study, exchange: client.host, code: e.code, params: e.params });
+    audit(store.home, { action: 'study.pull', outcome: 'seriousFailure', role: 'reader', agreement, studies: study ? [study] : [], detail: { peer: client.host, code: e.code } });
     return true;
   };
   for (const { agreement, client } of sources) {
@@ -94,7 +96,7 @@ export async function pull(
         [CASE_TAGS.requestId, CASE_TAGS.timePoint, CASE_TAGS.consentRef, CASE_TAGS.sponsor, MODALITIES],
       )) as Json[];
     } catch (e) {
-      if (linkFailure(e, '', client)) continue;
+      if (linkFailure(e, '', client, agreement.id)) continue;
       throw e;
     }
     for (const s of found) {
@@ -128,10 +130,12 @@ export async function pull(
         await pullStudy(store, client, agreement, uid, options);
         markPulled(store, uid);
         result.pulled.push(uid);
+        audit(store.home, { action: 'study.pull', outcome: 'success', role: 'reader', agreement: agreement.id, studies: [uid], detail: { peer: client.host } });
       } catch (e) {
-        if (linkFailure(e, uid, client)) continue;
+        if (linkFailure(e, uid, client, agreement.id)) continue;
         if (!isAmurError(e)) throw e;
         result.refused.push({ study: uid, code: e.code, params: e.params });
+        audit(store.home, { action: 'access.refused', outcome: 'minorFailure', role: 'reader', agreement: agreement.id, studies: [uid], detail: { peer: client.host, code: e.code } });
       }
     }
   }
@@ -162,7 +166,7 @@ async function pullStudy(
   let n = 0;
   const flush = async () => {
     if (!pending.length) return;
-    const summary = await importPaths(store, pending, { source, lang: options.lang });
+    const summary = await importPaths(store, pending, { source, lang: options.lang, audit: false });
     if (summary.rejected.length) {
       throw new AmurError('cases.instanceRejected', { study: uid, reason: summary.rejected[0]!.reason });
     }

@@ -2,6 +2,7 @@
 // agreement whose modalities cover the study, by a reader the agreement names; the signed report
 // then goes into the outbox for delivery. A study from local media (no case) is signed as before.
 // The CLI (`amur report sign`) and the report service both sign through here.
+import { audit } from '../audit/index.js';
 import { join } from 'node:path';
 import type { X509Certificate } from 'node:crypto';
 import { authorisedReader, coversModality } from '../agreements/index.js';
@@ -15,10 +16,39 @@ import { getCase, type CaseRecord } from './cases.js';
 
 const ENCAPSULATED_PDF_CLASS = '1.2.840.10008.5.1.4.1.1.104.1';
 
-/** Throws the translated reason this signer may not sign for the study; returns its case, if any. */
+/** The signer's name as the audit trail records it: the certificate's common name (or its whole subject). */
+export function signerName(cert: X509Certificate): string {
+  const cn = cert.subject.split('\n').find((l) => l.startsWith('CN='));
+  return cn ? cn.slice(3) : cert.subject.split('\n').join(', ');
+}
+
+/** Throws the translated reason this signer may not sign for the study (and audits the refusal); returns its case, if any. */
 export function assertMaySign(store: StudyStore, home: string, StudyInstanceUID: string, signer: X509Certificate, now = new Date()): CaseRecord | undefined {
   const c = getCase(store, StudyInstanceUID);
   if (!c) return undefined;
+  try {
+    return checkMaySign(store, home, c, signer, now);
+  } catch (e) {
+    audit(home, { action: 'access.refused', outcome: 'minorFailure', role: 'reader', user: signerName(signer), agreement: c.agreementId, studies: [StudyInstanceUID], detail: { code: e instanceof AmurError ? e.code : 'error' } });
+    throw e;
+  }
+}
+
+/** Records a signed report in the audit trail: a signature, or an amendment's when it replaces an earlier report. */
+export function auditSignature(store: StudyStore, StudyInstanceUID: string, signed: SignedReport, signer: X509Certificate, amends: boolean): void {
+  audit(store.home, {
+    action: amends ? 'report.amend' : 'report.sign',
+    outcome: 'success',
+    role: 'reader',
+    user: signerName(signer),
+    agreement: getCase(store, StudyInstanceUID)?.agreementId,
+    studies: [StudyInstanceUID],
+    detail: { sr: signed.sr.SOPInstanceUID },
+  });
+}
+
+function checkMaySign(store: StudyStore, home: string, c: CaseRecord, signer: X509Certificate, now: Date): CaseRecord {
+  const StudyInstanceUID = c.StudyInstanceUID;
   const agreement = activeAgreement(home, c.agreementId, now);
   const modalities = store.listSeries(StudyInstanceUID).map((s) => s.Modality).filter((m) => m && !['SR', 'DOC', 'PR', 'KO'].includes(m));
   if (!coversModality(agreement, modalities)) {

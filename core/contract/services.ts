@@ -12,6 +12,7 @@ import type { TriageService } from './triage.js';
 import type { MeasurementService } from './measurements.js';
 import type { ReportService } from './reports.js';
 import type { OutboxService } from './outbox.js';
+import type { AuditService } from './audit.js';
 
 export type Unsubscribe = () => void;
 export type Event<T> = (listener: (value: T) => void) => Unsubscribe;
@@ -37,6 +38,8 @@ export interface AmurServices {
   reports: ReportService;
   /** Signed reports waiting for delivery to the partners' exchanges, with their delivery state. */
   outbox: OutboxService;
+  /** The audit trail of a study (who did what, when), as recorded on this workstation. */
+  audit: AuditService;
 }
 
 /**
@@ -66,6 +69,10 @@ export const contract = {
   },
   outbox: {
     methods: ['listOutbox'],
+    events: [],
+  },
+  audit: {
+    methods: ['listStudyAudit'],
     events: [],
   },
 } as const satisfies { [S in keyof AmurServices]: ContractEntry<AmurServices[S]> };

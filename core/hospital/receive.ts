@@ -8,6 +8,7 @@
 // hospital/archive/ (it stays verifiable against the reader's certificate); the re-identified
 // object carries the hospital's own signature. Each report is filed once: what became of it is
 // recorded by SOP Instance UID before the next is looked at.
+import { audit } from '../audit/index.js';
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,6 +74,10 @@ export async function receiveReports(r: ReceiveRequest): Promise<ReceiveResult> 
         renameSync(tmp, kept);
         r.state.recordReceived(a.id, sop, study, { status: 'filed', filedStudyUID: re.StudyInstanceUID }, kept);
         result.filed++;
+        audit(r.state.home, { action: 'hospital.reidentify', outcome: 'success', role: 'hospital', agreement: a.id,
+          studies: [study, re.StudyInstanceUID], detail: { sop, filed: re.SOPInstanceUID } });
+        audit(r.state.home, { action: 'hospital.receive', outcome: 'success', role: 'hospital', agreement: a.id,
+          studies: [re.StudyInstanceUID], detail: { sop: re.SOPInstanceUID, peer: r.exchange.host } });
       } catch (e) {
         if (!isAmurError(e) || e.code.startsWith('exchange.') || e.code === 'hospital.pacsRefused') {
           // The PACS or the link failed, not the report: nothing is recorded, the next run retries.
@@ -82,6 +87,8 @@ export async function receiveReports(r: ReceiveRequest): Promise<ReceiveResult> 
         renameSync(tmp, kept);
         r.state.recordReceived(a.id, sop, study, { status: 'rejected', code: e.code, params: e.params }, kept);
         result.rejected.push({ sopInstanceUID: sop, code: e.code, params: e.params });
+        audit(r.state.home, { action: 'verification.failure', outcome: 'seriousFailure', role: 'hospital', agreement: a.id,
+          studies: [study], detail: { sop, code: e.code, peer: r.exchange.host } });
       }
     }
   }

@@ -7,6 +7,7 @@
 // case keeps the request, priority and time of the first send, and the instances that reached the
 // exchange are recorded; sending again sends only what is missing, and the exchange keeps one
 // copy of an instance anyway.
+import { audit } from '../audit/index.js';
 import { type Agreement, coversModality, isActive } from '../agreements/index.js';
 import { caseAttributes, type Priority } from '../cases/cases.js';
 import { AmurError } from '../common/errors.js';
@@ -38,7 +39,22 @@ export interface SendResult {
 /** Instances per STOW-RS request. */
 const BATCH = 32;
 
+/** Sends one study (see above) and records the transfer, or its failure, in the hospital's audit trail. */
 export async function sendStudy(r: SendRequest): Promise<SendResult> {
+  const peer = r.exchange.host;
+  try {
+    const result = await sendDeidentified(r);
+    audit(r.state.home, { action: 'hospital.send', outcome: 'success', role: 'hospital', agreement: r.agreement.id,
+      studies: [r.StudyInstanceUID, result.study], detail: { instances: result.instances, peer } });
+    return result;
+  } catch (e) {
+    audit(r.state.home, { action: 'hospital.send', outcome: 'seriousFailure', role: 'hospital', agreement: r.agreement.id,
+      studies: [r.StudyInstanceUID], detail: { code: e instanceof AmurError ? e.code : 'error', peer } });
+    throw e;
+  }
+}
+
+async function sendDeidentified(r: SendRequest): Promise<SendResult> {
   const now = r.now ?? new Date();
   const a = r.agreement;
   if (!isActive(a, now)) throw new AmurError('hospital.agreementInactive', { agreement: a.id });

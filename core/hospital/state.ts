@@ -25,7 +25,11 @@ export class HospitalState {
   readonly db: Database.Database;
   readonly dir: string;
 
+  /** The AMUR_HOME of the hospital side (its audit trail is there). */
+  readonly home: string;
+
   constructor(home: string) {
+    this.home = home;
     this.dir = join(home, 'hospital');
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.db = new Database(join(this.dir, 'state.sqlite'));

@@ -5,6 +5,7 @@
 // moved into place and catalogued on this thread, one transaction per batch. A file that cannot be imported is reported with its path
 // and a translated reason, and the import goes on; nothing already stored is changed by a failure.
 import { copyFile, rm } from 'node:fs/promises';
+import { audit } from '../audit/index.js';
 import { AmurError } from '../common/errors.js';
 import type { ImportProgress, ImportSummary, RejectedFile, SourceSummary } from '../contract/studies.js';
 import { REQUIRED_KEYWORDS, type DicomHeader } from '../dicom/attributes.js';
@@ -32,6 +33,11 @@ export interface ImportOptions {
   /** A pool to read headers with, kept by the caller across imports (then `workers` is ignored). */
   pool?: HeaderPool;
   zipLimits?: ZipLimits;
+  /**
+   * Record the import in the audit trail (the default). A pull turns it off: it records the study's
+   * arrival from the exchange itself, once, rather than one import per batch.
+   */
+  audit?: boolean;
 }
 
 /** Instances committed per transaction: large enough that commits cost nothing, small enough to show progress. */
@@ -215,5 +221,15 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
   report(true);
   // Files are handled concurrently; sorted, the list reads the same from one run to the next.
   rejected.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { imported: progress.imported, duplicates: progress.duplicates, rejected, studies: [...studies].sort() };
+  const summary = { imported: progress.imported, duplicates: progress.duplicates, rejected, studies: [...studies].sort() };
+  if (options.audit !== false && (summary.imported || summary.rejected.length)) {
+    audit(store.home, {
+      action: 'study.import',
+      outcome: summary.rejected.length ? 'minorFailure' : 'success',
+      role: 'reader',
+      studies: summary.studies,
+      detail: { imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected.length, source: source.name },
+    });
+  }
+  return summary;
 }

@@ -75,7 +75,7 @@ export async function* walkInputs(
   // The same file reached twice (a DICOMDIR and its folder both given) is read once.
   const seenFiles = new Set<string>();
   const seenDirs = new Set<string>();
-  let storeRoot: string | undefined;
+  let homeRoot: string | undefined;
 
   async function* file(path: string, displayPath: string, explicit: boolean, knownReal?: string): AsyncGenerator<WalkItem> {
     let real = knownReal;
@@ -131,9 +131,9 @@ export async function* walkInputs(
       yield { rejected: new AmurError('import.unreadable', { path, detail: (e as Error).message }), displayPath: path };
       return;
     }
-    // A symbolic link back up the tree would otherwise be walked forever; the store's own folder
-    // (an import of a home folder that holds AMUR_HOME) would feed the import its own output.
-    if (seenDirs.has(real) || real === (storeRoot ??= await realpath(store.root).catch(() => store.root))) return;
+    // A symbolic link back up the tree would otherwise be walked forever; AMUR_HOME (an import of a
+    // home folder that holds it) would feed the import its own store, audit trail and reports.
+    if (seenDirs.has(real) || real === (homeRoot ??= await realpath(store.home).catch(() => store.home))) return;
     seenDirs.add(real);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {

@@ -1,6 +1,7 @@
 // The MeasurementService of the contract: a study's measurements saved in the store as the
 // radiologist draws them, their values computed here from the image's decoded pixels (one
 // computation for every screen and for the SR), undo/redo, and the TID 1500 export.
+import { audit } from '../audit/index.js';
 import { AmurError } from '../common/errors.js';
 import type { ImageFrame } from '../contract/imaging.js';
 import {
@@ -166,6 +167,8 @@ export class LocalMeasurementService implements MeasurementService {
     if (list.measurements.length === 0) throw new AmurError('measurements.nothingToExport', { study: StudyInstanceUID });
     const study = studyReferenceFromStore(this.storeRef, StudyInstanceUID);
     const bytes = writeMeasurementReport(study, list.measurements, new Date(this.now()));
+    audit(this.storeRef.home, { action: 'study.export', outcome: 'success', role: 'reader', studies: [StudyInstanceUID],
+      detail: { object: 'TID 1500 measurement report', measurements: list.measurements.length } });
     // The file name carries no patient data: it may end up in a downloads folder or a log.
     return { fileName: 'measurements-sr.dcm', mediaType: 'application/dicom', bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
   }

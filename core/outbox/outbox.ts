@@ -7,6 +7,7 @@
 // one copy of an instance stored twice anyway. An item is claimed by the process that sends it
 // (claimed_by = pid) inside a write transaction; a 'sending' item whose process died (kill -9) is
 // taken up again by the next delivery. A failed item keeps its reason and is retried with backoff.
+import { audit } from '../audit/index.js';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -39,6 +40,8 @@ export interface OutboxItem {
 
 /** What delivery needs of an exchange: a look-up and STOW-RS. */
 export interface OutboxTarget {
+  /** The exchange's host, as the audit trail names the other end of a transfer. */
+  peer?: string;
   hasInstance(StudyInstanceUID: string, SOPInstanceUID: string): Promise<boolean>;
   store(StudyInstanceUID: string, instances: Buffer[]): Promise<void>;
 }
@@ -208,8 +211,9 @@ export async function deliver(
   const result: DeliveryResult = { delivered: [], failed: [] };
   for (const row of claim(store, now, options.ignoreBackoff ?? false, options.only)) {
     const instances = JSON.parse(row.instances) as OutboxInstance[];
+    let target: OutboxTarget | undefined;
     try {
-      const target = targetFor(row.agreement_id);
+      target = targetFor(row.agreement_id);
       const missing: Buffer[] = [];
       for (const i of instances) {
         if (!(await target.hasInstance(row.StudyInstanceUID, i.SOPInstanceUID))) {
@@ -225,12 +229,16 @@ export async function deliver(
       store.db.prepare(`UPDATE outbox SET status = 'delivered', claimed_by = NULL, error_code = NULL, error_params = NULL,
         next_attempt_at = NULL, delivered_at = ? WHERE id = ?`).run(new Date().toISOString(), row.id);
       result.delivered.push(row.id);
+      audit(store.home, { action: 'report.deliver', outcome: 'success', role: 'reader', agreement: row.agreement_id, studies: [row.StudyInstanceUID],
+        detail: { item: row.id, instances: instances.length, ...(target.peer ? { peer: target.peer } : {}) } });
     } catch (e) {
       const err = isAmurError(e) ? e : new AmurError('outbox.deliveryFailed', { detail: (e as Error).message }, { cause: e });
       const next = new Date(now.getTime() + backoffSeconds(row.attempts + 1) * 1000).toISOString();
       store.db.prepare(`UPDATE outbox SET status = 'failed', claimed_by = NULL, error_code = ?, error_params = ?,
         next_attempt_at = ? WHERE id = ?`).run(err.code, JSON.stringify(err.params), next, row.id);
       result.failed.push({ item: row.id, code: err.code, params: err.params });
+      audit(store.home, { action: 'report.deliver', outcome: 'seriousFailure', role: 'reader', agreement: row.agreement_id, studies: [row.StudyInstanceUID],
+        detail: { item: row.id, code: err.code, ...(target?.peer ? { peer: target.peer } : {}) } });
     }
     const item = getItem(store, row.id);
     if (item) options.onItem?.(item);

@@ -6,6 +6,7 @@ import type { OutboxTarget } from './outbox.js';
 
 export function exchangeTarget(client: DicomWebClient): OutboxTarget {
   return {
+    peer: client.host,
     async hasInstance(study, sop) {
       const found = (await client.searchInstances(study, undefined, { '00080018': sop })) as { '00080018'?: { Value?: unknown[] } }[];
       return found.some((i) => i['00080018']?.Value?.[0] === sop);

@@ -1,6 +1,8 @@
 // A new draft for a study in the store: the study as the catalogue and its files say, the template
 // that fits (or the one asked for), the AI's stored positive findings proposed, the measurements
 // saved in the viewer, and for an amendment the signed SR it replaces. Shared by `amur report draft` and the report service.
+import { audit } from '../audit/index.js';
+import { getCase } from '../cases/cases.js';
 import { readFileSync } from 'node:fs';
 import { AmurError } from '../common/errors.js';
 import { draftMeasurementsFromStore } from '../measurements/draft-sync.js';
@@ -54,5 +56,6 @@ export function newDraftForStudy(store: StudyStore, StudyInstanceUID: string, op
   d.aiFindings = aiProposalsFromTriage(results, template);
   // The measurements made in the viewer, as the report's measurement groups.
   d.measurements = draftMeasurementsFromStore(store, StudyInstanceUID);
+  audit(store.home, { action: 'report.draft', outcome: 'success', role: 'reader', agreement: getCase(store, StudyInstanceUID)?.agreementId, studies: [StudyInstanceUID], detail: { template: template.id, amends: Boolean(d.predecessor) } });
   return d;
 }

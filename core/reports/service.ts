@@ -5,7 +5,7 @@
 // in the host process, never in the renderer.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { assertMaySign, queueSignedReport } from '../cases/reporting.js';
+import { assertMaySign, auditSignature, queueSignedReport } from '../cases/reporting.js';
 import { AmurError } from '../common/errors.js';
 import { draftMeasurementsFromStore } from '../measurements/draft-sync.js';
 import { Emitter } from '../common/emitter.js';
@@ -107,6 +107,7 @@ export class LocalReportService implements ReportService {
     } catch {
       // Without it an amendment starts empty; the signed report itself is complete.
     }
+    auditSignature(this.store, draft.study.StudyInstanceUID, signed, identity.certificate, Boolean(draft.predecessor));
     if (partnerCase) {
       queueSignedReport(this.store, partnerCase, { ...signed, dir, files: signed.files.map((f) => join(dir, basename(f))) });
     }

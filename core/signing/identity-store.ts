@@ -3,6 +3,7 @@
 // key derived from the passphrase with scrypt (the GCM tag also tells a wrong passphrase from a
 // right one). The certificates are stored in the clear, so identities can be listed without a
 // passphrase. The desktop app may wrap this passphrase in the OS key store; this file does not.
+import { audit } from '../audit/index.js';
 import { createCipheriv, createDecipheriv, createPrivateKey, randomBytes, scryptSync, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +83,8 @@ export function importIdentity(
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(stored, null, 2), { mode: 0o600 });
   renameSync(tmp, file);
+  audit(home, { action: 'key.change', outcome: 'success', role: 'reader', detail: { operation: 'identity.import', identity: options.name,
+    certificate: identity.certificate.fingerprint256 } });
   return { name: options.name, keyAlgorithm: identity.keyAlgorithm, certificate: signerInfo(identity.certificate) };
 }
 

@@ -26,7 +26,7 @@ import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { AmurError } from '../common/errors.js';
 import { amurHome } from '../common/paths.js';
 import type { InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
@@ -82,6 +82,11 @@ export class StudyStore {
   private readonly makingDirs = new Map<string, Promise<void>>();
   private closed = false;
   private readonly insertStmts: ReturnType<StudyStore['prepareInsert']>;
+
+  /** The AMUR_HOME this store lives in (its audit trail and agreements are there too). */
+  get home(): string {
+    return dirname(this.root);
+  }
 
   /** Opens (creating if needed) the store under AMUR_HOME/store. */
   static open(home: string = amurHome(), options: OpenOptions = {}): StudyStore {

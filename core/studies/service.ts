@@ -1,5 +1,6 @@
 // The StudyService of the contract, over the local store and the importer: what the desktop app's
 // main process and the browser-shell host expose to the UI. It owns no state beyond the store.
+import { audit } from '../audit/index.js';
 import { activeAgreement } from '../cases/access.js';
 import { getCase } from '../cases/cases.js';
 import { Emitter } from '../common/emitter.js';
@@ -27,6 +28,8 @@ export class LocalStudyService implements StudyService {
   private readonly changed = new Emitter<{ StudyInstanceUIDs: string[] }>();
   /** Header readers kept across imports: starting a worker costs about a second. */
   private pool?: HeaderPool;
+  private readonly viewedStudies = new Set<string>();
+  private readonly studyOfInstance = new Map<string, string>();
   readonly onDidImportProgress = this.progress.event;
   readonly onDidChangeStudies = this.changed.event;
 
@@ -42,8 +45,36 @@ export class LocalStudyService implements StudyService {
   async listSeries(StudyInstanceUID: string): Promise<SeriesSummary[]> {
     // Opening a study starts here: a partner's study only while its agreement is in force (rule 1).
     const c = this.options.home !== undefined ? getCase(this.store, StudyInstanceUID) : undefined;
-    if (c) activeAgreement(this.options.home!, c.agreementId);
-    return this.store.listSeries(StudyInstanceUID);
+    try {
+      if (c) activeAgreement(this.options.home!, c.agreementId);
+    } catch (e) {
+      audit(this.store.home, { action: 'access.refused', outcome: 'minorFailure', role: 'reader', agreement: c?.agreementId, studies: [StudyInstanceUID],
+        detail: { code: e instanceof AmurError ? e.code : 'error' } });
+      throw e;
+    }
+    const series = this.store.listSeries(StudyInstanceUID);
+    if (series.length) {
+      audit(this.store.home, { action: 'study.open', outcome: 'success', role: 'reader', agreement: c?.agreementId, studies: [StudyInstanceUID] });
+      // Viewing is recorded anew after each opening, at the first image shown.
+      this.viewedStudies.delete(StudyInstanceUID);
+    }
+    return series;
+  }
+
+  /**
+   * The imaging service calls this for every frame it serves: the first image shown of a study
+   * (after it was opened) is an audited view. The study of an instance is looked up once.
+   */
+  noteFrameShown(SOPInstanceUID: string): void {
+    let study = this.studyOfInstance.get(SOPInstanceUID);
+    if (study === undefined) {
+      study = (this.store.db.prepare(`SELECT st.StudyInstanceUID AS uid FROM instances i JOIN series se ON se.id = i.series_id
+        JOIN studies st ON st.id = se.study_id WHERE i.SOPInstanceUID = ?`).get(SOPInstanceUID) as { uid: string } | undefined)?.uid ?? '';
+      this.studyOfInstance.set(SOPInstanceUID, study);
+    }
+    if (!study || this.viewedStudies.has(study)) return;
+    this.viewedStudies.add(study);
+    audit(this.store.home, { action: 'study.view', outcome: 'success', role: 'reader', agreement: getCase(this.store, study)?.agreementId, studies: [study] });
   }
 
   async listInstances(SeriesInstanceUID: string): Promise<InstanceSummary[]> {

@@ -6,10 +6,11 @@ import { Worklist } from '../worklist/Worklist';
 import { Viewer } from '../viewer/index';
 import { ReportEditor } from '../reports/ReportEditor';
 import { Outbox } from '../outbox/Outbox';
+import { StudyAudit } from '../audit/StudyAudit';
 import { LANGUAGES, setLanguage, type Language } from './i18n';
 import { onDidChangeConnection, shellKind } from '../shell';
 
-type Screen = { name: 'worklist' } | { name: 'outbox' } | { name: 'viewer'; StudyInstanceUID: string; report?: boolean };
+type Screen = { name: 'worklist' } | { name: 'outbox' } | { name: 'viewer'; StudyInstanceUID: string; report?: boolean; audit?: boolean };
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文', ru: 'Русский', en: 'English' };
 
@@ -59,6 +60,12 @@ export function App() {
             {t('ui.reports.open')}
           </button>
         )}
+        {screen.name === 'viewer' && (
+          <button type="button" data-testid="toggle-audit" aria-pressed={!!screen.audit}
+            onClick={() => setScreen({ ...screen, audit: !screen.audit })}>
+            {t('ui.audit.open')}
+          </button>
+        )}
         {screen.name !== 'viewer' && (
           // The worklist and the outbox, side by side as two tabs of the top bar.
           <nav className="tabs" aria-label={t('ui.app.screens')}>
@@ -97,9 +104,13 @@ export function App() {
           <Outbox />
         ) : (
           // The report editor sits beside the images, so the radiologist reads and writes at once.
-          <div className={screen.report ? 'viewer-with-report' : 'viewer-only'}>
-            <Viewer StudyInstanceUID={screen.StudyInstanceUID} />
-            {screen.report && <ReportEditor StudyInstanceUID={screen.StudyInstanceUID} />}
+          // The study's audit, when asked for, is a narrow column at the side of both.
+          <div className="viewer-and-audit">
+            <div className={screen.report ? 'viewer-with-report' : 'viewer-only'}>
+              <Viewer StudyInstanceUID={screen.StudyInstanceUID} />
+              {screen.report && <ReportEditor StudyInstanceUID={screen.StudyInstanceUID} />}
+            </div>
+            {screen.audit && <StudyAudit StudyInstanceUID={screen.StudyInstanceUID} />}
           </div>
         )}
       </main>

@@ -1,0 +1,183 @@
+// A whole reading through the browser shell in Chromium, checked as a security officer would:
+// afterwards the study's audit, shown in the viewer in Russian and Chinese, says who imported,
+// opened, viewed, drafted and signed it; and the patient's name and ID and the study's UIDs are
+// nowhere they do not belong: not in the host's log, not in any URL the browser requested, not
+// in the browser's profile (localStorage, IndexedDB, Cache Storage, history), not in the temp
+// folder, and the audit trail itself carries no name or ID.
+//
+// The study is the 28-slice head CT given a patient of its own by dcmodify (a UTF-8 name with
+// Chinese characters, an unusual ID, new UIDs), so that a hit can only come from this reading.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { makePki, type TestPki } from '../fixtures/pki/pki.js';
+import { newUid } from '../import-helpers.js';
+import { headCtFiles } from '../report-fixtures.js';
+import { REPO_ROOT } from '../shared-data.js';
+import { CHROMIUM, CHROMIUM_FLAGS, openApp, startApp, type RunningApp } from './harness.js';
+
+const PATIENT_NAME = 'Qiao^Lanfang=乔^兰芳';
+const PATIENT_ID = 'PRIV58213XQ';
+
+/** Every file under a folder (following nothing but real folders). */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let names: string[];
+    try { names = readdirSync(d); } catch { return; }
+    for (const n of names) {
+      const p = join(d, n);
+      let s;
+      try { s = statSync(p); } catch { continue; }
+      if (s.isDirectory()) walk(p);
+      else if (s.isFile()) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The needles as a program might store them: UTF-8 and UTF-16 (Chromium keeps JS strings in either). */
+function encodings(needle: string): Buffer[] {
+  return [Buffer.from(needle, 'utf8'), Buffer.from(needle, 'utf16le')];
+}
+
+/** Which needles occur in which files, as "file: needle". */
+function scan(files: string[], needles: string[]): string[] {
+  const hits: string[] = [];
+  for (const f of files) {
+    let bytes: Buffer;
+    try { bytes = readFileSync(f); } catch { continue; }
+    for (const n of needles) if (encodings(n).some((e) => bytes.includes(e))) hits.push(`${f}: ${n}`);
+  }
+  return hits;
+}
+
+describe('a whole reading leaves its audit and no patient data behind', () => {
+  let app: RunningApp;
+  let context: BrowserContext;
+  let page: Page;
+  let pki: TestPki;
+  const work = mkdtempSync(join(tmpdir(), 'amur-privacy-'));
+  const profile = join(work, 'chromium-profile');
+  const appTmp = join(work, 'app-tmp');
+  const studyDir = join(work, 'study');
+  const StudyInstanceUID = newUid();
+  const SeriesInstanceUID = newUid();
+  const urls: string[] = [];
+
+  const amur = (args: string[]) => {
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: app.home } });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+
+  before(async () => {
+    mkdirSync(appTmp);
+    mkdirSync(studyDir);
+    for (const f of headCtFiles()) cpSync(f, join(studyDir, f.split('/').at(-1)!));
+    const mod = spawnSync('dcmodify', ['-nb', '-gin', '-i', '(0008,0005)=ISO_IR 192', '-m', `(0010,0010)=${PATIENT_NAME}`, '-m', `(0010,0020)=${PATIENT_ID}`,
+      '-m', `(0020,000d)=${StudyInstanceUID}`, '-m', `(0020,000e)=${SeriesInstanceUID}`, ...readdirSync(studyDir).map((n) => join(studyDir, n))], { encoding: 'utf8' });
+    assert.equal(mod.status, 0, mod.stderr);
+    pki = makePki();
+    // The host's temp folder is this test's own, so that anything it writes there is found.
+    app = await startApp({ env: { TMPDIR: appTmp, AMUR_LANG: 'ru', AMUR_DELIVERY_INTERVAL: '0' } });
+    amur(['identity', 'import', pki.file('rsa.p12'), '--name', 'ivanov', '--passphrase-file', pki.file('passphrase.txt')]);
+    // A profile on disk, so that what the page stored in the browser can be read afterwards.
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, locale: 'ru-RU', viewport: { width: 1400, height: 900 },
+    });
+    page = context.pages()[0] ?? await context.newPage();
+    page.on('request', (r) => urls.push(r.url()));
+    page.on('websocket', (ws) => urls.push(ws.url()));
+    await openApp(page, app);
+  });
+  after(async () => {
+    await context?.close();
+    await app?.stop();
+    pki?.remove();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('import, open, read, report and sign through the UI; the audit panel shows each step in Russian and Chinese', async () => {
+    const status = page.locator('[data-testid="import-status"]');
+    const finished = Number(await status.getAttribute('data-finished'));
+    await page.locator('[data-testid="import-files-input"]').setInputFiles(readdirSync(studyDir).map((n) => join(studyDir, n)));
+    await page.locator(`[data-testid="import-status"][data-finished="${finished + 1}"][data-state="done"]`).waitFor();
+
+    await page.locator(`[data-testid="worklist-row"][data-study-uid="${StudyInstanceUID}"]`).dblclick();
+    await page.waitForSelector('[data-testid="viewer"][data-state="ready"]');
+    await page.waitForSelector('[data-testid="viewport"][data-image-index="0"]');
+    await page.hover('[data-testid="viewport"]');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForSelector('[data-testid="viewport"][data-image-index="1"]');
+
+    await page.locator('[data-testid="toggle-report"]').click();
+    await page.locator('[data-testid="report-editor"][data-state="ready"]').waitFor();
+    await page.locator('[data-testid="report-finding"][data-finding-id="midline-shift"]').check();
+    await page.locator('[data-testid="report-impression-ru"]').fill('Смещение срединных структур.');
+    await page.locator('[data-testid="report-impression-zh-CN"]').fill('中线移位。');
+    await page.locator('[data-testid="report-observer-name"]').fill('Ivanov^Petr');
+    await page.locator('[data-testid="report-organization"]').fill('Amur Radiology Group');
+    await page.locator('[data-testid="report-editor"][data-save-state="saved"]').waitFor();
+    await page.locator('[data-testid="report-passphrase"]').fill(pki.passphrase);
+    await page.locator('[data-testid="report-sign-button"]').click();
+    await page.locator('[data-testid="signed-report"]').waitFor();
+
+    await page.locator('[data-testid="toggle-audit"]').click();
+    const panel = page.locator('[data-testid="study-audit"][data-state="ready"]');
+    await panel.waitFor();
+    // Wait until the signature (recorded before the signed report is shown) is listed.
+    await page.locator('[data-testid="audit-event"][data-action="report.sign"]').waitFor();
+    const actions = await page.locator('[data-testid="audit-event"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')));
+    for (const a of ['study.import', 'study.open', 'study.view', 'report.draft', 'report.sign']) {
+      assert.ok(actions.includes(a), `${a} in ${actions.join(', ')}`);
+    }
+    // Newest first: the signature is above the opening.
+    assert.ok(actions.indexOf('report.sign') < actions.indexOf('study.open'));
+    const ru = await panel.innerText();
+    assert.match(ru, /Аудит исследования/);
+    assert.match(ru, /Исследование открыто[\s\S]*Импорт исследования/);
+    // The signature is the signer's, by the name in the certificate.
+    assert.match(ru, /Заключение подписано[^\n]*\n?[^\n]*Ivanov Ivan/);
+    await page.locator('[data-testid="language"]').selectOption('zh-CN');
+    await page.locator('[data-testid="study-audit"] h2', { hasText: '本检查的审计记录' }).waitFor();
+    const zh = await panel.innerText();
+    assert.match(zh, /报告已签名[\s\S]*打开检查[\s\S]*导入检查/);
+
+    // The CLI reads the same trail, and it is intact.
+    const verified = JSON.parse(amur(['audit', 'verify', '--json'])) as { events: number; valid: boolean };
+    assert.equal(verified.valid, true);
+    assert.ok(verified.events >= 6);
+  });
+
+  test('the patient\'s name and ID and the study\'s UIDs are in no log, URL, browser storage or temp file; the audit has no name or ID', async () => {
+    await context.close();
+    const output = app.output();
+    // The search finds what is there: the files that were imported carry the name and the ID.
+    const sources = filesUnder(studyDir);
+    assert.equal(scan(sources, [PATIENT_ID, '乔^兰芳']).length, 2 * sources.length);
+    const hospitalNeedles = [PATIENT_ID, 'Qiao^Lanfang', '乔^兰芳', 'Qiao', '兰芳'];
+    const uidNeedles = [StudyInstanceUID, SeriesInstanceUID];
+    const everything = [...hospitalNeedles, ...uidNeedles];
+
+    for (const n of everything) assert.ok(!output.includes(n), `the host's log mentions ${n}`);
+    assert.ok(urls.length > 10, `the browser made requests (${urls.length})`);
+    for (const u of urls) for (const n of everything) assert.ok(!decodeURIComponent(u).includes(n), `URL ${u} carries ${n}`);
+
+    const profileFiles = filesUnder(profile);
+    assert.ok(profileFiles.length > 10, 'the profile was written to disk');
+    assert.deepEqual(scan(profileFiles, everything), [], 'the browser profile');
+    assert.deepEqual(scan(filesUnder(appTmp), everything), [], 'the host\'s temp folder');
+    // The audit trail names studies by UID (that is what it is for) and never a patient.
+    const auditFiles = filesUnder(join(app.home, 'audit'));
+    assert.ok(auditFiles.some((f) => f.endsWith('audit.sqlite')));
+    assert.deepEqual(scan(auditFiles, hospitalNeedles), [], 'the audit trail');
+    // Uploads are removed once imported.
+    assert.deepEqual(scan(filesUnder(join(app.home, 'uploads')), everything), [], 'the upload folder');
+  });
+});
