@@ -235,4 +235,52 @@ describe('round trip: partner PACS → exchange → reader → exchange → part
     });
     assert.equal(((await res.json()) as unknown[]).length, 3, 'the image and the two report objects, in the original study');
   });
+
+  it('both sides\' audit trails record the round trip, with no patient\'s name or ID, and verify', () => {
+    const reader = ok(amur(readerHome, ['audit', 'list', '--json']), 'reader audit').json() as { action: string; outcome: string; agreement?: string; studies: string[]; user: string }[];
+    const of = (study: string) => reader.filter((e) => e.studies.includes(study)).map((e) => e.action);
+    for (const a of ['agreement.import', 'study.pull', 'report.draft', 'access.refused', 'report.sign', 'report.deliver']) {
+      assert.ok(reader.some((e) => e.action === a), `${a} in the reader's trail`);
+    }
+    assert.deepEqual([...new Set(of(deidStudy))].filter((a) => ['study.pull', 'report.draft', 'report.sign', 'report.deliver'].includes(a)),
+      ['study.pull', 'report.draft', 'report.sign', 'report.deliver'], 'in the order they happened');
+    assert.ok(reader.some((e) => e.action === 'report.deliver' && e.outcome === 'seriousFailure'), 'the failed delivery while the exchange was down');
+    assert.equal(reader.find((e) => e.action === 'report.sign')!.user, 'Petrova Anna', 'the signer by the certificate');
+    const hospital = ok(amur(hospitalHome, ['audit', 'list', '--json']), 'hospital audit').json() as { action: string; role: string; studies: string[] }[];
+    for (const a of ['hospital.send', 'hospital.reidentify', 'hospital.receive', 'verification.failure']) {
+      assert.ok(hospital.some((e) => e.action === a && e.role === 'hospital'), `${a} in the hospital's trail`);
+    }
+    for (const home of [readerHome, hospitalHome]) {
+      const text = JSON.stringify(ok(amur(home, ['audit', 'list', '--json']), 'audit').json());
+      for (const needle of ['GZ-2026-000123', '张', 'Zhang']) assert.ok(!text.includes(needle), `${needle} in the audit of ${home}`);
+      assert.deepEqual(ok(amur(home, ['audit', 'verify', '--json']), 'verify').json().valid, true);
+    }
+  });
+
+  it('after the agreement\'s retention the reader\'s copy is purged, files, rows and reports, and the purge is audited', async () => {
+    const { StudyStore } = await import('../core/store/store.js');
+    const { purge, retentionOf } = await import('../core/cases/retention.js');
+    assert.deepEqual(ok(amur(readerHome, ['purge', '--dry-run', '--json']), 'dry run').json(), { dryRun: true, purged: [] }, 'nothing is due yet');
+    const store = StudyStore.open(readerHome);
+    try {
+      const due = retentionOf(store, readerHome);
+      assert.equal(due.length, 2);
+      assert.ok(due.every((d) => d.retentionFrom === 'agreement' && d.retentionDays === 30));
+      const later = new Date(Date.parse(due[0]!.purgeAt) + 60_000);
+      const files = store.allFilePaths().length;
+      const r = purge(store, readerHome, { now: later });
+      assert.ok(r.purged.some((p) => p.StudyInstanceUID === deidStudy && p.instances === 28 && p.reports === 1));
+      const purgedInstances = r.purged.reduce((n, p) => n + p.instances, 0);
+      assert.equal(store.allFilePaths().length, files - purgedInstances, 'the instance files are gone');
+      assert.equal(store.listStudies().some((s) => s.StudyInstanceUID === deidStudy), false, 'the catalogue no longer lists it');
+      assert.deepEqual(store.db.prepare('SELECT count(*) AS n FROM outbox WHERE StudyInstanceUID = ?').get(deidStudy), { n: 0 });
+    } finally {
+      store.close();
+    }
+    // The outbox's copies of the signed reports are gone (`--out` folders are the user's own, and stay).
+    assert.deepEqual(readdirSync(join(readerHome, 'store', 'outbox')), [], 'the outbox copies of the reports are gone');
+    const events = ok(amur(readerHome, ['audit', 'list', '--study', deidStudy, '--json']), 'audit').json() as { action: string }[];
+    assert.equal(events.at(-1)!.action, 'study.purge');
+    assert.deepEqual(ok(amur(readerHome, ['purge', '--json']), 'purge again').json(), { dryRun: false, purged: [] });
+  });
 });

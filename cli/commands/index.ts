@@ -19,4 +19,5 @@ export const commands: Record<string, () => Promise<Command>> = {
   hospital: async () => (await import('./hospital.js')).hospitalCommand,
   agreement: async () => (await import('./agreement.js')).agreementCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
+  purge: async () => (await import('./purge.js')).purgeCommand,
 };

@@ -3,6 +3,7 @@
 // and `amur serve`), so a service added to AmurServices is wired here once.
 import { audit } from '../../core/audit/index.js';
 import { LocalAuditService } from '../../core/audit/service.js';
+import { purge } from '../../core/cases/retention.js';
 import { amurHome } from '../../core/common/paths.js';
 import type { AmurServices } from '../../core/contract/services.js';
 import type { Language } from '../../core/i18n/index.js';
@@ -32,6 +33,9 @@ function deliveryInterval(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(v) && v >= 0 ? v : 30;
 }
 
+/** How often the running app purges studies whose retention has ended. */
+const PURGE_INTERVAL_MS = 6 * 3600 * 1000;
+
 export function createServices(options: { home?: string; lang?: Language; env?: NodeJS.ProcessEnv } = {}): HostedServices {
   const home = options.home ?? amurHome();
   const store = StudyStore.open(home);
@@ -59,6 +63,17 @@ export function createServices(options: { home?: string; lang?: Language; env?: 
   const courier = interval > 0
     ? startCourier(store, (id) => exchangeTarget(exchangeClient(home, activeAgreement(home, id))), { intervalMs: interval * 1000 })
     : undefined;
+  // Retention: what is due goes at start and then every few hours while the app runs (rule 8).
+  const purgeDue = () => {
+    try {
+      purge(store, home);
+    } catch {
+      // A purge that fails (a file held open elsewhere) is tried again at the next round; what it did is audited.
+    }
+  };
+  purgeDue();
+  const purgeTimer = setInterval(purgeDue, PURGE_INTERVAL_MS);
+  purgeTimer.unref();
   // A report just signed under an agreement goes out now, not at the next round.
   if (courier) reports.onDidSignReport(() => courier.nudge());
   return {
@@ -66,6 +81,7 @@ export function createServices(options: { home?: string; lang?: Language; env?: 
     home,
     // Every worker pool is stopped before the store closes: a pool left running keeps the process alive.
     close: async () => {
+      clearInterval(purgeTimer);
       await Promise.allSettled([studies.dispose(), imaging.dispose(), triage.close(), courier?.stop()]);
       audit(home, { action: 'application.stop', outcome: 'success', role: 'system', detail: { pid: process.pid } });
       store.close();
