@@ -111,6 +111,7 @@ export class AuditLog {
   readonly keyId: string;
   private readonly workstation: string;
   private closed = false;
+  private statements?: Record<'last' | 'insert' | 'addStudy' | 'checkpoint', Database.Statement>;
 
   static open(home: string): AuditLog {
     return new AuditLog(join(home, 'audit'));
@@ -208,19 +209,24 @@ export class AuditLog {
     };
     let event!: AuditEvent;
     let checkpoint!: { seq: number; hash: string; time: string; signature: Buffer };
+    const st = this.statements ??= {
+      last: this.db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
+      insert: this.db.prepare(`INSERT INTO events (seq, time, action, outcome, user, role, workstation, agreement, studies, detail, prev_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      addStudy: this.db.prepare('INSERT OR IGNORE INTO event_studies (StudyInstanceUID, seq) VALUES (?, ?)'),
+      checkpoint: this.db.prepare('INSERT INTO checkpoints (seq, hash, time, signature, key_id) VALUES (?, ?, ?, ?, ?)'),
+    };
     this.db.transaction(() => {
-      const last = this.db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+      const last = st.last.get() as { seq: number; hash: string } | undefined;
       const seq = (last?.seq ?? 0) + 1;
       const prev = last?.hash ?? ZERO_HASH;
       const hash = chainHash(prev, base);
-      this.db.prepare(`INSERT INTO events (seq, time, action, outcome, user, role, workstation, agreement, studies, detail, prev_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      st.insert.run(
         seq, base.time, base.action, base.outcome, base.user, base.role, base.workstation, base.agreement ?? null,
         JSON.stringify(base.studies), JSON.stringify(base.detail), prev, hash);
-      const addStudy = this.db.prepare('INSERT OR IGNORE INTO event_studies (StudyInstanceUID, seq) VALUES (?, ?)');
-      for (const s of base.studies) addStudy.run(s, seq);
+      for (const s of base.studies) st.addStudy.run(s, seq);
       const signature = sign(null, checkpointBytes(seq, hash, base.time), this.key);
-      this.db.prepare('INSERT INTO checkpoints (seq, hash, time, signature, key_id) VALUES (?, ?, ?, ?, ?)').run(seq, hash, base.time, signature, this.keyId);
+      st.checkpoint.run(seq, hash, base.time, signature, this.keyId);
       event = { seq, ...base };
       checkpoint = { seq, hash, time: base.time, signature };
     }).immediate();
@@ -230,13 +236,12 @@ export class AuditLog {
 
   /**
    * The newest checkpoint, also kept outside the database: an event and checkpoint deleted together
-   * from the database still leave the head file naming them. Written by rename, so it is whole;
-   * with several writers the highest sequence number wins.
+   * from the database still leave the head file naming them. Written by rename, so it is whole.
+   * Two writers racing may leave the older of their two heads; that only makes the head file name
+   * an event a little earlier than the last, never one that does not exist.
    */
   private writeHead(c: { seq: number; hash: string; time: string; signature: Buffer }): void {
     const path = join(this.dir, 'head.json');
-    const current = this.readHead();
-    if (current && current.seq >= c.seq) return;
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify({ seq: c.seq, hash: c.hash, time: c.time, signature: c.signature.toString('base64'), keyId: this.keyId }));
     renameSync(tmp, path);
