@@ -7,7 +7,7 @@
 // writes (a study opened, one UID, a small detail); --reps runs (default 3), interleaved with the
 // baseline; medians quoted. One event per transaction is what the application does: events come
 // one at a time from different processes, and each must be durable before the action goes on.
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';

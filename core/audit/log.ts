@@ -15,7 +15,7 @@
 //   time-stamped by a TSA (core/signing/timestamp.ts).
 // - Several processes append at once (the app, `amur` commands, the hospital's scheduler): each
 //   append is one IMMEDIATE transaction, so the chain is extended by one writer at a time.
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';

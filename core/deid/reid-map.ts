@@ -1,7 +1,7 @@
 // The hospital's re-identification map (SQLite, WAL; it stays at the hospital and is never sent):
 // per agreement, original UID ↔ new UID, a pseudonym and a date offset per patient, and the
 // original identity of every study it de-identified.
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { OriginalIdentity } from './deidentify.js';
 

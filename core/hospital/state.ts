@@ -3,7 +3,7 @@
 // twice), the case of each de-identified study, and what became of every report that came back
 // (filed once, or kept aside with the reason). One SQLite file under AMUR_HOME/hospital/, which
 // never leaves the hospital.
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorParams } from '../common/errors.js';

@@ -4,7 +4,7 @@
 //
 // Column names are DICOM keywords (PS3.6) wherever the value is a DICOM attribute; the rest
 // (ids, file_path, imported_at, status) are Amur's own and written in snake_case to tell them apart.
-import type { Database } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3-multiple-ciphers';
 
 export interface Migration {
   /** The user_version after this migration has run. */

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type { DicomHeader, HeaderAttributes } from '../dicom/attributes.js';
 import { migrations, SCHEMA_VERSION } from './migrations.js';
 import { StudyStore, type IncomingInstance } from './store.js';

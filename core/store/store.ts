@@ -22,7 +22,7 @@
 //   and reconcile() after an unclean shutdown removes rows whose file is missing or short, so the
 //   store stays consistent and the study can be imported again. Per-file fsync would cost several
 //   times the import time on ordinary disks, against the 1.5x-of-copy target.
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';

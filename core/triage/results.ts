@@ -1,7 +1,7 @@
 // Where triage results live: the triage_results table of the study store (migration 2), one row
 // per study and model. Reasons are stored as code + parameters and translated when read, so the
 // same result reads in Chinese, Russian or English.
-import type { Database } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3-multiple-ciphers';
 import type { ErrorParams } from '../common/errors.js';
 import type { StudyTriageResult, TriageFinding, TriageHeatmap, TriageStatus } from '../contract/triage.js';
 import { t, type Language } from '../i18n/index.js';
