@@ -24,7 +24,10 @@ export const deliverCommand: Command = {
     const home = amurHome(ctx.env);
     const store = StudyStore.open(home);
     try {
-      const r = await deliver(store, (id) => exchangeTarget(exchangeClient(home, activeAgreement(home, id))), { ignoreBackoff: true });
+      const r = await deliver(store, (id) => exchangeTarget(exchangeClient(home, activeAgreement(home, id))), {
+        ignoreBackoff: true,
+        tsaFor: (id) => activeAgreement(home, id).tsaUrl,
+      });
       const failed = r.failed.map((f) => ({ item: f.item, code: f.code, reason: t(`errors.${f.code}`, f.params, ctx.lang) }));
       if (flags.has('json')) ctx.stdout.write(`${JSON.stringify({ delivered: r.delivered.length, failed }, null, 2)}\n`);
       else {

@@ -2,17 +2,18 @@
 // prints a new report draft (JSON, README "Report draft") for a study in the store under AMUR_HOME,
 // with the local AI's positive findings proposed (status "proposed") for the radiologist to decide.
 // `amur report sign DRAFT.json --identity FILE.p12 --passphrase-file FILE --out DIR
-//   [--sm2-identity FILE.p12 [--sm2-passphrase-file FILE]]` signs it into DIR: report-sr.dcm
+//   [--sm2-identity FILE.p12 [--sm2-passphrase-file FILE]] [--tsa URL]` signs it into DIR: report-sr.dcm
 // (Comprehensive SR) and report-pdf.dcm (Encapsulated PDF) with DICOM signatures, report.pdf with a
 // PAdES signature, and with an SM2 identity also package.manifest.json + .sig (SM2-with-SM3).
 import { readFileSync } from 'node:fs';
 import { AmurError } from '../../core/common/errors.js';
 import { amurHome } from '../../core/common/paths.js';
-import { t } from '../../core/i18n/index.js';
+import { errorMessage, t } from '../../core/i18n/index.js';
 import type { ReaderLanguage } from '../../core/reports/draft.js';
 import { newDraftForStudy } from '../../core/reports/new-draft.js';
 import { readDraft, signDraftInto } from '../../core/reports/sign.js';
 import { assertMaySign, auditSignature, queueSignedReport } from '../../core/cases/reporting.js';
+import { getAgreement } from '../../core/agreements/index.js';
 import { loadIdentity } from '../../core/signing/index.js';
 import { StudyStore } from '../../core/store/store.js';
 import { parseArgs } from '../args.js';
@@ -56,7 +57,7 @@ function readPassphrase(path: string): string {
 }
 
 async function sign(args: string[], ctx: CliContext): Promise<number> {
-  const { opts, rest } = parse(args, ['identity', 'passphrase-file', 'out', 'sm2-identity', 'sm2-passphrase-file']);
+  const { opts, rest } = parse(args, ['identity', 'passphrase-file', 'out', 'sm2-identity', 'sm2-passphrase-file', 'tsa']);
   if (rest.length !== 1 || !opts.identity || !opts['passphrase-file'] || !opts.out) usage();
   if (opts['sm2-passphrase-file'] && !opts['sm2-identity']) usage();
   const home = amurHome(ctx.env);
@@ -69,7 +70,12 @@ async function sign(args: string[], ctx: CliContext): Promise<number> {
   try {
     // A partner's study: only under its agreement, by a reader it names; then into the outbox.
     const c = assertMaySign(store, home, draft.study.StudyInstanceUID, identity.certificate);
-    const signed = await signDraftInto(draft, template, identity, opts.out, { sm2Identity, path: rest[0]! });
+    // Trusted time: --tsa, else the TSA the study's agreement names.
+    const tsaUrl = opts.tsa ?? (c ? getAgreement(home, c.agreementId).tsaUrl : undefined);
+    const signed = await signDraftInto(draft, template, identity, opts.out, { sm2Identity, path: rest[0]!, ...(tsaUrl ? { tsaUrl } : {}) });
+    if (signed.timestampError) {
+      ctx.stderr.write(`${t('reports.cli.timestampLater', { reason: errorMessage(signed.timestampError, ctx.lang) }, ctx.lang)}\n`);
+    }
     auditSignature(store, draft.study.StudyInstanceUID, signed, identity.certificate, Boolean(draft.predecessor));
     if (c) {
       const item = queueSignedReport(store, c, signed);

@@ -18,7 +18,7 @@ export interface Courier {
 export function startCourier(
   store: StudyStore,
   targetFor: (agreementId: string) => OutboxTarget,
-  options: { intervalMs?: number; onRound?: (r: DeliveryResult) => void } = {},
+  options: { intervalMs?: number; onRound?: (r: DeliveryResult) => void; tsaFor?: (agreementId: string) => string | undefined } = {},
 ): Courier {
   const interval = options.intervalMs ?? 30_000;
   let stopped = false;
@@ -40,7 +40,7 @@ export function startCourier(
       again = true;
       return;
     }
-    running = deliver(store, targetFor)
+    running = deliver(store, targetFor, { tsaFor: options.tsaFor })
       .then((r) => options.onRound?.(r))
       .catch(() => {
         // The store itself failed (closing, disk): the items keep their state; try again later.

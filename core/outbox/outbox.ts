@@ -7,11 +7,17 @@
 // one copy of an instance stored twice anyway. An item is claimed by the process that sends it
 // (claimed_by = pid) inside a write transaction; a 'sending' item whose process died (kill -9) is
 // taken up again by the next delivery. A failed item keeps its reason and is retried with backoff.
+//
+// Trusted time: a report signed while its TSA was unreachable is time-stamped here, before it is
+// sent (tsaFor). The Certified Timestamp lies outside what the DICOM signature signs, so the
+// stamped file is still validly signed; it replaces the queued file by rename, and the outbox keeps
+// no hash of its files that this would contradict. A TSA still down fails the item like the exchange.
 import { audit } from '../audit/index.js';
-import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AmurError, isAmurError, type ErrorParams } from '../common/errors.js';
+import { addDicomTimestamps, requestTimestamp, signaturesWithoutTimestamp } from '../signing/index.js';
 import type { StudyStore } from '../store/store.js';
 
 export type OutboxStatus = 'queued' | 'sending' | 'delivered' | 'failed';
@@ -193,6 +199,16 @@ function claim(store: StudyStore, now: Date, ignoreBackoff: boolean, only?: stri
   }).immediate();
 }
 
+/** Adds the missing Certified Timestamps to a queued DICOM file, replacing it by rename. */
+async function timestampFile(path: string, tsaUrl: string): Promise<void> {
+  const bytes = readFileSync(path);
+  if (signaturesWithoutTimestamp(bytes, path).length === 0) return;
+  const stamped = await addDicomTimestamps(bytes, (sig) => requestTimestamp(tsaUrl, createHash('sha256').update(sig).digest()), path);
+  const tmp = `${path}.stamping-${process.pid}`;
+  writeFileSync(tmp, stamped);
+  renameSync(tmp, path);
+}
+
 export interface DeliveryResult {
   delivered: string[];
   failed: { item: string; code: string; params: ErrorParams }[];
@@ -205,7 +221,14 @@ export interface DeliveryResult {
 export async function deliver(
   store: StudyStore,
   targetFor: (agreementId: string) => OutboxTarget,
-  options: { now?: Date; ignoreBackoff?: boolean; only?: string[]; onItem?: (item: OutboxItem) => void } = {},
+  options: {
+    now?: Date;
+    ignoreBackoff?: boolean;
+    only?: string[];
+    onItem?: (item: OutboxItem) => void;
+    /** The TSA of an agreement (its tsaUrl): signatures without a Certified Timestamp get one first. */
+    tsaFor?: (agreementId: string) => string | undefined;
+  } = {},
 ): Promise<DeliveryResult> {
   const now = options.now ?? new Date();
   const result: DeliveryResult = { delivered: [], failed: [] };
@@ -214,6 +237,8 @@ export async function deliver(
     let target: OutboxTarget | undefined;
     try {
       target = targetFor(row.agreement_id);
+      const tsaUrl = options.tsaFor?.(row.agreement_id);
+      if (tsaUrl) for (const i of instances) await timestampFile(join(store.root, row.dir, i.file), tsaUrl);
       const missing: Buffer[] = [];
       for (const i of instances) {
         if (!(await target.hasInstance(row.StudyInstanceUID, i.SOPInstanceUID))) {

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assertMaySign, auditSignature, queueSignedReport } from '../cases/reporting.js';
+import { getAgreement } from '../agreements/index.js';
 import { AmurError } from '../common/errors.js';
 import { draftMeasurementsFromStore } from '../measurements/draft-sync.js';
 import { Emitter } from '../common/emitter.js';
@@ -91,7 +92,9 @@ export class LocalReportService implements ReportService {
     // Signed into a pending folder, then the folder is renamed to the SR's UID in one step.
     const pending = join(this.signedDir, `.pending-${draftId}`);
     rmSync(pending, { recursive: true, force: true });
-    const signed = await signDraftInto(draft, template, identity, pending, { path: draftId });
+    // Trusted time from the agreement's TSA; offline, the outbox time-stamps before delivery.
+    const tsaUrl = partnerCase ? getAgreement(this.home, partnerCase.agreementId).tsaUrl : undefined;
+    const signed = await signDraftInto(draft, template, identity, pending, { path: draftId, ...(tsaUrl ? { tsaUrl } : {}) });
     const dir = join(this.signedDir, signed.sr.SOPInstanceUID);
     try {
       renameSync(pending, dir);

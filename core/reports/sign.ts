@@ -6,7 +6,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AmurError, isAmurError } from '../common/errors.js';
-import { MANIFEST_NAME, signDicom, signPackageSm2, signPdf, type SigningIdentity } from '../signing/index.js';
+import { createHash } from 'node:crypto';
+import { addDicomTimestamps, MANIFEST_NAME, requestTimestamp, signDicom, signPackageSm2, signPdf, type SigningIdentity } from '../signing/index.js';
 import { resolveReport, type ReportContent } from './content.js';
 import { checkReadyToSign, newUid, validateDraft, type ReportDraft } from './draft.js';
 import { writeEncapsulatedPdf } from './encapsulated-pdf.js';
@@ -29,6 +30,17 @@ export interface SignOptions {
   now?: Date;
   /** An SM2 identity: adds the SM2-with-SM3 package signature (manifest + .sig) over the three files. */
   sm2Identity?: SigningIdentity;
+  /**
+   * An RFC 3161 TSA (http/https): each DICOM signature gets a Certified Timestamp from it. When it
+   * cannot be reached the report is signed all the same with the local UTC time, and
+   * `timestampError` says why; the outbox time-stamps it before delivery (addDicomTimestamps).
+   */
+  tsaUrl?: string;
+}
+
+/** Stamps every DICOM signature of `bytes` that has no Certified Timestamp yet, from the TSA at `url`. */
+export function timestampDicom(bytes: Uint8Array, url: string, path = ''): Promise<Buffer> {
+  return addDicomTimestamps(bytes, (sig) => requestTimestamp(url, createHash('sha256').update(sig).digest()), path);
 }
 
 export interface SignedReport {
@@ -37,6 +49,8 @@ export interface SignedReport {
   sr: ObjectIds;
   encapsulatedPdf: ObjectIds;
   verifiedAt: Date;
+  /** Set when a TSA was asked for and could not time-stamp the signatures (offline): its error. */
+  timestampError?: AmurError;
 }
 
 /** Reads and validates a draft file. */
@@ -56,7 +70,7 @@ export async function renderSignedReport(
   template: ReportTemplate,
   identity: SigningIdentity,
   options: SignOptions & { path?: string } = {},
-): Promise<{ content: ReportContent; files: Record<string, Buffer>; sr: ObjectIds; encapsulatedPdf: ObjectIds }> {
+): Promise<{ content: ReportContent; files: Record<string, Buffer>; sr: ObjectIds; encapsulatedPdf: ObjectIds; timestampError?: AmurError }> {
   const path = options.path ?? '';
   checkReadyToSign(draft, path);
   const now = options.now ?? new Date();
@@ -67,11 +81,23 @@ export async function renderSignedReport(
   const srSigned = signDicom(writeSR(content, sr), identity, { purpose: 'verification', now, path: REPORT_FILES.sr });
   const cert = identity.certificate;
   const signer = { subject: cert.subject.split('\n').filter(Boolean).join(', '), serialNumber: cert.serialNumber };
-  const pdf = await signPdf(await renderReportPdf(content, { reportUID: sr.SOPInstanceUID, signer }), identity, {
-    now,
-    reason: `Consultation report ${sr.SOPInstanceUID}`,
-    path: REPORT_FILES.pdf,
-  });
+  const rendered = await renderReportPdf(content, { reportUID: sr.SOPInstanceUID, signer });
+  const pdfOptions = { now, reason: `Consultation report ${sr.SOPInstanceUID}`, path: REPORT_FILES.pdf };
+  let timestampError: AmurError | undefined;
+  const tsaUrl = options.tsaUrl;
+  let pdf: Buffer;
+  if (!tsaUrl) pdf = await signPdf(rendered, identity, pdfOptions);
+  else {
+    try {
+      // PAdES-B-T: the TSA's token over the PDF signature, before the PDF goes into the DICOM object.
+      pdf = await signPdf(rendered, identity, { ...pdfOptions, timestamp: (v) => requestTimestamp(tsaUrl, createHash('sha256').update(v).digest()) });
+    } catch (e) {
+      // Offline: the signatures keep the signer's UTC time; trusted time is added before delivery.
+      if (!isAmurError(e) || !e.code.startsWith('signing.tsa.')) throw e;
+      timestampError = e;
+      pdf = await signPdf(rendered, identity, pdfOptions);
+    }
+  }
   // The PDF inside the DICOM object is the signed PDF, so its own signature can be checked there too.
   const encSigned = signDicom(writeEncapsulatedPdf(content, pdf, encapsulatedPdf, sr), identity, {
     purpose: 'verification',
@@ -83,12 +109,24 @@ export async function renderSignedReport(
     [REPORT_FILES.encapsulatedPdf]: encSigned,
     [REPORT_FILES.pdf]: pdf,
   };
+  if (tsaUrl && !timestampError) {
+    try {
+      // Before the SM2 package, so that its hashes are of the files as they leave.
+      files[REPORT_FILES.sr] = await timestampDicom(srSigned, tsaUrl, REPORT_FILES.sr);
+      files[REPORT_FILES.encapsulatedPdf] = await timestampDicom(encSigned, tsaUrl, REPORT_FILES.encapsulatedPdf);
+    } catch (e) {
+      if (!isAmurError(e) || !e.code.startsWith('signing.tsa.')) throw e;
+      timestampError = e;
+      files[REPORT_FILES.sr] = srSigned;
+      files[REPORT_FILES.encapsulatedPdf] = encSigned;
+    }
+  }
   if (options.sm2Identity) {
     const signed = signPackageSm2(Object.entries(files).map(([name, bytes]) => ({ name, bytes })), options.sm2Identity, { now });
     files[PACKAGE_FILES.manifest] = signed.manifest;
     files[PACKAGE_FILES.signature] = signed.signature;
   }
-  return { content, files, sr, encapsulatedPdf };
+  return { content, files, sr, encapsulatedPdf, ...(timestampError ? { timestampError } : {}) };
 }
 
 /**
@@ -141,7 +179,14 @@ export async function signDraftInto(
       if (isAmurError(e)) throw e;
       throw new AmurError('reports.outUnwritable', { path: dir, detail: (e as Error).message }, { cause: e });
     }
-    return { dir, files: placed, sr: rendered.sr, encapsulatedPdf: rendered.encapsulatedPdf, verifiedAt: rendered.content.verifiedAt };
+    return {
+      dir,
+      files: placed,
+      sr: rendered.sr,
+      encapsulatedPdf: rendered.encapsulatedPdf,
+      verifiedAt: rendered.content.verifiedAt,
+      ...(rendered.timestampError ? { timestampError: rendered.timestampError } : {}),
+    };
   } catch (e) {
     for (const p of placed) rmSync(p, { force: true });
     if (created) {

@@ -198,3 +198,45 @@ export function verifyDetachedCms(cms: Buffer, content: Buffer): CmsCheck {
   }
   return result;
 }
+
+const SIGNATURE_TIME_STAMP_TOKEN = '1.2.840.113549.1.9.16.2.14';
+
+/** The SignerInfo fields of a CMS SignedData (the first signer), or undefined when it has none. */
+function firstSignerInfo(cms: Buffer): { root: Asn1; si: Asn1[] } | undefined {
+  const root = parse(cms.subarray(0, derLength(cms)));
+  const signedData = kids(kids(kids(root)[1])[0]);
+  const si = kids(kids(signedData[signedData.length - 1])[0]);
+  return si.length >= 6 ? { root, si } : undefined;
+}
+
+/** The signature value of the CMS's signer, the data a signature-time-stamp is over (RFC 3161 App. A). */
+export function cmsSignatureValue(cms: Buffer): Buffer | undefined {
+  const f = firstSignerInfo(cms);
+  return f ? buf(f.si[5]!.value as string) : undefined;
+}
+
+/** The signer's signature-time-stamp token (unsigned attribute id-aa-signatureTimeStampToken), if any. */
+export function cmsSignatureTimestamp(cms: Buffer): Buffer | undefined {
+  const f = firstSignerInfo(cms);
+  const unsigned = f?.si.find((n, i) => i > 5 && n.tagClass === C.CONTEXT_SPECIFIC && n.type === 1);
+  const attr = kids(unsigned).find((a) => oidOf(kids(a)[0]) === SIGNATURE_TIME_STAMP_TOKEN);
+  const token = kids(kids(attr)[1])[0];
+  return token ? der(token) : undefined;
+}
+
+/**
+ * Adds a signature-time-stamp (PAdES-B-T, CAdES-T) to the CMS's signer: `stamp` gets the
+ * signature value and returns a TimeStampToken over its digest, which becomes the unsigned
+ * attribute id-aa-signatureTimeStampToken. Unsigned attributes are outside what the signer signed,
+ * so the signature stays valid. Returns the CMS unchanged when it already has one.
+ */
+export async function addCmsSignatureTimestamp(cms: Buffer, stamp: (signatureValue: Buffer) => Promise<Buffer>): Promise<Buffer> {
+  const f = firstSignerInfo(cms);
+  if (!f) throw new Error('no SignerInfo');
+  if (cmsSignatureTimestamp(cms)) return cms.subarray(0, derLength(cms));
+  const token = await stamp(buf(f.si[5]!.value as string));
+  const attr = seq([oid(SIGNATURE_TIME_STAMP_TOKEN), set([parse(token)])]);
+  // The signer's fields are objects inside `root`: changing the array changes the whole CMS.
+  f.si.splice(6, f.si.length - 6, asn1.create(C.CONTEXT_SPECIFIC, 1, true, [attr]));
+  return der(f.root);
+}

@@ -27,6 +27,7 @@ import {
   type Part10,
 } from './dicom-stream.js';
 import type { SigningIdentity } from './pkcs12.js';
+import { verifyTimestampOf, type TimestampCheck } from './timestamp.js';
 
 export const MAC_PARAMETERS_SEQUENCE = tagOf(0x4ffe, 0x0001);
 export const DIGITAL_SIGNATURES_SEQUENCE = tagOf(0xfffa, 0xfffa);
@@ -230,6 +231,11 @@ export interface DicomSignatureCheck {
   signer?: SignerInfo;
   /** How many top-level elements the signature covers. */
   elementsSigned: number;
+  /**
+   * The Certified Timestamp (0400,0305)/(0400,0310) of the signature: an RFC 3161 token over the
+   * Signature (0400,0120) value. Absent when the signature has none.
+   */
+  timestamp?: TimestampCheck;
 }
 
 /**
@@ -339,10 +345,91 @@ export function verifyDicomSignatures(bytes: Uint8Array, trust: X509Certificate[
       ok = false;
     }
     if (!ok) problems.push({ code: 'signing.verify.dicomMismatch', params: {} });
-    problems.push(...checkSigner(certificate, trust, [], signingTime));
+    // Trusted time: with a valid time-stamp the certificate must have been valid at the TSA's
+    // time, and the time the signer claims cannot be later than it (5 minutes of clock skew).
+    let at = signingTime;
+    const tsType = str(CERTIFIED_TIMESTAMP_TYPE);
+    const tsEl = el(CERTIFIED_TIMESTAMP);
+    if (tsEl && tsEl.length > 0) {
+      const token = b.subarray(tsEl.valueStart, tsEl.valueStart + tsEl.length);
+      if (tsType !== 'CMS_TSP') {
+        check.timestamp = { valid: false, problems: [{ code: 'signing.timestamp.unsupportedType', params: { type: tsType || '?' } }] };
+      } else {
+        check.timestamp = verifyTimestampOf(token, signatureValue(b, sigEl), trust);
+      }
+      problems.push(...check.timestamp.problems);
+      if (check.timestamp.valid && check.timestamp.genTime) {
+        at = new Date(check.timestamp.genTime);
+        if (signingTime.getTime() > at.getTime() + 5 * 60_000) {
+          problems.push({ code: 'signing.timestamp.claimedAfter', params: { claimed: signingTime.toISOString(), genTime: check.timestamp.genTime } });
+        }
+      }
+    }
+    problems.push(...checkSigner(certificate, trust, [], at));
     check.valid = problems.length === 0;
   }
   return checks;
+}
+
+/**
+ * The Signature (0400,0120) value a Certified Timestamp is over: the signature itself, without the
+ * pad byte OB adds to an odd-length (ECDSA DER) signature, as dcmsign hashes it.
+ */
+function signatureValue(b: Buffer, sig: Element): Buffer {
+  const v = b.subarray(sig.valueStart, sig.valueStart + sig.length);
+  return v.length % 2 === 0 && v[0] === 0x30 && derLength(v) === v.length - 1 && v[v.length - 1] === 0 ? v.subarray(0, v.length - 1) : v;
+}
+
+/** Signature UIDs and the value of each signature of a file that has no Certified Timestamp yet. */
+export function signaturesWithoutTimestamp(bytes: Uint8Array, path = ''): { signatureUID: string; signature: Buffer }[] {
+  const part = parsePart10(bytes, path);
+  const b = part.bytes;
+  const out: { signatureUID: string; signature: Buffer }[] = [];
+  for (const item of find(part.elements, DIGITAL_SIGNATURES_SEQUENCE)?.items ?? []) {
+    const sig = find(item.elements, SIGNATURE);
+    const uid = find(item.elements, DIGITAL_SIGNATURE_UID);
+    if (!sig || find(item.elements, CERTIFIED_TIMESTAMP)) continue;
+    out.push({ signatureUID: uid ? stringValue(b, uid) : '', signature: signatureValue(b, sig) });
+  }
+  return out;
+}
+
+/**
+ * Adds a Certified Timestamp (PS3.15 C.3: type CMS_TSP, an RFC 3161 token) to every signature of
+ * the file that has none. `stamp` is given the signature's value (0400,0120), as stored, and
+ * returns a token over its digest. The Certified Timestamp is outside the MAC (it signs the
+ * signature), so adding it, now or later, leaves every signature valid; no other byte of the data
+ * set changes. Returns the file unchanged when every signature already has one.
+ */
+export async function addDicomTimestamps(bytes: Uint8Array, stamp: (signatureValue: Buffer) => Promise<Buffer>, path = ''): Promise<Buffer> {
+  const part = parsePart10(bytes, path);
+  const b = part.bytes;
+  const seqEl = find(part.elements, DIGITAL_SIGNATURES_SEQUENCE);
+  if (!seqEl?.items?.length) return Buffer.from(b);
+  let changed = false;
+  const items: Buffer[] = [];
+  for (const item of seqEl.items) {
+    const sig = find(item.elements, SIGNATURE);
+    if (!sig || find(item.elements, CERTIFIED_TIMESTAMP)) {
+      items.push(b.subarray(item.start, item.end));
+      continue;
+    }
+    const token = await stamp(signatureValue(b, sig));
+    const added = [
+      { tag: CERTIFIED_TIMESTAMP_TYPE, bytes: encodeElement(0x0400, 0x0305, 'CS', 'CMS_TSP') },
+      { tag: CERTIFIED_TIMESTAMP, bytes: encodeElement(0x0400, 0x0310, 'OB', token) },
+    ];
+    const els = item.elements
+      .filter((e) => e.tag !== CERTIFIED_TIMESTAMP_TYPE)
+      .map((e) => ({ tag: e.tag, bytes: b.subarray(e.start, e.end) }))
+      .concat(added)
+      .sort((x, y) => x.tag - y.tag);
+    items.push(encodeItem(els.map((e) => e.bytes)));
+    changed = true;
+  }
+  if (!changed) return Buffer.from(b);
+  const seqBytes = encodeSequence(0xfffa, 0xfffa, items);
+  return Buffer.concat([b.subarray(0, seqEl.start), seqBytes, b.subarray(seqEl.end)]);
 }
 
 /** SHA-256 of the file, for reports that list what was signed. */

@@ -7,13 +7,15 @@ export { assertUsableForSigning, checkSigner, loadCertificates, signerInfo, type
 export {
   signDicom,
   verifyDicomSignatures,
+  addDicomTimestamps,
+  signaturesWithoutTimestamp,
   SIGNATURE_PURPOSES,
   type DicomSignOptions,
   type DicomSignatureCheck,
   type SignaturePurpose,
 } from './dicom-signature.js';
-export { signPdf, verifyPdfSignatures, type PdfSignOptions, type PdfSignatureCheck } from './pdf-signature.js';
-export { buildDetachedCms, verifyDetachedCms } from './cms.js';
+export { signPdf, addPdfTimestamps, verifyPdfSignatures, type PdfSignOptions, type PdfSignatureCheck } from './pdf-signature.js';
+export { buildDetachedCms, verifyDetachedCms, addCmsSignatureTimestamp, cmsSignatureTimestamp, cmsSignatureValue } from './cms.js';
 export {
   signPackageSm2,
   writeSignedPackage,
@@ -27,4 +29,17 @@ export {
   type SignedPackage,
   type Sm2PackageCheck,
 } from './sm2-package.js';
+export {
+  requestTimestamp,
+  verifyTimestampToken,
+  verifyTimestampOf,
+  buildTimestampRequest,
+  parseTimestampResponse,
+  readTimestampToken,
+  isTimeStampingCertificate,
+  TIMESTAMP_OIDS,
+  type RequestTimestampOptions,
+  type TimestampCheck,
+  type TstInfo,
+} from './timestamp.js';
 export { verifyFile, type FileVerification, type SignatureCheck } from './verify.js';

@@ -5,11 +5,16 @@
 import type { X509Certificate } from 'node:crypto';
 import { AmurError } from '../common/errors.js';
 import { assertUsableForSigning, checkSigner, signerInfo, type Problem, type SignerInfo } from './certificates.js';
-import { buildDetachedCms, verifyDetachedCms } from './cms.js';
+import { addCmsSignatureTimestamp, buildDetachedCms, cmsSignatureTimestamp, cmsSignatureValue, verifyDetachedCms } from './cms.js';
 import { addSignaturePlaceholder, BYTE_RANGE_PLACEHOLDER } from './pdf-update.js';
 import type { SigningIdentity } from './pkcs12.js';
+import { verifyTimestampOf, type TimestampCheck } from './timestamp.js';
 
-/** Room for the CMS: certificates of a chain of three plus the signature, with margin. */
+/**
+ * Room for the CMS: certificates of a chain of three plus the signature, and a signature-time-stamp
+ * token (the TSA's certificate and chain, a few kilobytes), with margin. A token added later must
+ * fit into the same room, since /Contents cannot grow without moving the signed bytes.
+ */
 const CONTENTS_LENGTH = 16384;
 
 export interface PdfSignOptions {
@@ -22,6 +27,11 @@ export interface PdfSignOptions {
   /** As for DICOM: a signed PDF is refused unless a further signature is asked for. */
   addSignature?: boolean;
   path?: string;
+  /**
+   * Trusted time (PAdES-B-T): given the CMS signature value, returns an RFC 3161 token over its
+   * digest, stored as the unsigned attribute id-aa-signatureTimeStampToken.
+   */
+  timestamp?: (signatureValue: Buffer) => Promise<Buffer>;
 }
 
 function commonName(cert: X509Certificate): string {
@@ -55,9 +65,27 @@ export async function signPdf(pdf: Uint8Array, identity: SigningIdentity, option
   const rangeText = `/ByteRange [${range.join(' ')}]`.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ');
   const out = Buffer.from(withPlaceholder);
   out.write(rangeText, brAt, 'latin1');
-  const cms = buildDetachedCms(Buffer.concat([out.subarray(0, open), out.subarray(close + 1)]), identity);
+  let cms = buildDetachedCms(Buffer.concat([out.subarray(0, open), out.subarray(close + 1)]), identity);
+  if (options.timestamp) cms = await addCmsSignatureTimestamp(cms, options.timestamp);
   if (cms.length > CONTENTS_LENGTH) throw new AmurError('signing.badPdf', { path, detail: 'signature larger than its room' });
   out.write(cms.toString('hex').padEnd(CONTENTS_LENGTH * 2, '0'), open + 1, 'latin1');
+  return out;
+}
+
+/**
+ * Adds a signature-time-stamp to every signature of the PDF that has none, rewriting its /Contents
+ * in place: /Contents is outside the ByteRange, so the signed bytes and the file's length do not
+ * change and every signature stays valid. A token that does not fit the room left is refused.
+ */
+export async function addPdfTimestamps(pdf: Uint8Array, stamp: (signatureValue: Buffer) => Promise<Buffer>, path = ''): Promise<Buffer> {
+  const out = Buffer.from(pdf);
+  for (const f of findSignatures(out)) {
+    if (!f.contents.length || cmsSignatureTimestamp(f.contents)) continue;
+    const room = (f.byteRange[2] - f.byteRange[1] - 2) / 2;
+    const cms = await addCmsSignatureTimestamp(f.contents, stamp);
+    if (cms.length > room) throw new AmurError('signing.badPdf', { path, detail: 'time-stamp larger than the signature\'s room' });
+    out.write(cms.toString('hex').padEnd(room * 2, '0'), f.byteRange[1] + 1, 'latin1');
+  }
   return out;
 }
 
@@ -109,6 +137,8 @@ export interface PdfSignatureCheck {
   coversWholeFile: boolean;
   /** Set when the PDF is the document inside an Encapsulated PDF DICOM object. */
   embedded?: boolean;
+  /** The signature-time-stamp (PAdES-B-T) over the CMS signature value; absent when there is none. */
+  timestamp?: TimestampCheck;
 }
 
 export function verifyPdfSignatures(pdf: Uint8Array, trust: X509Certificate[]): PdfSignatureCheck[] {
@@ -139,7 +169,21 @@ export function verifyPdfSignatures(pdf: Uint8Array, trust: X509Certificate[]): 
     if (i === found.length - 1 && !check.coversWholeFile) {
       problems.push({ code: 'signing.verify.pdfNotWholeFile', params: { count: b.length - (s2 + l2) } });
     }
-    if (cms.signer) problems.push(...checkSigner(cms.signer, trust, cms.certificates, time));
+    // Trusted time, as for DICOM: the certificate must have been valid at the TSA's time.
+    let at = time;
+    const token = cmsSignatureTimestamp(f.contents);
+    const sigValue = cmsSignatureValue(f.contents);
+    if (token && sigValue) {
+      check.timestamp = verifyTimestampOf(token, sigValue, trust);
+      problems.push(...check.timestamp.problems);
+      if (check.timestamp.valid && check.timestamp.genTime) {
+        at = new Date(check.timestamp.genTime);
+        if (time.getTime() > at.getTime() + 5 * 60_000) {
+          problems.push({ code: 'signing.timestamp.claimedAfter', params: { claimed: time.toISOString(), genTime: check.timestamp.genTime } });
+        }
+      }
+    }
+    if (cms.signer) problems.push(...checkSigner(cms.signer, trust, cms.certificates, at));
     check.valid = problems.length === 0;
     return check;
   });
