@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { makePki } from './fixtures/pki/pki.js';
 import { headCtFiles } from './report-fixtures.js';
 import { REPO_ROOT } from './shared-data.js';
 
@@ -106,5 +107,19 @@ describe('amur audit verify on a tampered trail', () => {
     assert.equal(verify(home).v.events, 9, 'the first verification added one event');
     const last = (JSON.parse(amur(home, ['audit', 'list', '--json']).out) as { action: string }[]).at(-1)!;
     assert.equal(last.action, 'audit.export');
+  });
+
+  it('a file that fails `amur verify` is a verification failure in the trail, named by code, not by file', () => {
+    const home = copyOfTrail('verify-failure');
+    const pki = makePki();
+    try {
+      const r = amur(home, ['verify', headCtFiles()[0]!, '--trust', pki.file('ca.pem')]);
+      assert.equal(r.code, 1);
+    } finally {
+      pki.remove();
+    }
+    const last = (JSON.parse(amur(home, ['audit', 'list', '--json']).out) as { action: string; outcome: string; detail: Record<string, string | number> }[]).at(-1)!;
+    assert.deepEqual([last.action, last.outcome, last.detail.files], ['verification.failure', 'seriousFailure', 1]);
+    assert.ok(!JSON.stringify(last).includes(headCtFiles()[0]!.split('/').at(-1)!), 'no file name in the event');
   });
 });

@@ -146,14 +146,15 @@ private(out, '')
 raw = open(output_path, 'rb').read()
 if 'PixelData' in out:
     raw = raw.replace(bytes(out.PixelData), b'')  # search the attributes, not the image bytes
-# New UIDs are random decimal digits: a short numeric Patient ID such as "0010" may occur inside
-# one by chance, so the UID values of the output are blanked before searching for identifiers.
+# New UIDs are random decimal digits and dates are shifted by a random offset: a short numeric
+# Patient ID such as "0010" may occur inside one by chance ("20001005"), so the output's UID and
+# date values are blanked before searching for identifiers (each was checked element by element).
 out_uids = set()
 
 
 def collect_uids(ds):
     for el in ds:
-        if el.VR == 'UI' and el.value:
+        if el.VR in ('UI', 'DA', 'DT') and el.value:
             vals = el.value if isinstance(el.value, (list, pydicom.multival.MultiValue)) else [el.value]
             out_uids.update(str(v) for v in vals if v)
         elif el.VR == 'SQ':

@@ -2,6 +2,8 @@
 // digital signatures, PDF signatures, SM2 package manifests), the integrity of what they sign and
 // the signer against the trusted certificates, validity at signing time included. Prints one
 // verdict per file in the reader's language; exits 0 only when every file is valid.
+import { audit } from '../../core/audit/index.js';
+import { amurHome } from '../../core/common/paths.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage, t, type Language } from '../../core/i18n/index.js';
@@ -80,12 +82,21 @@ function signatureLine(s: SignatureCheck, lang: Language): string {
   return t('signing.cli.signature', { kind, subject: s.signer.subject, time: s.signingTime ?? '?' }, lang);
 }
 
+/** Trusted time, on the signature's line: the TSA and its time, an invalid time-stamp, or none. */
+function timestampText(s: SignatureCheck, lang: Language): string {
+  if (s.kind !== 'dicom' && s.kind !== 'pdf') return '';
+  const ts = s.timestamp;
+  if (!ts) return `; ${t('signing.cli.noTimestamp', {}, lang)}`;
+  if (ts.valid) return `; ${t('signing.cli.timestamp', { tsa: ts.tsa ?? '?', time: ts.genTime ?? '?' }, lang)}`;
+  return `; ${t('signing.cli.timestampInvalid', {}, lang)}`;
+}
+
 function render(v: FileVerification, lang: Language): string {
   const verdict = t(v.valid ? 'signing.cli.valid' : 'signing.cli.invalid', {}, lang);
   const lines = [`${v.path}: ${verdict}`];
   for (const p of v.problems) lines.push(`  - ${problemText(p, lang)}`);
   for (const s of v.signatures) {
-    lines.push(`  ${s.valid ? '✓' : '✗'} ${signatureLine(s, lang)}`);
+    lines.push(`  ${s.valid ? '✓' : '✗'} ${signatureLine(s, lang)}${timestampText(s, lang)}`);
     for (const p of s.problems) lines.push(`      - ${problemText(p, lang)}`);
   }
   return lines.join('\n');
@@ -121,6 +132,14 @@ export const verifyCommand: Command = {
         `${bad === 0 ? t('signing.cli.allValid', { count: results.length }, ctx.lang) : t('signing.cli.someInvalid', { bad, count: results.length }, ctx.lang)}\n`,
       );
     }
-    return results.every((r) => r.valid) ? 0 : 1;
+    // A failed verification is a security event of this workstation (rule 7): which object, and why,
+    // by code, never the file's name (a folder may be named after a patient).
+    const failed = results.filter((r) => !r.valid);
+    if (failed.length) {
+      const codes = [...new Set(failed.flatMap((r) => [...r.problems, ...r.signatures.flatMap((s) => s.problems)].map((p) => p.code)))];
+      audit(amurHome(ctx.env), { action: 'verification.failure', outcome: 'seriousFailure', role: 'reader',
+        detail: { object: 'signed file', files: failed.length, of: results.length, codes: codes.join(' ') } });
+    }
+    return failed.length ? 1 : 0;
   },
 };

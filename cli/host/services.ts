@@ -1,8 +1,12 @@
 // The one place where the host's services are created: the store under AMUR_HOME and every service
 // of the contract over it. Both shells host what this returns (the desktop shell's main process
 // and `amur serve`), so a service added to AmurServices is wired here once.
-import { audit } from '../../core/audit/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { audit, auditTrail } from '../../core/audit/index.js';
+import { AuditForwarder, loadRepositoryConfig } from '../../core/audit/syslog.js';
 import { LocalAuditService } from '../../core/audit/service.js';
+import { timestampAuditHead } from '../../core/audit/timestamp.js';
 import { purge } from '../../core/cases/retention.js';
 import { amurHome } from '../../core/common/paths.js';
 import type { AmurServices } from '../../core/contract/services.js';
@@ -61,8 +65,28 @@ export function createServices(options: { home?: string; lang?: Language; env?: 
   // While the app runs, what is queued goes out by itself when the link is up (core/outbox/courier.ts).
   const interval = deliveryInterval(options.env ?? process.env);
   const courier = interval > 0
-    ? startCourier(store, (id) => exchangeTarget(exchangeClient(home, activeAgreement(home, id))), { intervalMs: interval * 1000 })
+    ? startCourier(store, (id) => exchangeTarget(exchangeClient(home, activeAgreement(home, id))), {
+      intervalMs: interval * 1000,
+      // A report signed while its TSA was unreachable is time-stamped before it goes.
+      tsaFor: (id) => activeAgreement(home, id).tsaUrl,
+      // Each round also time-stamps the audit trail's head with an agreement's TSA, when the link is up.
+      onRound: () => {
+        timestampAuditHead(home, { timeoutMs: 10_000 }).catch(() => undefined);
+      },
+    })
     : undefined;
+  // The audit trail goes to the hospital's audit record repository while the app runs, when one is
+  // configured (AMUR_HOME/audit/repository.json); a configuration that does not load is reported by
+  // `amur audit forward`, and the events wait in the log either way.
+  let forwarder: AuditForwarder | undefined;
+  if (existsSync(join(home, 'audit', 'repository.json'))) {
+    try {
+      forwarder = new AuditForwarder(auditTrail(home), loadRepositoryConfig(home));
+      forwarder.start();
+    } catch {
+      forwarder = undefined;
+    }
+  }
   // Retention: what is due goes at start and then every few hours while the app runs (rule 8).
   const purgeDue = () => {
     try {
@@ -82,7 +106,7 @@ export function createServices(options: { home?: string; lang?: Language; env?: 
     // Every worker pool is stopped before the store closes: a pool left running keeps the process alive.
     close: async () => {
       clearInterval(purgeTimer);
-      await Promise.allSettled([studies.dispose(), imaging.dispose(), triage.close(), courier?.stop()]);
+      await Promise.allSettled([studies.dispose(), imaging.dispose(), triage.close(), courier?.stop(), forwarder?.stop()]);
       audit(home, { action: 'application.stop', outcome: 'success', role: 'system', detail: { pid: process.pid } });
       store.close();
     },

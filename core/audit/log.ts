@@ -20,7 +20,9 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import type { X509Certificate } from 'node:crypto';
 import { AmurError } from '../common/errors.js';
+import { readTimestampToken, verifyTimestampToken } from '../signing/timestamp.js';
 import type { AuditAction, AuditEvent, AuditRecord } from './event.js';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, AUDIT_ROLES } from './event.js';
 
@@ -39,6 +41,8 @@ export interface AuditVerification {
   events: number;
   valid: boolean;
   problems: AuditProblem[];
+  /** The newest checkpoint an RFC 3161 authority time-stamped: the trail up to it existed then. */
+  timestamped?: { event: number; genTime: string; tsa?: string };
 }
 
 interface Row {
@@ -62,6 +66,7 @@ interface CheckpointRow {
   time: string;
   signature: Buffer;
   key_id: string;
+  tsa_token: Buffer | null;
 }
 
 /** The exact bytes an event's hash covers: field order fixed, detail keys sorted. */
@@ -291,6 +296,10 @@ export class AuditLog {
     return this.db.prepare('SELECT seq, hash, time FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string; time: string } | undefined;
   }
 
+  isTimestamped(seq: number): boolean {
+    return (this.db.prepare('SELECT tsa_token IS NOT NULL AS t FROM checkpoints WHERE seq = ?').get(seq) as { t: number } | undefined)?.t === 1;
+  }
+
   /** Stores a TSA's token for a checkpoint (its imprint: SHA-256 of the checkpoint's signed bytes). */
   attachTimestamp(seq: number, token: Buffer): void {
     this.db.prepare('UPDATE checkpoints SET tsa_token = ? WHERE seq = ?').run(token, seq);
@@ -302,9 +311,9 @@ export class AuditLog {
   }
 
   /** Checks the whole chain, every checkpoint and the head file; names each event that is wrong and how. */
-  verify(): AuditVerification {
+  verify(options: { tsaTrust?: X509Certificate[] } = {}): AuditVerification {
     const rows = this.db.prepare('SELECT * FROM events ORDER BY seq').all() as Row[];
-    const checkpoints = this.db.prepare('SELECT seq, hash, time, signature, key_id FROM checkpoints ORDER BY seq').all() as CheckpointRow[];
+    const checkpoints = this.db.prepare('SELECT seq, hash, time, signature, key_id, tsa_token FROM checkpoints ORDER BY seq').all() as CheckpointRow[];
     const problems: AuditProblem[] = [];
     const byHash = new Map<string, Row>();
     for (const r of rows) byHash.set(r.hash, r);
@@ -363,7 +372,30 @@ export class AuditLog {
     if (signedEnd > lastSeq) {
       problems.push({ event: lastSeq + 1, reason: 'truncated', detail: `events #${lastSeq + 1} to #${signedEnd} were signed but are gone` });
     }
+    // Time-stamps: each token must be for its checkpoint (and, with the TSA's trust given, by a
+    // trusted TSA); the newest good one is reported.
+    let timestamped: AuditVerification['timestamped'];
+    for (const c of checkpoints) {
+      if (!c.tsa_token) continue;
+      const digest = AuditLog.checkpointDigest(c);
+      if (options.tsaTrust) {
+        const t = verifyTimestampToken(c.tsa_token, digest, options.tsaTrust);
+        if (!t.valid) {
+          problems.push({ event: c.seq, reason: 'checkpoint', detail: `the time-stamp of the checkpoint at event #${c.seq} does not verify (${t.problems.map((p) => p.code).join(', ')})` });
+          continue;
+        }
+        timestamped = { event: c.seq, genTime: t.genTime!, ...(t.tsa ? { tsa: t.tsa } : {}) };
+      } else {
+        let info: ReturnType<typeof readTimestampToken>['tstInfo'] | undefined;
+        try { info = readTimestampToken(c.tsa_token).tstInfo; } catch { info = undefined; }
+        if (!info || !info.hashedMessage.equals(digest)) {
+          problems.push({ event: c.seq, reason: 'checkpoint', detail: `the time-stamp of the checkpoint at event #${c.seq} is not for that checkpoint` });
+          continue;
+        }
+        timestamped = { event: c.seq, genTime: info.genTime.toISOString() };
+      }
+    }
     problems.sort((a, b) => a.event - b.event);
-    return { events: rows.length, valid: problems.length === 0, problems };
+    return { events: rows.length, valid: problems.length === 0, problems, ...(timestamped ? { timestamped } : {}) };
   }
 }
