@@ -5,6 +5,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { fsyncDir } from '../common/fs.js';
 import { AmurError } from '../common/errors.js';
 import { validateDraft, type ReportDraft } from './draft.js';
 
@@ -41,7 +42,7 @@ export class DraftStore {
         closeSync(fd);
       }
       renameSync(tmp, path);
-      syncDir(this.dir);
+      fsyncDir(this.dir);
     } catch (e) {
       rmSync(tmp, { force: true });
       throw new AmurError('reports.draftUnwritable', { path, detail: (e as Error).message }, { cause: e });
@@ -79,7 +80,7 @@ export class DraftStore {
 
   remove(draftId: string): void {
     rmSync(this.file(draftId), { force: true });
-    syncDir(this.dir);
+    fsyncDir(this.dir);
   }
 }
 
@@ -93,16 +94,6 @@ function summary(d: ReportDraft & { savedAt?: string }): DraftSummary {
   };
 }
 
-/** Makes a rename durable; Windows cannot open a folder for fsync, and its rename is durable there. */
-function syncDir(dir: string): void {
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export function signedReportsDir(home: string): string {
   return join(home, 'reports', 'signed');

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AmurError } from '../common/errors.js';
-import { fsyncDir } from './vault.js';
+import { fsyncDir } from '../common/fs.js';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\u0000', 'latin1');
 

@@ -9,6 +9,7 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, type ScryptOptions } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fsyncDir } from '../common/fs.js';
 import { AmurError } from '../common/errors.js';
 import { KEY_BYTES, MasterKey, openSmall, sealSmall } from './keys.js';
 
@@ -230,13 +231,3 @@ function writeVault(path: string, body: VaultBody, o: { exclusive: boolean }): v
   }
 }
 
-export function fsyncDir(dir: string): void {
-  // Windows cannot open a folder for fsync; its rename is durable by NTFS's own journal.
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
