@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureRendererBuilt } from '../cli/host/build-renderer.js';
 import { channelName, contract } from '../core/contract/services.js';
-import { APP_SCHEME_PRIVILEGES, APP_URL, CONTENT_SECURITY_POLICY, windowOptions } from './security.js';
+import { APP_PARTITION, APP_SCHEME_PRIVILEGES, APP_URL, CONTENT_SECURITY_POLICY, windowOptions } from './security.js';
 
 const calls: string[] = [];
 const handlers = new Map<string, (...a: any[]) => any>();
 const appEvents = new Map<string, (...a: any[]) => any>();
 const windows: FakeWindow[] = [];
+const partitions: string[] = [];
 let protocolHandler: ((req: Request) => Promise<Response>) | undefined;
 let permissionRequest: ((wc: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
 let permissionCheck: ((wc: unknown, p: string) => boolean) | undefined;
@@ -55,14 +56,18 @@ class FakeWindow {
   ipcMain: { handle: (c: string, f: (...a: any[]) => any) => void handlers.set(c, f), removeHandler: (c: string) => void handlers.delete(c) },
   protocol: {
     registerSchemesAsPrivileged: (s: unknown) => { calls.push('registerSchemesAsPrivileged'); assert.deepEqual(s, [APP_SCHEME_PRIVILEGES]); },
-    handle: (scheme: string, f: (req: Request) => Promise<Response>) => { calls.push(`protocol.handle ${scheme}`); protocolHandler = f; },
   },
   session: {
-    defaultSession: {
-      setPermissionRequestHandler: (f: typeof permissionRequest) => { permissionRequest = f; },
-      setPermissionCheckHandler: (f: typeof permissionCheck) => { permissionCheck = f; },
-      setDevicePermissionHandler: () => undefined,
-      webRequest: { onBeforeRequest: (f: typeof beforeRequest) => { beforeRequest = f; } },
+    // Only the window's in-memory partition is configured; the default (persistent) session is never used.
+    fromPartition: (name: string) => {
+      partitions.push(name);
+      return {
+        setPermissionRequestHandler: (f: typeof permissionRequest) => { permissionRequest = f; },
+        setPermissionCheckHandler: (f: typeof permissionCheck) => { permissionCheck = f; },
+        setDevicePermissionHandler: () => undefined,
+        webRequest: { onBeforeRequest: (f: typeof beforeRequest) => { beforeRequest = f; } },
+        protocol: { handle: (scheme: string, f: (req: Request) => Promise<Response>) => { calls.push(`protocol.handle ${scheme}`); protocolHandler = f; } },
+      };
     },
   },
 };
@@ -102,6 +107,13 @@ test('one window with the policy\'s options, loading the app from amur://app/', 
   const preload = fileURLToPath(new URL('../out/electron/preload.cjs', import.meta.url));
   assert.deepEqual(windows[0].options, windowOptions(preload));
   assert.equal(windows[0].loaded, APP_URL);
+});
+
+test('the window\'s session is an in-memory partition (nothing the page stores reaches the disk), and it is the one configured', () => {
+  const wp = (windows[0].options as { webPreferences: { partition?: string } }).webPreferences;
+  assert.equal(wp.partition, APP_PARTITION);
+  assert.ok(!APP_PARTITION.startsWith('persist:'), 'a persist: partition would be written to disk');
+  assert.deepEqual([...new Set(partitions)], [APP_PARTITION]);
 });
 
 test('the protocol serves the bundle with the CSP and refuses what is not in it', async () => {

@@ -10,7 +10,7 @@ import { SECURITY_HEADERS } from '../cli/host/security.js';
 import { languageFromEnv } from '../core/i18n/index.js';
 import { forwardEvents, registerContractHandlers } from './ipc.js';
 import {
-  APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, isAllowedNavigation, isAllowedRequest, isTrustedSender, permissionDecision, resolveAppRequest,
+  APP_PARTITION, APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, isAllowedNavigation, isAllowedRequest, isTrustedSender, permissionDecision, resolveAppRequest,
   windowOptions,
 } from './security.js';
 
@@ -62,13 +62,14 @@ async function main(): Promise<void> {
   await app.whenReady();
   const hosted = createServices({ lang: languageFromEnv() });
 
-  const ses = session.defaultSession;
+  // The window's in-memory session (security.ts, APP_PARTITION): its policy and the app protocol are set on it.
+  const ses = session.fromPartition(APP_PARTITION);
   ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionDecision(permission)));
   ses.setPermissionCheckHandler((_wc, permission) => permissionDecision(permission));
   ses.setDevicePermissionHandler(() => false);
   // Nothing leaves the machine from a page: no http(s), ws(s), ftp or file request is let through.
   ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url) }));
-  protocol.handle(APP_SCHEME, serveApp);
+  ses.protocol.handle(APP_SCHEME, serveApp);
   app.on('web-contents-created', (_e, contents) => hardenContents(contents));
 
   const ipc = registerContractHandlers(ipcMain, hosted.services, (sender) => isTrustedSender(sender, ownWindows));

@@ -22,6 +22,14 @@ export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true },
 };
 
+/**
+ * The window's session: a partition without the "persist:" prefix lives in memory only, so nothing
+ * the page caches or stores (HTTP cache of amur:// responses, localStorage, IndexedDB, Cache
+ * Storage) is ever written to disk, where it could outlive a study's purge (rule 8). The language
+ * choice, the one thing the UI keeps, is therefore chosen again per launch (AMUR_LANG or the OS).
+ */
+export const APP_PARTITION = 'amur-memory';
+
 export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {
     width: 1440,
@@ -33,6 +41,7 @@ export function windowOptions(preloadPath: string): BrowserWindowConstructorOpti
     show: false,
     webPreferences: {
       preload: preloadPath,
+      partition: APP_PARTITION,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
