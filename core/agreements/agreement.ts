@@ -4,7 +4,7 @@
 // reading". See README.md beside this file for the format and the verification rules.
 import { X509Certificate } from 'node:crypto';
 import { AmurError } from '../common/errors.js';
-import { buildDetachedCms, checkSigner, verifyDetachedCms, type SigningIdentity } from '../signing/index.js';
+import { buildDetachedCms, checkSigner, oneLine, verifyDetachedCms, type SigningIdentity } from '../signing/index.js';
 
 export const AGREEMENT_FORMAT = 'amur.agreement/1';
 export const SIGNATURE_ALGORITHMS = ['rsa', 'ecdsa', 'sm2'] as const;
@@ -190,7 +190,6 @@ export function createAgreement(fields: AgreementFields, hospital: SigningIdenti
   return { format: AGREEMENT_FORMAT, agreement, signature: cms.toString('base64') };
 }
 
-const oneLine = (dn: string) => dn.split('\n').filter(Boolean).join(', ');
 
 /** Today's date (UTC) as YYYY-MM-DD. */
 export function utcDate(at: Date): string {

@@ -3,7 +3,7 @@
 // existed at that time, which neither the local clock nor the workstation's own key can prove.
 // Offline, checkpoints simply wait: the next stamp, when a TSA answers, covers everything before it.
 // The TSA is the one given, or that of an agreement in force (the agreement names it).
-import { isActive, listAgreements, getAgreement } from '../agreements/index.js';
+import { listAgreements, getAgreement } from '../agreements/index.js';
 import { AmurError, isAmurError } from '../common/errors.js';
 import { readTimestampToken, requestTimestamp } from '../signing/timestamp.js';
 import { AuditLog } from './log.js';
@@ -28,7 +28,7 @@ export function agreementTsas(home: string, now = new Date()): string[] {
     if (!s.active) continue;
     try {
       const a = getAgreement(home, s.id, now);
-      if (isActive(a, now) && a.tsaUrl && !urls.includes(a.tsaUrl)) urls.push(a.tsaUrl);
+      if (a.tsaUrl && !urls.includes(a.tsaUrl)) urls.push(a.tsaUrl);
     } catch {
       // An agreement that no longer verifies names no TSA worth asking.
     }

@@ -2,6 +2,7 @@
 // agreement whose modalities cover the study, by a reader the agreement names; the signed report
 // then goes into the outbox for delivery. A study from local media (no case) is signed as before.
 // The CLI (`amur report sign`) and the report service both sign through here.
+import { commonName, oneLine } from '../signing/certificates.js';
 import { audit } from '../audit/index.js';
 import { join } from 'node:path';
 import type { X509Certificate } from 'node:crypto';
@@ -16,12 +17,6 @@ import { getCase, type CaseRecord } from './cases.js';
 
 const ENCAPSULATED_PDF_CLASS = '1.2.840.10008.5.1.4.1.1.104.1';
 
-/** The signer's name as the audit trail records it: the certificate's common name (or its whole subject). */
-export function signerName(cert: X509Certificate): string {
-  const cn = cert.subject.split('\n').find((l) => l.startsWith('CN='));
-  return cn ? cn.slice(3) : cert.subject.split('\n').join(', ');
-}
-
 /** Throws the translated reason this signer may not sign for the study (and audits the refusal); returns its case, if any. */
 export function assertMaySign(store: StudyStore, home: string, StudyInstanceUID: string, signer: X509Certificate, now = new Date()): CaseRecord | undefined {
   const c = getCase(store, StudyInstanceUID);
@@ -29,7 +24,7 @@ export function assertMaySign(store: StudyStore, home: string, StudyInstanceUID:
   try {
     return checkMaySign(store, home, c, signer, now);
   } catch (e) {
-    audit(home, { action: 'access.refused', outcome: 'minorFailure', role: 'reader', user: signerName(signer), agreement: c.agreementId, studies: [StudyInstanceUID], detail: { code: e instanceof AmurError ? e.code : 'error' } });
+    audit(home, { action: 'access.refused', outcome: 'minorFailure', role: 'reader', user: commonName(signer), agreement: c.agreementId, studies: [StudyInstanceUID], detail: { code: e instanceof AmurError ? e.code : 'error' } });
     throw e;
   }
 }
@@ -40,7 +35,7 @@ export function auditSignature(store: StudyStore, StudyInstanceUID: string, sign
     action: amends ? 'report.amend' : 'report.sign',
     outcome: 'success',
     role: 'reader',
-    user: signerName(signer),
+    user: commonName(signer),
     agreement: getCase(store, StudyInstanceUID)?.agreementId,
     studies: [StudyInstanceUID],
     detail: { sr: signed.sr.SOPInstanceUID },
@@ -55,7 +50,7 @@ function checkMaySign(store: StudyStore, home: string, c: CaseRecord, signer: X5
     throw new AmurError('cases.modalityNotCovered', { agreement: agreement.id, modalities: [...new Set(modalities)].join(', ') });
   }
   if (!authorisedReader(agreement, signer)) {
-    throw new AmurError('cases.signerNotAuthorised', { subject: signer.subject.split('\n').join(', '), agreement: agreement.id });
+    throw new AmurError('cases.signerNotAuthorised', { subject: oneLine(signer.subject), agreement: agreement.id });
   }
   return c;
 }

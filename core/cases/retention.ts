@@ -10,7 +10,7 @@
 // Order and crash-safety: the files that only the catalogue points to go last (removeInstances
 // commits the rows, then removes the files, and reconcile removes any a crash leaves behind); the
 // case row is removed last of all, so a purge cut off halfway is found due again and completed.
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RETENTION_DAYS, getAgreement } from '../agreements/index.js';
 import { audit } from '../audit/index.js';
@@ -94,16 +94,10 @@ export function purge(store: StudyStore, home: string, options: { now?: Date; dr
   return result;
 }
 
-function instancesOf(store: StudyStore, StudyInstanceUID: string): string[] {
-  return store.db.prepare(`SELECT i.SOPInstanceUID FROM instances i JOIN series se ON se.id = i.series_id
-    JOIN studies st ON st.id = se.study_id WHERE st.StudyInstanceUID = ?`).pluck().all(StudyInstanceUID) as string[];
-}
-
 /** The signed reports of a case: each went into the outbox, named by its SR's SOP Instance UID. */
-function signedReportsOf(store: StudyStore, StudyInstanceUID: string): { id: string; dir: string; sr: string[] }[] {
-  return (store.db.prepare('SELECT id, dir, instances FROM outbox WHERE StudyInstanceUID = ?').all(StudyInstanceUID) as
-    { id: string; dir: string; instances: string }[]).map((r) => ({
-    id: r.id,
+function signedReportsOf(store: StudyStore, StudyInstanceUID: string): { dir: string; sr: string[] }[] {
+  return (store.db.prepare('SELECT dir, instances FROM outbox WHERE StudyInstanceUID = ?').all(StudyInstanceUID) as
+    { dir: string; instances: string }[]).map((r) => ({
     dir: r.dir,
     sr: (JSON.parse(r.instances) as { SOPInstanceUID: string; SOPClassUID: string }[])
       .filter((i) => i.SOPClassUID.startsWith('1.2.840.10008.5.1.4.1.1.88.')).map((i) => i.SOPInstanceUID),
@@ -112,7 +106,7 @@ function signedReportsOf(store: StudyStore, StudyInstanceUID: string): { id: str
 
 function countStudy(store: StudyStore, home: string, StudyInstanceUID: string): { instances: number; reports: number; drafts: number } {
   return {
-    instances: instancesOf(store, StudyInstanceUID).length,
+    instances: store.instancesOfStudy(StudyInstanceUID).length,
     reports: signedReportsOf(store, StudyInstanceUID).length,
     drafts: new DraftStore(home).list(StudyInstanceUID).length,
   };
@@ -130,10 +124,9 @@ function purgeStudy(store: StudyStore, home: string, StudyInstanceUID: string): 
       rmSync(join(signedDir, sr), { recursive: true, force: true });
       rmSync(join(home, 'reports', 'sources', `${sr}.json`), { force: true });
     }
-    const copy = join(store.root, r.dir);
-    if (existsSync(copy)) rmSync(copy, { recursive: true, force: true });
+    rmSync(join(store.root, r.dir), { recursive: true, force: true });
   }
-  const instances = store.removeInstances(instancesOf(store, StudyInstanceUID));
+  const instances = store.removeInstances(store.instancesOfStudy(StudyInstanceUID));
   store.db.transaction(() => {
     store.db.prepare('DELETE FROM outbox WHERE StudyInstanceUID = ?').run(StudyInstanceUID);
     store.db.prepare('DELETE FROM cases WHERE StudyInstanceUID = ?').run(StudyInstanceUID);

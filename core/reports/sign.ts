@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, 
 import { join, resolve } from 'node:path';
 import { AmurError, isAmurError } from '../common/errors.js';
 import { createHash } from 'node:crypto';
-import { addDicomTimestamps, MANIFEST_NAME, requestTimestamp, signDicom, signPackageSm2, signPdf, type SigningIdentity } from '../signing/index.js';
+import { addDicomTimestamps, MANIFEST_NAME, oneLine, requestTimestamp, signDicom, signPackageSm2, signPdf, type SigningIdentity } from '../signing/index.js';
 import { resolveReport, type ReportContent } from './content.js';
 import { checkReadyToSign, newUid, validateDraft, type ReportDraft } from './draft.js';
 import { writeEncapsulatedPdf } from './encapsulated-pdf.js';
@@ -80,7 +80,7 @@ export async function renderSignedReport(
 
   const srSigned = signDicom(writeSR(content, sr), identity, { purpose: 'verification', now, path: REPORT_FILES.sr });
   const cert = identity.certificate;
-  const signer = { subject: cert.subject.split('\n').filter(Boolean).join(', '), serialNumber: cert.serialNumber };
+  const signer = { subject: oneLine(cert.subject), serialNumber: cert.serialNumber };
   const rendered = await renderReportPdf(content, { reportUID: sr.SOPInstanceUID, signer });
   const pdfOptions = { now, reason: `Consultation report ${sr.SOPInstanceUID}`, path: REPORT_FILES.pdf };
   let timestampError: AmurError | undefined;

@@ -27,8 +27,14 @@ export function signerInfo(cert: X509Certificate): SignerInfo {
   };
 }
 
-function oneLine(dn: string): string {
+/** A distinguished name as Node gives it (one attribute per line) on one line: "CN=…, O=…". */
+export function oneLine(dn: string): string {
   return dn.split('\n').filter(Boolean).join(', ');
+}
+
+/** The name a person reads for a certificate: its subject's common name, or the whole subject on one line. */
+export function commonName(cert: X509Certificate): string {
+  return /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? oneLine(cert.subject);
 }
 
 const KEY_USAGE_OID = '2.5.29.15';

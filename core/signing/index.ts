@@ -3,7 +3,7 @@
 // here only; see README.md beside this file for the contract and the formats.
 export { readPkcs12, keyAlgorithmOf, type SigningIdentity, type KeyAlgorithm } from './pkcs12.js';
 export { importIdentity, listIdentities, openIdentity, loadIdentity, type IdentitySummary } from './identity-store.js';
-export { assertUsableForSigning, checkSigner, loadCertificates, signerInfo, type Problem, type SignerInfo } from './certificates.js';
+export { assertUsableForSigning, checkSigner, commonName, loadCertificates, oneLine, signerInfo, type Problem, type SignerInfo } from './certificates.js';
 export {
   signDicom,
   verifyDicomSignatures,

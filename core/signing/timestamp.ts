@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import forge from 'node-forge';
 import { AmurError } from '../common/errors.js';
-import { checkSigner, signerInfo, type Problem, type SignerInfo } from './certificates.js';
+import { checkSigner, commonName, signerInfo, type Problem, type SignerInfo } from './certificates.js';
 import { derLength } from './cms.js';
 
 const { asn1 } = forge;
@@ -99,9 +99,6 @@ function generalizedTime(s: string): Date | undefined {
   return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, ms));
 }
 
-function commonName(cert: X509Certificate): string {
-  return /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? cert.subject.split('\n').filter(Boolean).join(', ');
-}
 
 // ---------------------------------------------------------------------------------------------
 // The request and the response

@@ -411,6 +411,18 @@ export class StudyStore {
       ORDER BY i.InstanceNumber IS NULL, i.InstanceNumber, i.id`).all(SeriesInstanceUID) as InstanceSummary[];
   }
 
+  /** The study an instance belongs to, or undefined when the store does not hold it. */
+  studyOfInstance(SOPInstanceUID: string): string | undefined {
+    return this.db.prepare(`SELECT st.StudyInstanceUID FROM instances i JOIN series se ON se.id = i.series_id
+      JOIN studies st ON st.id = se.study_id WHERE i.SOPInstanceUID = ?`).pluck().get(SOPInstanceUID) as string | undefined;
+  }
+
+  /** The SOP Instance UIDs of a study's instances. */
+  instancesOfStudy(StudyInstanceUID: string): string[] {
+    return this.db.prepare(`SELECT i.SOPInstanceUID FROM instances i JOIN series se ON se.id = i.series_id
+      JOIN studies st ON st.id = se.study_id WHERE st.StudyInstanceUID = ?`).pluck().all(StudyInstanceUID) as string[];
+  }
+
   /** Every catalogued file, relative to the root (for checks and reconcile). */
   allFilePaths(): { SOPInstanceUID: string; file_path: string; file_size: number }[] {
     return this.db.prepare('SELECT SOPInstanceUID, file_path, file_size FROM instances').all() as any[];

@@ -68,8 +68,7 @@ export class LocalStudyService implements StudyService {
   noteFrameShown(SOPInstanceUID: string): void {
     let study = this.studyOfInstance.get(SOPInstanceUID);
     if (study === undefined) {
-      study = (this.store.db.prepare(`SELECT st.StudyInstanceUID AS uid FROM instances i JOIN series se ON se.id = i.series_id
-        JOIN studies st ON st.id = se.study_id WHERE i.SOPInstanceUID = ?`).get(SOPInstanceUID) as { uid: string } | undefined)?.uid ?? '';
+      study = this.store.studyOfInstance(SOPInstanceUID) ?? '';
       this.studyOfInstance.set(SOPInstanceUID, study);
     }
     if (!study || this.viewedStudies.has(study)) return;
