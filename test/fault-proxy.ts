@@ -95,8 +95,11 @@ export async function startFaultProxy(upstreamPort: number, upstreamHost = '127.
     client.on('error', drop);
     upstream.on('error', drop);
     client.on('close', drop);
+    // The upstream closing after its answer must not cut that answer's tail: what is still queued
+    // for the client is flushed before the client's side closes (end, not destroy). Destroying here
+    // dropped the last part and the closing boundary of a WADO answer now and then.
     upstream.on('close', () => {
-      if (!cut) drop();
+      if (!cut) client.end();
     });
   });
   await new Promise<void>((resolve, reject) => {
