@@ -176,6 +176,7 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
     // The same importer in this process: no Node/tsx start-up, store opening and worker start included.
     const { StudyStore } = await import('../core/store/store.js');
     const { importPaths } = await import('../core/importer/importer.js');
+    const { unlockFromEnvironment } = await import('../core/vault/session.js');
     methods.push({
       key: 'amur_api',
       label: 'Amur importPaths() in-process',
@@ -183,6 +184,7 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
       once: async (rep) => {
         const t0 = performance.now();
         const c0 = selfCpuMs();
+        await unlockFromEnvironment(dest('amurapi', rep), process.env);
         const store = StudyStore.open(dest('amurapi', rep));
         try {
           const s = await importPaths(store, [corpus.dir]);

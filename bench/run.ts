@@ -1,7 +1,7 @@
 // Benchmark runner. `npm run bench` runs every bench/*.bench.ts; `npm run bench -- import triage`
 // runs the named ones; options after the names (`--reps=3`, `--quick`) are passed to each of them.
 // `npm run bench -- --list` lists what exists. Exit status 1 when any benchmark failed.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -59,6 +59,13 @@ async function main(): Promise<number> {
   }
   const tmpRoot = join(benchDir, 'tmp');
   mkdirSync(tmpRoot, { recursive: true });
+  // Every store a benchmark makes is encrypted, as every store is: the `amur` processes it runs
+  // and the stores it opens in this process (bench/lib/vault.ts) read this passphrase file.
+  if (!process.env.AMUR_PASSPHRASE_FILE) {
+    const file = join(tmpRoot, 'bench-passphrase');
+    writeFileSync(file, `bench vault ${process.pid}\n`, { mode: 0o600 });
+    process.env.AMUR_PASSPHRASE_FILE = file;
+  }
   let failed = 0;
   for (const name of selected) {
     const bench = (await import(pathToFileURL(available.get(name)!).href)).default as Bench;

@@ -6,14 +6,16 @@
 // file with a new SOP Instance UID (dcmodify -gin) and its own Instance Number, all in one new
 // study and series. Targets: first image < 100 ms; scrolling < 16 ms per image once cached;
 // memory bounded by the image cache setting.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Page } from 'playwright-core';
+import { readDicomHeaderFromFile } from '../core/dicom/header.js';
 import { LocalImagingService } from '../core/imaging/service.js';
 import { importPaths } from '../core/importer/importer.js';
 import { StudyStore } from '../core/store/store.js';
+import { unlockFromEnvironment } from '../core/vault/session.js';
 import { openApp, openBrowser, startApp } from '../test/e2e/harness.js';
 import { shared } from '../test/shared-data.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
@@ -114,6 +116,7 @@ const bench: Bench = {
 
     const home = mkdtempSync(join(ctx.tmpRoot, 'viewer-home-'));
     try {
+      await unlockFromEnvironment(home, process.env);
       const store = StudyStore.open(home);
       const summary = await importPaths(store, [seriesDir]);
       if (summary.imported !== slices) throw new Error(`imported ${summary.imported} of ${slices}`);
@@ -129,9 +132,26 @@ const bench: Bench = {
         decode.push(performance.now() - t0);
       }
       await imaging.dispose();
+      // The same slices from their clear source files through the same decoder: what encryption
+      // at rest adds to every image shown (opening the sealed file in the decoder thread).
+      const plainFiles = new Map<string, string>();
+      for (const f of readdirSync(seriesDir)) {
+        const h = await readDicomHeaderFromFile(join(seriesDir, f));
+        plainFiles.set(h.attributes.SOPInstanceUID!, join(seriesDir, f));
+      }
+      const plainImaging = new LocalImagingService({ instanceFile: (u) => plainFiles.get(u) });
+      await plainImaging.ready();
+      const decodePlain: number[] = [];
+      for (const { SOPInstanceUID } of files.slice(0, 100)) {
+        const t0 = performance.now();
+        await plainImaging.getImageFrame(SOPInstanceUID, 0);
+        decodePlain.push(performance.now() - t0);
+      }
+      await plainImaging.dispose();
       store.close();
       const decodeSummary = summarize(decode);
-      ctx.log(`host decode ${fmtMs(decodeSummary.median_ms)} per slice`);
+      const decodePlainSummary = summarize(decodePlain);
+      ctx.log(`host decode ${fmtMs(decodeSummary.median_ms)} per slice sealed, ${fmtMs(decodePlainSummary.median_ms)} clear`);
 
       const app = await startApp({ home });
       const b = await openBrowser();
@@ -182,6 +202,8 @@ const bench: Bench = {
           slices,
           reps,
           host_decode: decodeSummary,
+          host_decode_clear: decodePlainSummary,
+          host_decode_sealed_over_clear: decodePlainSummary.median_ms ? Number((decodeSummary.median_ms / decodePlainSummary.median_ms).toFixed(2)) : undefined,
           first_image: firstSummary,
           scroll: s,
           memory: {
@@ -213,7 +235,8 @@ Series: ${slices} slices (512×512, 16-bit, explicit VR LE) made from the 28-sli
 | of which cornerstone's drawing (renderTimeInMs) | ${fmtMs(s.warm_render.median_ms)} | ${fmtMs(p95(s.warm_render))} | ${fmtMs(s.warm_render.min_ms)} | ${fmtMs(s.warm_render.max_ms)} | |
 | scroll one image, cache bounded to ${boundedMB} MiB, first pass | ${fmtMs(s.bounded.median_ms)} | ${fmtMs(p95(s.bounded))} | ${fmtMs(s.bounded.min_ms)} | ${fmtMs(s.bounded.max_ms)} | |
 | scroll one image, cache bounded to ${boundedMB} MiB, second pass | ${fmtMs(s.bounded_again.median_ms)} | ${fmtMs(p95(s.bounded_again))} | ${fmtMs(s.bounded_again.min_ms)} | ${fmtMs(s.bounded_again.max_ms)} | |
-| host decode of one slice (worker thread, no page) | ${fmtMs(decodeSummary.median_ms)} | | ${fmtMs(decodeSummary.min_ms)} | ${fmtMs(decodeSummary.max_ms)} | |
+| host decode of one slice (worker thread, no page), sealed file of the store | ${fmtMs(decodeSummary.median_ms)} | | ${fmtMs(decodeSummary.min_ms)} | ${fmtMs(decodeSummary.max_ms)} | |
+| the same slices from their clear files (encryption off) | ${fmtMs(decodePlainSummary.median_ms)} | | ${fmtMs(decodePlainSummary.min_ms)} | ${fmtMs(decodePlainSummary.max_ms)} | sealed/clear ${decodePlainSummary.median_ms ? (decodeSummary.median_ms / decodePlainSummary.median_ms).toFixed(2) : '–'}× |
 
 A cached step cannot be shorter than the wait for the browser's next animation frame (cornerstone draws in requestAnimationFrame; 16.7 ms at 60 Hz), so the scroll rows measure latency to the next frame; the drawing row is the work per image.
 

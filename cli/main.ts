@@ -2,6 +2,7 @@
 import { errorMessage, languageFromEnv, t } from '../core/i18n/index.js';
 import type { CliContext, Command } from './command.js';
 import { commands } from './commands/index.js';
+import { unlockHome } from './vault.js';
 
 export async function main(argv: string[], ctx: CliContext): Promise<number> {
   const [name, ...args] = argv;
@@ -15,7 +16,8 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   }
   try {
     const command: Command = await load();
-    return await command.run(args, ctx);
+    const rest = command.vault ? await unlockHome(command, args, ctx) : args;
+    return await command.run(rest, ctx);
   } catch (e) {
     ctx.stderr.write(`amur ${name}: ${errorMessage(e, ctx.lang)}\n`);
     return 1;

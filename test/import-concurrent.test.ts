@@ -13,6 +13,7 @@ import { SCHEMA_VERSION } from '../core/store/migrations.js';
 import { StudyStore } from '../core/store/store.js';
 import { makeCopiedCt } from './import-helpers.js';
 import { REPO_ROOT, shared } from './shared-data.js';
+import { unlockTestHome } from './vault.js';
 
 const AMUR = join(REPO_ROOT, 'bin', 'amur.js');
 
@@ -50,7 +51,8 @@ function startAmur(home: string, args: string[]): Run {
   return { done, progress: (when) => new Promise((resolve) => waiters.push({ when, resolve })) };
 }
 
-function assertConsistent(home: string): number {
+async function assertConsistent(home: string): Promise<number> {
+  await unlockTestHome(home);
   const store = StudyStore.open(home);
   try {
     const rows = store.allFilePaths();
@@ -71,6 +73,7 @@ test('several processes opening a new store at the same moment all succeed, migr
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.stdout), []);
   }
+  await unlockTestHome(home);
   const store = StudyStore.open(home);
   try {
     assert.equal(store.schemaVersion, SCHEMA_VERSION);
@@ -90,7 +93,7 @@ test('two imports of the same files at once store every instance once', async ()
   assert.equal(rb.code, 0, rb.stderr);
   const sa = JSON.parse(ra.stdout);
   const sb = JSON.parse(rb.stdout);
-  const stored = assertConsistent(home);
+  const stored = await assertConsistent(home);
   // Each process accounts for every instance once, as new or as already stored by the other.
   assert.equal(sa.imported + sa.duplicates, sb.imported + sb.duplicates);
   assert.equal(sa.imported + sb.imported, stored);
@@ -109,6 +112,7 @@ test('a reconcile scan by another process in the middle of an import takes none 
   // As if an earlier process had died with the store open: this open scans files/ and the rows
   // while the child is still importing.
   writeFileSync(join(home, 'store', 'locks', '999999.dead'), '');
+  await unlockTestHome(home);
   const store = StudyStore.open(home);
   const report = store.lastReconcile!;
   store.close();
@@ -119,5 +123,5 @@ test('a reconcile scan by another process in the middle of an import takes none 
   const summary = JSON.parse(r.stdout);
   assert.deepEqual(summary.rejected, []);
   assert.equal(summary.imported, total, 'no file of the running import was lost to the scan');
-  assert.equal(assertConsistent(home), total);
+  assert.equal(await assertConsistent(home), total);
 });

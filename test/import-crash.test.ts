@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import type { ImportProgress } from '../core/contract/studies.js';
-import { readDicomHeaderFromFile } from '../core/dicom/header.js';
+import { readDicomHeaderFromBytes } from '../core/dicom/header.js';
 import { StudyStore } from '../core/store/store.js';
 import { makeCopiedCt } from './import-helpers.js';
 import { REPO_ROOT } from './shared-data.js';
+import { unlockTestHome } from './vault.js';
 
 const AMUR = join(REPO_ROOT, 'bin', 'amur.js');
 const COPIES = 20;
@@ -65,6 +66,7 @@ function importAndKill(home: string, when: (p: ImportProgress) => boolean): Prom
 
 /** Everything a user relies on after a crash, checked on the store as the next open leaves it. */
 async function assertConsistent(home: string): Promise<number> {
+  await unlockTestHome(home);
   const store = StudyStore.open(home);
   try {
     assert.equal(store.db.pragma('integrity_check', { simple: true }), 'ok');
@@ -73,7 +75,8 @@ async function assertConsistent(home: string): Promise<number> {
       const file = store.absolutePath(r.file_path);
       assert.ok(existsSync(file), `row ${r.SOPInstanceUID} has its file`);
       assert.equal(statSync(file).size, r.file_size, `file of ${r.SOPInstanceUID} is whole`);
-      const h = await readDicomHeaderFromFile(file);
+      // It opens under its study's key with its own UID bound in, and is the instance its row names.
+      const h = await readDicomHeaderFromBytes((await store.readInstance(r.SOPInstanceUID))!, { path: file });
       assert.equal(h.attributes.SOPInstanceUID, r.SOPInstanceUID, 'the file is the instance its row names');
     }
     const referenced = new Set(rows.map((r) => store.absolutePath(r.file_path)));
@@ -114,6 +117,7 @@ test('an import killed with SIGKILL leaves a consistent store, and a re-import c
   assert.equal(summary.imported + summary.duplicates, total);
   assert.equal(summary.duplicates, stored, 'what survived the kills is recognised, not stored again');
   assert.equal(await assertConsistent(home), total);
+  await unlockTestHome(home);
   const store = StudyStore.open(home);
   try {
     const studies = store.listStudies();

@@ -14,6 +14,7 @@ import { zipSync } from 'fflate';
 import { readDicomHeaderFromFile } from '../core/dicom/header.js';
 import { StudyStore } from '../core/store/store.js';
 import { PYDICOM_DATA, REPO_ROOT, shared } from './shared-data.js';
+import { unlockTestHome } from './vault.js';
 
 const AMUR = join(REPO_ROOT, 'bin', 'amur.js');
 
@@ -88,9 +89,10 @@ function storedFiles(): Map<string, string> {
   }
 }
 
-before(() => {
+before(async () => {
   work = mkdtempSync(join(tmpdir(), 'amur-'));
   home = join(work, 'home');
+  await unlockTestHome(home);
   input = join(work, 'input');
   mkdirSync(input);
 });

@@ -15,6 +15,7 @@ import { orderWorklist } from '../core/triage/priority.js';
 import { LocalTriageService } from '../core/triage/service.js';
 import { REPO_ROOT } from './shared-data.js';
 import { cxrRows, makeDicoms, uid, type DicomSpec } from './triage-fixtures.js';
+import { unlockTestHome } from './vault.js';
 
 const MODEL_DIR = join(REPO_ROOT, 'models', 'cxr-pneumonia');
 const recorded: { filename: string; score: number }[] = JSON.parse(readFileSync(join(MODEL_DIR, 'train', 'val_scores.json'), 'utf8'));
@@ -42,6 +43,7 @@ describe('background triage after import', () => {
     ];
     makeDicoms(specs, work);
 
+    await unlockTestHome(home);
     store = StudyStore.open(home);
     const studies = new LocalStudyService(store);
     triage = new LocalTriageService(store, { env: { ...process.env, AMUR_HOME: home }, lang: 'en', poolSize: 1 });
@@ -113,6 +115,7 @@ describe('background triage after import', () => {
 describe('triage as the hosts serve it', () => {
   it('is wired to the StudyService of both shells: an import through the contract is triaged and readable through it', async () => {
     const work = mkdtempSync(join(tmpdir(), 'amur-'));
+    await unlockTestHome(join(work, 'home'));
     const hosted = createServices({ home: join(work, 'home'), lang: 'en' });
     try {
       const input = join(work, 'in');

@@ -6,9 +6,9 @@ import { amurHome } from '../../core/common/paths.js';
 import { t } from '../../core/i18n/index.js';
 import { deliver } from '../../core/outbox/outbox.js';
 import { exchangeTarget } from '../../core/outbox/target.js';
-import { StudyStore } from '../../core/store/store.js';
 import { parseArgs } from '../args.js';
 import type { CliContext, Command } from '../command.js';
+import { openStore } from '../vault.js';
 
 const usage = (): never => {
   throw new AmurError('outbox.cli.deliverUsage');
@@ -18,11 +18,12 @@ export const deliverCommand: Command = {
   name: 'deliver',
   summaryKey: 'outbox.cli.deliverSummary',
   usage: 'deliver [--json]',
+  vault: 'required',
   async run(args: string[], ctx: CliContext) {
     const { flags, rest } = parseArgs(args, { flags: ['json'] }, usage);
     if (rest.length) usage();
     const home = amurHome(ctx.env);
-    const store = StudyStore.open(home);
+    const store = openStore(ctx, home);
     try {
       const r = await deliver(store, (id) => exchangeTarget(exchangeClient(home, activeAgreement(home, id))), {
         ignoreBackoff: true,

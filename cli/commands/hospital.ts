@@ -110,6 +110,8 @@ export const hospitalCommand: Command = {
   name: 'hospital',
   summaryKey: 'hospital.cli.summary',
   usage: 'hospital send|receive --agreement ID --pacs URL …',
+  vault: 'required',
+  ownsPassphraseFile: true,
   async run(args: string[], ctx: CliContext) {
     const [sub, ...rest] = args;
     if (sub === 'send') return send(rest, ctx);

@@ -2,18 +2,18 @@
 // and zip archives into the store under AMUR_HOME. With --json it prints one JSON object (the
 // contract automated checks rely on); --progress writes each progress report as one JSON line on
 // stderr, for a parent process that follows the import.
-import { amurHome } from '../../core/common/paths.js';
 import type { ImportProgress } from '../../core/contract/studies.js';
 import { t } from '../../core/i18n/index.js';
 import { importPaths } from '../../core/importer/importer.js';
-import { StudyStore } from '../../core/store/store.js';
 import type { Command } from '../command.js';
 import { renderStudies } from './studies.js';
+import { openStore } from '../vault.js';
 
 export const importCommand: Command = {
   name: 'import',
   summaryKey: 'import.cli.summary',
   usage: 'import PATH… [--json] [--source NAME]',
+  vault: 'required',
   async run(args, ctx) {
     const paths: string[] = [];
     let json = false;
@@ -41,7 +41,7 @@ export const importCommand: Command = {
       else if (tty) ctx.stderr.write(`\r${t('import.cli.progress', { ...p }, ctx.lang)}\x1b[K`);
     };
 
-    const store = StudyStore.open(amurHome(ctx.env));
+    const store = openStore(ctx);
     try {
       const source = sourceName ? store.ensureSource(sourceName, 'partner') : store.defaultSource();
       // Headers are read on this thread: the command has no UI to keep responsive, and a worker's

@@ -1,13 +1,12 @@
 // `amur outbox list [--json]`: the signed reports waiting for delivery, and what became of each;
 // `amur deliver [--json]` (cli/commands/deliver.ts) sends them.
 import { AmurError } from '../../core/common/errors.js';
-import { amurHome } from '../../core/common/paths.js';
 import { t } from '../../core/i18n/index.js';
 import { listOutbox } from '../../core/outbox/outbox.js';
-import { StudyStore } from '../../core/store/store.js';
 import { parseArgs } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { renderTable } from '../table.js';
+import { openStore } from '../vault.js';
 
 const usage = (): never => {
   throw new AmurError('outbox.cli.usage');
@@ -17,10 +16,11 @@ export const outboxCommand: Command = {
   name: 'outbox',
   summaryKey: 'outbox.cli.summary',
   usage: 'outbox list [--json]',
+  vault: 'required',
   async run(args: string[], ctx: CliContext) {
     const { flags, rest } = parseArgs(args, { flags: ['json'] }, usage);
     if (rest.length !== 1 || rest[0] !== 'list') usage();
-    const store = StudyStore.open(amurHome(ctx.env));
+    const store = openStore(ctx);
     try {
       const items = listOutbox(store).map((i) => ({
         ...i,

@@ -5,9 +5,9 @@ import { pull } from '../../core/cases/pull.js';
 import { AmurError, type ErrorParams } from '../../core/common/errors.js';
 import { amurHome } from '../../core/common/paths.js';
 import { t } from '../../core/i18n/index.js';
-import { StudyStore } from '../../core/store/store.js';
 import { parseArgs } from '../args.js';
 import type { CliContext, Command } from '../command.js';
+import { openStore } from '../vault.js';
 
 const usage = (): never => {
   throw new AmurError('cases.cli.pullUsage');
@@ -17,12 +17,13 @@ export const pullCommand: Command = {
   name: 'pull',
   summaryKey: 'cases.cli.pullSummary',
   usage: 'pull [--agreement ID] [--json] [--progress]',
+  vault: 'required',
   async run(args: string[], ctx: CliContext) {
     const { opts, flags, rest } = parseArgs(args, { valued: ['agreement'], flags: ['json', 'progress'] }, usage);
     if (rest.length) usage();
     const home = amurHome(ctx.env);
     const sources = pullSources(home, opts.agreement);
-    const store = StudyStore.open(home);
+    const store = openStore(ctx, home);
     try {
       const r = await pull(store, sources, {
         lang: ctx.lang,

@@ -5,10 +5,10 @@ import { purge } from '../../core/cases/retention.js';
 import { AmurError } from '../../core/common/errors.js';
 import { amurHome } from '../../core/common/paths.js';
 import { t } from '../../core/i18n/index.js';
-import { StudyStore } from '../../core/store/store.js';
 import { parseArgs } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { renderTable } from '../table.js';
+import { openStore } from '../vault.js';
 
 const usage = (): never => {
   throw new AmurError('purge.cli.usage');
@@ -18,11 +18,12 @@ export const purgeCommand: Command = {
   name: 'purge',
   summaryKey: 'purge.cli.summary',
   usage: 'purge [--dry-run] [--json]',
+  vault: 'required',
   async run(args: string[], ctx: CliContext) {
     const { flags, rest } = parseArgs(args, { flags: ['dry-run', 'json'] }, usage);
     if (rest.length) usage();
     const home = amurHome(ctx.env);
-    const store = StudyStore.open(home);
+    const store = openStore(ctx, home);
     try {
       const r = purge(store, home, { dryRun: flags.has('dry-run') });
       if (flags.has('json')) {

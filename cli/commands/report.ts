@@ -15,9 +15,9 @@ import { readDraft, signDraftInto } from '../../core/reports/sign.js';
 import { assertMaySign, auditSignature, queueSignedReport } from '../../core/cases/reporting.js';
 import { getAgreement } from '../../core/agreements/index.js';
 import { loadIdentity } from '../../core/signing/index.js';
-import { StudyStore } from '../../core/store/store.js';
 import { parseArgs } from '../args.js';
 import type { CliContext, Command } from '../command.js';
+import { openStore } from '../vault.js';
 
 function usage(): never {
   throw new AmurError('reports.usage');
@@ -32,7 +32,7 @@ async function draft(args: string[], ctx: CliContext): Promise<number> {
   if (!opts.study || rest.length) usage();
   const reader = (opts.reader ?? (ctx.lang === 'en' ? 'en' : 'ru')) as ReaderLanguage;
   if (reader !== 'ru' && reader !== 'en') usage();
-  const store = StudyStore.open(amurHome(ctx.env));
+  const store = openStore(ctx);
   try {
     const d = newDraftForStudy(store, opts.study, {
       templateId: opts.template,
@@ -66,7 +66,7 @@ async function sign(args: string[], ctx: CliContext): Promise<number> {
     ? loadIdentity(opts['sm2-identity'], readPassphrase(opts['sm2-passphrase-file'] ?? opts['passphrase-file']), home)
     : undefined;
   const { draft, template } = readDraft(rest[0]!);
-  const store = StudyStore.open(home);
+  const store = openStore(ctx, home);
   try {
     // A partner's study: only under its agreement, by a reader it names; then into the outbox.
     const c = assertMaySign(store, home, draft.study.StudyInstanceUID, identity.certificate);
@@ -97,6 +97,8 @@ export const reportCommand: Command = {
   name: 'report',
   summaryKey: 'reports.cli.summary',
   usage: 'report draft|sign …',
+  vault: 'required',
+  ownsPassphraseFile: true,
   async run(args, ctx) {
     const [sub, ...rest] = args;
     if (sub === 'draft') return draft(rest, ctx);

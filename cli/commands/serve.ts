@@ -46,6 +46,7 @@ export const serveCommand: Command = {
   name: 'serve',
   summaryKey: 'host.cli.serveSummary',
   usage: 'serve [--port N]',
+  vault: 'prompt',
   async run(args, ctx) {
     return serve(parsePort(args), ctx);
   },

@@ -50,6 +50,7 @@ export const startCommand: Command = {
   name: 'start',
   summaryKey: 'host.cli.startSummary',
   usage: 'start [--port N]',
+  vault: 'prompt',
   async run(args, ctx) {
     const port = parsePort(args);
     const electron = fetchElectronRuntime() ? electronRuntime() : undefined;

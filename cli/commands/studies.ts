@@ -1,19 +1,20 @@
 // `amur studies [--json]`: the studies in the store under AMUR_HOME. --json prints an array of
 // objects keyed by DICOM keywords (the contract automated checks rely on); otherwise a table.
-import { amurHome } from '../../core/common/paths.js';
 import type { StudySummary } from '../../core/contract/studies.js';
 import { t, type Language } from '../../core/i18n/index.js';
-import { DEFAULT_MEDIA_SOURCE, StudyStore } from '../../core/store/store.js';
+import { DEFAULT_MEDIA_SOURCE } from '../../core/store/store.js';
 import type { Command } from '../command.js';
 import { renderTable } from '../table.js';
+import { openStore } from '../vault.js';
 
 export const studiesCommand: Command = {
   name: 'studies',
   summaryKey: 'studies.cli.summary',
   usage: 'studies [--json]',
+  vault: 'required',
   async run(args, ctx) {
     const json = args.includes('--json');
-    const store = StudyStore.open(amurHome(ctx.env));
+    const store = openStore(ctx);
     try {
       const studies = store.listStudies();
       if (json) {

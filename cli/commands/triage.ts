@@ -3,13 +3,12 @@
 // model yet. --json prints an array with one object per study (the contract automated checks rely
 // on): StudyInstanceUID, status, reason (when not done), model {id, version, sha256}, findings
 // [{label, score, positive at the balanced operating point}].
-import { amurHome } from '../../core/common/paths.js';
 import type { StudyTriageResult } from '../../core/contract/triage.js';
 import { t } from '../../core/i18n/index.js';
-import { StudyStore } from '../../core/store/store.js';
 import { LocalTriageService } from '../../core/triage/service.js';
 import type { Command } from '../command.js';
 import { renderTable } from '../table.js';
+import { openStore } from '../vault.js';
 
 /** The CLI's JSON shape of one result, keys in the documented order and nothing else. */
 export function triageJson(r: StudyTriageResult) {
@@ -26,6 +25,7 @@ export const triageCommand: Command = {
   name: 'triage',
   summaryKey: 'triage.cli.summary',
   usage: 'triage [--study UID | --all] [--json]',
+  vault: 'required',
   async run(args, ctx) {
     let json = false;
     let all = false;
@@ -46,7 +46,7 @@ export const triageCommand: Command = {
       return 2;
     }
 
-    const store = StudyStore.open(amurHome(ctx.env));
+    const store = openStore(ctx);
     const service = new LocalTriageService(store, { env: ctx.env, lang: ctx.lang });
     try {
       // Refuses a model whose file does not match its manifest before touching any study.

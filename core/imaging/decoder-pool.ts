@@ -7,13 +7,14 @@ import type { Worker } from 'node:worker_threads';
 import { AmurError } from '../common/errors.js';
 import { startWorker } from '../common/worker.js';
 import type { ImageFrame } from '../contract/imaging.js';
+import { sourcePath, type FileSource } from '../vault/file-cipher.js';
 import type { DecodeReply, DecodeRequest } from './decoder.worker.js';
 
 export type Priority = 'display' | 'prefetch';
 
 interface Job {
   key: string;
-  path: string;
+  source: FileSource;
   frame: number;
   priority: Priority;
   promise: Promise<ImageFrame>;
@@ -98,9 +99,9 @@ export class DecoderPool {
     return slot;
   }
 
-  decode(path: string, frame: number, priority: Priority = 'display'): Promise<ImageFrame> {
+  decode(source: FileSource, frame: number, priority: Priority = 'display'): Promise<ImageFrame> {
     if (this.closed) return Promise.reject(new AmurError('imaging.decoderFailed', { detail: 'closed' }));
-    const key = `${frame}\u0000${path}`;
+    const key = `${frame}\u0000${sourcePath(source)}`;
     const existing = this.byKey.get(key);
     if (existing) {
       // A prefetch that the reader has now scrolled to moves to the front.
@@ -120,7 +121,7 @@ export class DecoderPool {
       resolve = res;
       reject = rej;
     });
-    const job: Job = { key, path, frame, priority, promise, resolve, reject };
+    const job: Job = { key, source, frame, priority, promise, resolve, reject };
     this.byKey.set(key, job);
     this.enqueue(job);
     this.pump();
@@ -152,7 +153,7 @@ export class DecoderPool {
       const job = this.queue.shift()!;
       const id = ++this.nextId;
       slot.running.set(id, job);
-      slot.worker.postMessage({ id, path: job.path, frame: job.frame } satisfies DecodeRequest);
+      slot.worker.postMessage({ id, source: job.source, frame: job.frame } satisfies DecodeRequest);
     }
   }
 

@@ -1,16 +1,17 @@
-// A decoding thread: reads an instance file and decodes the asked frame, handing the pixels back
+// A decoding thread: reads an instance file (opening the sealed files of the store, so that the
+// decryption costs the host's thread nothing) and decodes the asked frame, handing the pixels back
 // by transfer (no copy). The last few parsed files stay in memory, because a multi-frame instance
 // or a cine loop asks for frame after frame of the same file.
-import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { isAmurError } from '../common/errors.js';
 import type { ImageFrame } from '../contract/imaging.js';
+import { readSource, sourcePath, type FileSource } from '../vault/file-cipher.js';
 import { loadCodecs } from './codecs.js';
 import { decodeImageFrame } from './decode.js';
 
 export interface DecodeRequest {
   id: number;
-  path: string;
+  source: FileSource;
   frame: number;
 }
 export type DecodeReply =
@@ -21,14 +22,15 @@ const FILE_CACHE_BYTES = 64 * 1024 * 1024;
 const files = new Map<string, Uint8Array>();
 let cachedBytes = 0;
 
-async function fileBytes(path: string): Promise<Uint8Array> {
+async function fileBytes(source: FileSource): Promise<Uint8Array> {
+  const path = sourcePath(source);
   const hit = files.get(path);
   if (hit) {
     files.delete(path);
     files.set(path, hit);
     return hit;
   }
-  const bytes = new Uint8Array(await readFile(path));
+  const bytes = new Uint8Array(await readSource(source));
   // Only multi-frame-sized files are worth keeping; a single slice is read once.
   files.set(path, bytes);
   cachedBytes += bytes.length;
@@ -42,7 +44,8 @@ async function fileBytes(path: string): Promise<Uint8Array> {
 
 parentPort!.on('message', async (req: DecodeRequest) => {
   try {
-    const frame = await decodeImageFrame(await fileBytes(req.path), req.frame, req.path);
+    const path = sourcePath(req.source);
+    const frame = await decodeImageFrame(await fileBytes(req.source), req.frame, path);
     parentPort!.postMessage({ id: req.id, frame } satisfies DecodeReply, [frame.pixels.buffer as ArrayBuffer]);
   } catch (e) {
     const error = isAmurError(e)

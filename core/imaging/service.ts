@@ -3,11 +3,12 @@
 // knowledge of the catalogue and tests can point it at any file.
 import { AmurError } from '../common/errors.js';
 import type { ImageFrame, ImagingService } from '../contract/imaging.js';
+import type { FileSource } from '../vault/file-cipher.js';
 import { DecoderPool, type Priority } from './decoder-pool.js';
 
 export interface ImagingServiceOptions {
-  /** The stored file of an instance, or undefined when the store does not hold it. */
-  instanceFile(SOPInstanceUID: string): string | undefined;
+  /** The stored (sealed) file of an instance, or undefined when the store does not hold it. */
+  instanceFile(SOPInstanceUID: string): FileSource | undefined;
   /** Worker count; one per spare core (1 to 4) by default. */
   decoders?: number;
 }

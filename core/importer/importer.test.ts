@@ -15,11 +15,13 @@ import { LocalStudyService } from '../studies/service.js';
 import { shared } from '../../test/shared-data.js';
 import { importPaths } from './importer.js';
 import { DEFAULT_ZIP_LIMITS } from './walk.js';
+import { unlockTestHome } from '../../test/vault.js';
 
 let work: string;
 let store: StudyStore;
-beforeEach(() => {
+beforeEach(async () => {
   work = mkdtempSync(join(tmpdir(), 'amur-'));
+  await unlockTestHome(join(work, 'home'));
   store = StudyStore.open(join(work, 'home'));
 });
 afterEach(() => {
@@ -47,6 +49,7 @@ describe('importPaths', () => {
 
   test('reading headers in worker threads gives the same catalogue as on the calling thread', async () => {
     const viaWorkers = await importPaths(store, [shared('dicom', 'dcmjs')], { workers: 2 });
+    await unlockTestHome(join(work, 'other'));
     const other = StudyStore.open(join(work, 'other'));
     try {
       const inline = await importPaths(other, [shared('dicom', 'dcmjs')], { workers: 0 });

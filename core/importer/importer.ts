@@ -1,10 +1,10 @@
 // Imports DICOM files into the study store: the one implementation behind `amur import` and the
 // UI's StudyService.importPaths. Headers are read by a pool of worker threads when the caller hosts
 // a UI, on this thread otherwise (asynchronous I/O either way); files are copied into the store's
-// temp folder by the kernel (fs.copyFile) while other headers are being read; batches of them are
+// temp folder, sealed under their study's key (core/vault), while other headers are being read; batches of them are
 // moved into place and catalogued on this thread, one transaction per batch. A file that cannot be imported is reported with its path
 // and a translated reason, and the import goes on; nothing already stored is changed by a failure.
-import { copyFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { audit } from '../audit/index.js';
 import { AmurError } from '../common/errors.js';
 import type { ImportProgress, ImportSummary, RejectedFile, SourceSummary } from '../contract/studies.js';
@@ -175,16 +175,19 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
       return;
     }
     inFlightUids.add(uid);
-    // An extracted archive entry already lies in the store's temp folder; anything else is copied
-    // there by the kernel. The store renames it into place when it commits the batch.
-    const tempPath = c.owned ? c.path : store.allocateTempPath();
+    // The file is sealed under its study's key into the store's temp folder (an extracted archive
+    // entry, already there in clear, is sealed beside itself and removed); the store renames the
+    // sealed copy into place when it commits the batch.
+    const tempPath = store.allocateTempPath();
     try {
-      await Promise.all([store.prepareFileDir(uid), c.owned ? undefined : copyFile(c.path, tempPath)]);
+      await Promise.all([store.prepareFileDir(uid), store.sealInto(c.path, tempPath, a.StudyInstanceUID!, uid)]);
+      if (c.owned) discardFile(c.path);
       queue({ header, tempPath, displayPath: c.displayPath });
     } catch (e) {
       inFlightUids.delete(uid);
+      if (c.owned) discardFile(c.path);
       await rm(tempPath, { force: true });
-      reject(c.displayPath, new AmurError('import.copyFailed', { path: c.displayPath, detail: (e as Error).message }));
+      reject(c.displayPath, new AmurError('import.copyFailed', { path: c.displayPath, detail: errorMessage(e, lang) }));
     }
   };
 

@@ -1,9 +1,10 @@
 // The study a report is about, as a StudyReference: from the store's catalogue (the normal path,
 // `amur report draft --study UID`) or from DICOM files read directly (tests, and media not imported).
 // Patient and study attributes come from the instance headers, the source of truth the SR copies.
-import { readFileSync } from 'node:fs';
 import { AmurError } from '../common/errors.js';
+import { errorMessage } from '../i18n/index.js';
 import type { StudyStore } from '../store/store.js';
+import { readSourceSync, sourcePath, type FileSource } from '../vault/file-cipher.js';
 import { readPart10, type Dataset } from './dcmjs.js';
 import type { SeriesReference, StudyReference } from './draft.js';
 
@@ -30,12 +31,13 @@ function text(ds: Dataset, k: string): string {
   return String(Array.isArray(v) ? v[0] ?? '' : v);
 }
 
-function header(path: string): Dataset {
+function header(file: FileSource): Dataset {
+  const path = sourcePath(file);
   let buf: Buffer;
   try {
-    buf = readFileSync(path);
+    buf = readSourceSync(file);
   } catch (e) {
-    throw new AmurError('reports.studyFileUnreadable', { path, detail: (e as Error).message }, { cause: e });
+    throw new AmurError('reports.studyFileUnreadable', { path, detail: errorMessage(e) }, { cause: e });
   }
   try {
     return readPart10(buf, { untilTag: '7FE00010' }).dataset;

@@ -5,6 +5,7 @@
 // Column names are DICOM keywords (PS3.6) wherever the value is a DICOM attribute; the rest
 // (ids, file_path, imported_at, status) are Amur's own and written in snake_case to tell them apart.
 import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { STUDY_KEYS_SQL } from '../vault/study-keys.js';
 
 export interface Migration {
   /** The user_version after this migration has run. */
@@ -224,6 +225,17 @@ export const migrations: Migration[] = [
         );
         CREATE INDEX outbox_study ON outbox(StudyInstanceUID);
       `);
+    },
+  },
+  {
+    // Encryption at rest (core/vault): the per-study data keys, wrapped under the master key, and
+    // whether every instance file is sealed yet (a store made before this version is not).
+    version: 5,
+    why: 'patient data at rest are encrypted: a key per study, so that purging one study is crypto-shredding',
+    up(db) {
+      db.exec(STUDY_KEYS_SQL);
+      db.exec(`CREATE TABLE vault_state (files_sealed INTEGER NOT NULL);
+        INSERT INTO vault_state (files_sealed) SELECT CASE WHEN EXISTS (SELECT 1 FROM instances) THEN 0 ELSE 1 END;`);
     },
   },
 ];

@@ -8,11 +8,14 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { DicomHeader, HeaderAttributes } from '../dicom/attributes.js';
 import { migrations, SCHEMA_VERSION } from './migrations.js';
+import { unlockTestHome } from '../../test/vault.js';
+import { openVaultDatabase } from '../vault/database.js';
 import { StudyStore, type IncomingInstance } from './store.js';
 
 let home: string;
-beforeEach(() => {
+beforeEach(async () => {
   home = mkdtempSync(join(tmpdir(), 'amur-'));
+  await unlockTestHome(home);
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
@@ -86,11 +89,11 @@ describe('StudyStore', () => {
 
   test('refuses a store written by a newer schema, leaving it as it was', () => {
     StudyStore.open(home).close();
-    const db = new Database(join(home, 'store', 'catalogue.sqlite'));
+    const db = openVaultDatabase(home, join(home, 'store', 'catalogue.sqlite'), 'catalogue/1');
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     assert.throws(() => StudyStore.open(home), (e: any) => e.code === 'store.tooNew');
-    const again = new Database(join(home, 'store', 'catalogue.sqlite'));
+    const again = openVaultDatabase(home, join(home, 'store', 'catalogue.sqlite'), 'catalogue/1');
     assert.equal(again.pragma('user_version', { simple: true }), SCHEMA_VERSION + 1);
     again.close();
   });
@@ -115,7 +118,7 @@ describe('StudyStore', () => {
       assert.equal(st.status, 'new');
       assert.deepEqual(s.listSeries('1.2.3').map((x) => [x.SeriesNumber, x.NumberOfSeriesRelatedInstances]), [[1, 1], [2, 2]]);
       assert.deepEqual(s.listInstances('1.2.3.1').map((x) => x.SOPInstanceUID), ['1.2.3.1.2', '1.2.3.1.1']);
-      assert.ok(existsSync(s.instanceFile('1.2.3.1.1')!));
+      assert.ok(existsSync(s.instanceFile('1.2.3.1.1')!.path));
     } finally {
       s.close();
     }
@@ -127,11 +130,11 @@ describe('StudyStore', () => {
       const src = s.defaultSource();
       const a = { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' };
       s.commitInstances(src.id, [place(s, a, 'first')]);
-      const firstFile = s.instanceFile('1.2.3.1.1')!;
+      const firstFile = s.instanceFile('1.2.3.1.1')!.path;
       const second = place(s, { ...a, PatientName: 'Other' }, 'second copy');
       assert.deepEqual(s.commitInstances(src.id, [second]), ['duplicate']);
       assert.ok(existsSync(second.tempPath));
-      assert.equal(s.instanceFile('1.2.3.1.1'), firstFile);
+      assert.equal(s.instanceFile('1.2.3.1.1')?.path, firstFile);
       assert.equal(statSync(firstFile).size, 'first'.length);
       assert.equal(s.listStudies()[0].PatientName, study.PatientName);
       assert.deepEqual(readdirSync(join(s.filesDir, basename(dirname(firstFile)))), [basename(firstFile)]);
@@ -181,7 +184,7 @@ describe('StudyStore', () => {
   test('after a crash, reconcile removes temp files and unreferenced files, and keeps catalogued ones', () => {
     const s = StudyStore.open(home);
     s.commitInstances(s.defaultSource().id, [place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' })]);
-    const kept = s.instanceFile('1.2.3.1.1')!;
+    const kept = s.instanceFile('1.2.3.1.1')!.path;
     const lost = orphan(s, '1.2.3.1.2');
     // What a killed importer leaves: a half-written temp file, an extraction folder, its lock.
     writeFileSync(join(s.tmpDir, '999999.dead.1'), 'half');
@@ -208,7 +211,7 @@ describe('StudyStore', () => {
       place(s, { ...study, SeriesInstanceUID: '1.2.3.1', SOPInstanceUID: '1.2.3.1.1' }),
       place(s, { StudyInstanceUID: '7.7', SeriesInstanceUID: '7.7.1', SOPInstanceUID: '7.7.1.1' }),
     ]);
-    writeFileSync(s.instanceFile('7.7.1.1')!, 'x'); // as a power loss could leave it
+    writeFileSync(s.instanceFile('7.7.1.1')!.path, 'x'); // as a power loss could leave it
     writeFileSync(join(home, 'store', 'locks', '999999.dead'), '');
     s.close();
     const again = StudyStore.open(home);
@@ -230,7 +233,7 @@ describe('StudyStore', () => {
       assert.ok(existsSync(inFlight.tempPath), 'a live process keeps its temp files');
       // The first importer commits after the scan: its file moves in, its row with it.
       assert.deepEqual(first.commitInstances(first.defaultSource().id, [inFlight]), ['imported']);
-      assert.ok(existsSync(second.instanceFile('1.2.3.1.1')!));
+      assert.ok(existsSync(second.instanceFile('1.2.3.1.1')!.path));
     } finally {
       second.close();
       first.close();

@@ -22,16 +22,37 @@
 //   and reconcile() after an unclean shutdown removes rows whose file is missing or short, so the
 //   store stays consistent and the study can be imported again. Per-file fsync would cost several
 //   times the import time on ordinary disks, against the 1.5x-of-copy target.
+// - At rest everything is encrypted (core/vault): the catalogue is a SQLCipher database under a
+//   subkey of the home's master key, and every instance file is sealed (AES-256-GCM, chunked) under
+//   its study's own data key, with its SOP Instance UID bound in, so a file cannot pass for another.
+//   Readers get a SealedFile (path and key) and open it with readSealedFile. Purging a study shreds
+//   its key (StudyKeyring.shred): its files are unreadable from that moment, whatever disk remains.
+//   A store left in clear by an earlier version is encrypted when it is first opened with a key:
+//   the catalogue in place, then each file sealed beside its clear copy and swapped in by one
+//   commit (crash-safe: either copy left behind is an orphan that reconcile removes).
 import Database from 'better-sqlite3-multiple-ciphers';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { AmurError } from '../common/errors.js';
 import { amurHome } from '../common/paths.js';
 import type { InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
 import type { DicomHeader } from '../dicom/attributes.js';
+import { openVaultDatabase, type EncryptProgress } from '../vault/database.js';
+import { encryptFile, MAGIC, openBuffer, readSealedFile, sealBuffer, type SealedFile } from '../vault/file-cipher.js';
+import { StudyKeyring } from '../vault/study-keys.js';
+import { vaultKey } from '../vault/session.js';
 import { migrations, SCHEMA_VERSION } from './migrations.js';
+
+export type { SealedFile };
+
+/** Progress of encrypting a store that an earlier version left in clear. */
+export interface MigrationProgress {
+  phase: 'catalogue' | 'files';
+  done: number;
+  total: number;
+}
 
 /** One instance ready to enter the store: its parsed header and its whole copy in tmp/. */
 export interface IncomingInstance {
@@ -59,6 +80,8 @@ export interface ReconcileReport {
 export interface OpenOptions {
   /** Skip reconcile() on open (tests that inspect a store as a crash left it). */
   reconcile?: boolean;
+  /** Progress of the one-time encryption of a store left in clear (open waits for it). */
+  onMigrate?: (p: MigrationProgress) => void;
 }
 
 /**
@@ -82,18 +105,24 @@ export class StudyStore {
   private readonly makingDirs = new Map<string, Promise<void>>();
   private closed = false;
   private readonly insertStmts: ReturnType<StudyStore['prepareInsert']>;
+  /** The per-study data keys, wrapped in the catalogue. */
+  readonly keys: StudyKeyring;
 
   /** The AMUR_HOME this store lives in (its audit trail and agreements are there too). */
   get home(): string {
     return dirname(this.root);
   }
 
-  /** Opens (creating if needed) the store under AMUR_HOME/store. */
+  /**
+   * Opens (creating if needed) the store under AMUR_HOME/store. The home must be unlocked
+   * (core/vault/session.ts); a locked one is refused with 'vault.locked', and nothing is created.
+   */
   static open(home: string = amurHome(), options: OpenOptions = {}): StudyStore {
     return new StudyStore(join(home, 'store'), options);
   }
 
   private constructor(root: string, options: OpenOptions) {
+    const master = vaultKey(dirname(root));
     this.root = root;
     this.filesDir = join(root, 'files');
     this.tmpDir = join(root, 'tmp');
@@ -108,7 +137,9 @@ export class StudyStore {
     const dbPath = join(root, 'catalogue.sqlite');
     let db: Database.Database | undefined;
     try {
-      this.db = db = new Database(dbPath);
+      this.db = db = openVaultDatabase(dirname(root), dbPath, 'catalogue/1', {
+        onMigrate: (p: EncryptProgress) => options.onMigrate?.({ phase: 'catalogue', done: p.rowsDone, total: p.rowsTotal }),
+      });
       // A reconcile scan of a large store holds the write lock for a few seconds; wait for it.
       this.db.pragma('busy_timeout = 60000');
       this.db.pragma('journal_mode = WAL');
@@ -121,10 +152,12 @@ export class StudyStore {
       throw new AmurError('store.openFailed', { path: dbPath, detail: (e as Error).message }, { cause: e });
     }
     this.insertStmts = this.prepareInsert();
+    this.keys = new StudyKeyring(this.db, master);
     // The lock is taken after reading the others, so that this open's own lock is never "another".
     const others = this.otherLocks();
     writeFileSync(join(this.locksDir, this.lockName), '');
     if (options.reconcile !== false) this.lastReconcile = this.reconcile(others);
+    this.sealClearFiles(options.onMigrate);
   }
 
   close(): void {
@@ -194,12 +227,48 @@ export class StudyStore {
     return join(this.root, relative);
   }
 
-  /** The stored file of an instance, or undefined when the store does not hold it. */
-  instanceFile(SOPInstanceUID: string): string | undefined {
-    const row = this.db.prepare('SELECT file_path FROM instances WHERE SOPInstanceUID = ?').get(SOPInstanceUID) as
-      | { file_path: string }
+  /** The sealed file of an instance and its key, or undefined when the store does not hold it. */
+  instanceFile(SOPInstanceUID: string): SealedFile | undefined {
+    const row = this.db.prepare(`SELECT i.file_path, st.StudyInstanceUID FROM instances i JOIN series se ON se.id = i.series_id
+      JOIN studies st ON st.id = se.study_id WHERE i.SOPInstanceUID = ?`).get(SOPInstanceUID) as
+      | { file_path: string; StudyInstanceUID: string }
       | undefined;
-    return row && this.absolutePath(row.file_path);
+    if (!row) return undefined;
+    return { path: this.absolutePath(fromPortable(row.file_path)), key: Buffer.from(this.readKey(row.StudyInstanceUID)), context: SOPInstanceUID };
+  }
+
+  /** The bytes of an instance (decrypted), or undefined when the store does not hold it. */
+  async readInstance(SOPInstanceUID: string): Promise<Buffer | undefined> {
+    const f = this.instanceFile(SOPInstanceUID);
+    return f && readSealedFile(f);
+  }
+
+  /**
+   * Seals a file from outside the store into a path of its own (a temp name from
+   * allocateTempPath), under the study's key with the instance's UID bound in: how a file enters.
+   */
+  async sealInto(src: string, dest: string, StudyInstanceUID: string, SOPInstanceUID: string): Promise<void> {
+    await encryptFile(this.keys.keyFor(StudyInstanceUID).key, src, dest, { context: SOPInstanceUID, name: src });
+  }
+
+  /**
+   * Seals bytes that belong to a study (a draft, a signed report, an outbox copy) under its key;
+   * context names what they are (bound in: the sealed bytes open only as that).
+   */
+  sealForStudy(StudyInstanceUID: string, context: string, plain: Buffer): Buffer {
+    return sealBuffer(this.keys.keyFor(StudyInstanceUID).key, plain, { context });
+  }
+
+  /** Opens what sealForStudy sealed; a translated error naming `name` when it is not that. */
+  openForStudy(StudyInstanceUID: string, context: string, sealed: Buffer, name: string): Buffer {
+    return openBuffer(this.readKey(StudyInstanceUID), sealed, { context, name });
+  }
+
+  /** The key that opens a study's sealed files: 'vault.studyKeyGone' once it was shredded (or never made). */
+  private readKey(StudyInstanceUID: string): Buffer {
+    const k = this.keys.existingKey(StudyInstanceUID);
+    if (!k) throw new AmurError('vault.studyKeyGone', { study: StudyInstanceUID });
+    return k.key;
   }
 
   hasInstance(SOPInstanceUID: string): boolean {
@@ -310,6 +379,8 @@ export class StudyStore {
     const SOPInstanceUID = text('SOPInstanceUID');
     let study = s.studyId.get(StudyInstanceUID) as number | undefined;
     if (study === undefined) {
+      // Every study in the catalogue has its data key (the importer made it before sealing).
+      this.keys.keyFor(StudyInstanceUID);
       const PatientID = text('PatientID');
       const IssuerOfPatientID = text('IssuerOfPatientID');
       const key = PatientID ? `${sourceId}|${IssuerOfPatientID}|${PatientID}` : `${sourceId}|study:${StudyInstanceUID}`;
@@ -428,6 +499,44 @@ export class StudyStore {
     return this.db.prepare('SELECT SOPInstanceUID, file_path, file_size FROM instances').all() as any[];
   }
 
+  // ---- encryption of a store left in clear ------------------------------------------------
+
+  /**
+   * Seals every instance file still in clear (a store made before encryption at rest), once: each
+   * is sealed into a new name, the row switched to it in one commit, then the clear copy removed.
+   * A crash leaves either copy as an orphan (reconcile removes it) and the next open goes on.
+   */
+  private sealClearFiles(onMigrate?: (p: MigrationProgress) => void): void {
+    const flag = this.db.prepare('SELECT files_sealed FROM vault_state').pluck();
+    if (flag.get() === 1) return;
+    const rows = this.db.prepare(`SELECT i.SOPInstanceUID, i.file_path, st.StudyInstanceUID FROM instances i
+      JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id ORDER BY i.id`).all() as
+      { SOPInstanceUID: string; file_path: string; StudyInstanceUID: string }[];
+    const update = this.db.prepare('UPDATE instances SET file_path = ?, file_size = ? WHERE SOPInstanceUID = ?');
+    let done = 0;
+    onMigrate?.({ phase: 'files', done, total: rows.length });
+    for (const r of rows) {
+      const old = this.absolutePath(fromPortable(r.file_path));
+      if (!isSealed(old)) {
+        const rel = this.allocateFilePath(r.SOPInstanceUID);
+        let sealed: Buffer;
+        try {
+          sealed = sealBuffer(this.keys.keyFor(r.StudyInstanceUID).key, readFileSync(old), { context: r.SOPInstanceUID });
+          writeFileSync(this.absolutePath(rel), sealed, { flag: 'wx', mode: 0o600 });
+        } catch (e) {
+          rmSync(this.absolutePath(rel), { force: true });
+          if (e instanceof AmurError) throw e;
+          throw new AmurError('store.migrateFailed', { path: old, detail: (e as Error).message }, { cause: e });
+        }
+        update.run(toPortable(rel), sealed.length, r.SOPInstanceUID);
+        rmSync(old, { force: true });
+      }
+      done++;
+      if (done % 64 === 0 || done === rows.length) onMigrate?.({ phase: 'files', done, total: rows.length });
+    }
+    this.db.prepare('UPDATE vault_state SET files_sealed = 1').run();
+  }
+
   // ---- reconcile --------------------------------------------------------------------------
 
   /** Lock files of other opens of this store: live ones, and those of processes that died holding it. */
@@ -522,6 +631,22 @@ function studyStatus(
   if (r.deadline_at && r.deadline_at < now.toISOString()) return 'overdue';
   if (r.has_measurements || r.status === 'in-progress') return 'in-progress';
   return 'new';
+}
+
+/** Whether a file starts as a sealed file does (a missing file counts as sealed: reconcile's case). */
+function isSealed(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return true;
+  }
+  try {
+    const head = Buffer.alloc(MAGIC.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function discardFile(path: string): void {

@@ -7,13 +7,14 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { AmurError, type ErrorParams } from '../common/errors.js';
 import { startWorker } from '../common/worker.js';
+import { sourcePath, type FileSource } from '../vault/file-cipher.js';
 import type { ModelManifest } from './models.js';
 import type { InstanceOutcome } from './runner.js';
 
 export interface TriageRequest {
   id: number;
   model: { manifest: ModelManifest; modelPath: string };
-  path: string;
+  source: FileSource;
   SOPInstanceUID: string;
 }
 export type TriageReply =
@@ -76,14 +77,15 @@ export class TriagePool {
    * Triages one stored file. Resolves with the outcome (done / not-applicable / error for that
    * image); rejects only when the model itself cannot be used (hash mismatch, load failure).
    */
-  triage(model: { manifest: ModelManifest; modelPath: string }, path: string, SOPInstanceUID = ''): Promise<InstanceOutcome> {
+  triage(model: { manifest: ModelManifest; modelPath: string }, source: FileSource, SOPInstanceUID = ''): Promise<InstanceOutcome> {
+    const path = sourcePath(source);
     if (this.closed) return Promise.reject(new Error('triage pool closed'));
     let slot = this.slots[0];
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { path, resolve, reject });
-      slot.worker.postMessage({ id, model: { manifest: model.manifest, modelPath: model.modelPath }, path, SOPInstanceUID } satisfies TriageRequest);
+      slot.worker.postMessage({ id, model: { manifest: model.manifest, modelPath: model.modelPath }, source, SOPInstanceUID } satisfies TriageRequest);
     });
   }
 

@@ -1,7 +1,6 @@
 // One model loaded into onnxruntime (CPU) and the whole per-image pipeline around it: read the
 // file, judge the scope from its header, decode, preprocess, run, postprocess. It runs inside a
 // triage worker thread (triage.worker.ts); the benchmark also drives its stages one by one.
-import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { AmurError, isAmurError } from '../common/errors.js';
 import { readDicomHeaderFromBytes } from '../dicom/header.js';
@@ -10,6 +9,7 @@ import { readVerifiedModel } from './models.js';
 import { decodeGreyImage, type GreyImage } from './pixels.js';
 import { toInputTensor } from './preprocess.js';
 import { judgeScope } from './scope.js';
+import { readSource, sourcePath, type FileSource } from '../vault/file-cipher.js';
 
 /** Milliseconds spent in each stage of one image. */
 export interface StageTimings {
@@ -89,10 +89,11 @@ export class ModelRunner {
   }
 
   /** The whole pipeline for one stored file. Never throws: every failure becomes an outcome. */
-  async triageFile(path: string, SOPInstanceUID = ''): Promise<InstanceOutcome> {
+  async triageFile(source: FileSource, SOPInstanceUID = ''): Promise<InstanceOutcome> {
     try {
       const t0 = performance.now();
-      const bytes = readFileSync(path);
+      const path = sourcePath(source);
+      const bytes = await readSource(source);
       const header = await readDicomHeaderFromBytes(bytes, { path });
       const uid = header.attributes.SOPInstanceUID ?? SOPInstanceUID;
       const scope = judgeScope(header.attributes, this.manifest.scope);

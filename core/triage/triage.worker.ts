@@ -27,7 +27,7 @@ port.on('message', async (req: TriageRequest) => {
   let reply: TriageReply;
   try {
     const runner = await runnerFor(req.model);
-    reply = { id: req.id, outcome: await runner.triageFile(req.path, req.SOPInstanceUID) };
+    reply = { id: req.id, outcome: await runner.triageFile(req.source, req.SOPInstanceUID) };
   } catch (e) {
     reply = isAmurError(e)
       ? { id: req.id, error: { code: e.code, params: e.params } }

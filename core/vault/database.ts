@@ -7,6 +7,7 @@ import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync 
 import { dirname } from 'node:path';
 import { AmurError } from '../common/errors.js';
 import { fsyncDir } from '../common/fs.js';
+import { vaultKey } from './session.js';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\u0000', 'latin1');
 
@@ -197,4 +198,25 @@ export function encryptDatabaseInPlace(path: string, key: Buffer, onProgress?: (
     throw new AmurError('vault.databaseEncryptFailed', { path, detail: (e as Error).message }, { cause: e });
   }
   return result;
+}
+
+/**
+ * The one way Amur opens a database that holds patient data (the catalogue, the hospital's state
+ * and re-identification map): SQLCipher under a subkey of the home's unlocked master key, one
+ * subkey per purpose. A clear database left by an earlier version is encrypted in place first
+ * (crash-safe, see encryptDatabaseInPlace); a locked home is refused with 'vault.locked'.
+ */
+export function openVaultDatabase(
+  home: string,
+  path: string,
+  purpose: string,
+  o: { onMigrate?: (p: EncryptProgress) => void } = {},
+): Database.Database {
+  const key = vaultKey(home).deriveKey(purpose);
+  try {
+    if (databaseFileState(path) === 'clear') encryptDatabaseInPlace(path, key, o.onMigrate);
+    return openEncryptedDatabase(path, key);
+  } finally {
+    key.fill(0);
+  }
 }

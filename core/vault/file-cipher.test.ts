@@ -184,14 +184,14 @@ test('file failures name the file; a failed encryption leaves nothing, and never
 });
 
 test('every vault error code used in core/vault is translated in every language', () => {
-  const src = ['file-cipher.ts', 'database.ts', 'vault.ts', 'keys.ts', 'study-keys.ts']
+  const src = ['file-cipher.ts', 'database.ts', 'vault.ts', 'keys.ts', 'study-keys.ts', 'session.ts', '../store/store.ts', '../../cli/vault.ts']
     .map((f) => readFileSync(new URL(f, import.meta.url), 'utf8'))
     .join('\n');
   const codes = new Set([...src.matchAll(/'(vault\.[A-Za-z]+)'/g)].map((m) => m[1]!).filter((c) => c !== 'vault.json'));
   assert.ok(codes.size >= 25, `found ${codes.size} codes`);
   for (const lang of LANGUAGES) {
     for (const code of codes) {
-      const text = errorMessage(new AmurError(code, { path: '/x/y.dcm', chunk: 2, version: 9, detail: 'd', keyId: 'k', study: 's', table: 't', length: 1, expected: 32 }), lang);
+      const text = errorMessage(new AmurError(code, { path: '/x/y.dcm', chunk: 2, version: 9, detail: 'd', keyId: 'k', study: 's', table: 't', length: 1, expected: 32, env: 'AMUR_PASSPHRASE_FILE' }), lang);
       assert.ok(!text.startsWith('errors.'), `${lang}: ${code} untranslated`);
       if (text.includes('{{')) assert.fail(`${lang}: ${code} has an unfilled parameter: ${text}`);
     }

@@ -15,7 +15,8 @@
 // fail their tag (wrong nonce), a truncation at a chunk boundary leaves a last chunk not sealed as
 // final, and data appended after the final chunk leaves a final chunk that is not last.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { AmurError } from '../common/errors.js';
 
@@ -309,6 +310,49 @@ async function writeAll(fh: FileHandle, parts: Buffer[], path: string): Promise<
   } catch (e) {
     throw new AmurError('vault.fileWriteFailed', { path, detail: (e as Error).message }, { cause: e });
   }
+}
+
+/** A sealed file and what opens it, as the store hands it to a reader (a worker thread included). */
+export interface SealedFile {
+  path: string;
+  /** The data key it is sealed under (a copy: the reader may wipe it). */
+  key: Buffer;
+  /** Bound into its chunks (the SOP Instance UID for an instance). */
+  context: string;
+}
+
+/** The plaintext of a sealed file of the store. */
+export function readSealedFile(f: SealedFile): Promise<Buffer> {
+  return decryptFile(Buffer.from(f.key), f.path, { context: f.context });
+}
+
+/** A file to read: a sealed file of the store, or a plain file (a tool's input, a test's fixture). */
+export type FileSource = SealedFile | string;
+
+export function sourcePath(s: FileSource): string {
+  return typeof s === 'string' ? s : s.path;
+}
+
+/** The bytes of a file to read, opened when it is sealed. */
+export async function readSource(s: FileSource): Promise<Buffer> {
+  if (typeof s !== 'string') return readSealedFile(s);
+  try {
+    return await readFile(s);
+  } catch (e) {
+    throw new AmurError('vault.fileReadFailed', { path: s, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, { cause: e });
+  }
+}
+
+/** readSource for a caller that cannot wait (a small header read inside a synchronous step). */
+export function readSourceSync(s: FileSource): Buffer {
+  const path = sourcePath(s);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new AmurError('vault.fileReadFailed', { path, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, { cause: e });
+  }
+  return typeof s === 'string' ? bytes : openBuffer(Buffer.from(s.key), bytes, { context: s.context, name: path });
 }
 
 /** Decrypts a whole file into memory (the decoder reads whole files). */

@@ -7,7 +7,7 @@
 // The master key is random and never changes: a passphrase change rewraps it (one small file
 // replaced atomically), and nothing sealed under it is touched.
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, type ScryptOptions } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from '../common/fs.js';
 import { AmurError } from '../common/errors.js';
@@ -70,6 +70,11 @@ export function vaultExists(home: string): boolean {
 export async function createVault(home: string, options: { passphrase?: string } = {}): Promise<MasterKey> {
   const path = vaultPath(home);
   if (existsSync(path)) throw new AmurError('vault.exists', { path });
+  try {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new AmurError('vault.writeFailed', { path, detail: (e as Error).message }, { cause: e });
+  }
   const master = MasterKey.generate();
   const id = randomUUID();
   const body: VaultBody = { format: 'amur-vault', version: 1, id, createdAt: new Date().toISOString(), check: '' };

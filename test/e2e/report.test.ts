@@ -14,6 +14,7 @@ import { makePki, type TestPki } from '../fixtures/pki/pki.js';
 import { headCtFiles } from '../report-fixtures.js';
 import { REPO_ROOT } from '../shared-data.js';
 import { openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { unlockTestHome } from '../vault.js';
 
 const MODEL = { id: 'ct-ich', version: '0.1.0', sha256: '5'.repeat(64) };
 
@@ -43,6 +44,7 @@ describe('report editor in the browser shell', () => {
     app = await startApp();
     amur(['import', join(headCtFiles()[0]!, '..')]);
     amur(['identity', 'import', pki.file('rsa.p12'), '--name', 'ivanov', '--passphrase-file', pki.file('passphrase.txt')]);
+    await unlockTestHome(app.home);
     const store = StudyStore.open(app.home);
     try {
       StudyInstanceUID = store.listStudies()[0]!.StudyInstanceUID;

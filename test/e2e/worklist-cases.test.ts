@@ -15,6 +15,7 @@ import { enqueue } from '../../core/outbox/outbox.js';
 import { StudyStore } from '../../core/store/store.js';
 import { PYDICOM_DATA, shared } from '../shared-data.js';
 import { openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { unlockTestHome } from '../vault.js';
 
 const CHARSETS = join(PYDICOM_DATA, 'charset_files');
 const FILES = {
@@ -46,6 +47,7 @@ describe('partners\' cases on the worklist, and the outbox', () => {
 
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'amur-e2e-cases-'));
+    await unlockTestHome(home);
     const store = StudyStore.open(home);
     try {
       for (const [k, file] of Object.entries(FILES) as [Key, string][]) {
