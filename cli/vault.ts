@@ -14,18 +14,9 @@ import { StudyStore } from '../core/store/store.js';
 import type { CliContext, Command } from './command.js';
 
 /** Unlocks the command's home; returns its arguments without the vault's --passphrase-file. */
-export async function unlockHome(command: Command, args: string[], ctx: CliContext): Promise<string[]> {
+export async function unlockHome(command: Pick<Command, 'vault' | 'ownsPassphraseFile'>, args: string[], ctx: CliContext): Promise<string[]> {
   const home = amurHome(ctx.env);
-  let rest = args;
-  let file: string | undefined;
-  if (!command.ownsPassphraseFile) {
-    const i = args.indexOf('--passphrase-file');
-    if (i >= 0) {
-      file = args[i + 1];
-      if (!file || file.startsWith('--')) throw new AmurError('vault.passphraseFileMissing', {});
-      rest = [...args.slice(0, i), ...args.slice(i + 2)];
-    }
-  }
+  const { rest, file } = command.ownsPassphraseFile ? { rest: args, file: undefined } : splitPassphraseFile(args);
   if (isUnlocked(home)) return rest;
   if (!file && !ctx.env[PASSPHRASE_FILE_ENV] && command.vault === 'prompt' && process.stdin.isTTY) {
     const created = !vaultExists(home);
@@ -39,6 +30,15 @@ export async function unlockHome(command: Command, args: string[], ctx: CliConte
   }
   await unlockFromEnvironment(home, ctx.env, file);
   return rest;
+}
+
+/** The vault's --passphrase-file F taken out of a command's arguments. */
+export function splitPassphraseFile(args: string[]): { rest: string[]; file?: string } {
+  const i = args.indexOf('--passphrase-file');
+  if (i < 0) return { rest: args };
+  const file = args[i + 1];
+  if (!file || file.startsWith('--')) throw new AmurError('vault.passphraseFileMissing', {});
+  return { rest: [...args.slice(0, i), ...args.slice(i + 2)], file };
 }
 
 /** A line typed on the terminal without echoing it. */

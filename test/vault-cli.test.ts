@@ -128,6 +128,11 @@ describe('the encrypted store through the CLI', () => {
     const right = run(home, ['studies', '--json', '--passphrase-file', process.env.AMUR_PASSPHRASE_FILE!], { AMUR_PASSPHRASE_FILE: undefined });
     assert.equal(right.code, 0, right.err);
     assert.equal(JSON.parse(right.out).length, 1);
+    // The audit trail has the vault's creation and both refusals, and nothing of what was typed.
+    const events = JSON.parse(run(home, ['audit', 'list', '--json']).out) as { action: string; detail: Record<string, unknown> }[];
+    assert.equal(events.filter((e) => e.action === 'key.change' && e.detail.operation === 'vault.create').length, 1);
+    assert.equal(events.filter((e) => e.action === 'access.refused' && e.detail.reason === 'vault.wrongPassphrase').length, 2);
+    assert.ok(!readFileSync(join(home, 'audit', 'audit.sqlite')).includes(Buffer.from('not the passphrase')));
   });
 
   it('a store an earlier version left in clear is encrypted on first open, with progress, even after kill -9 midway', async () => {

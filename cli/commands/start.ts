@@ -10,6 +10,7 @@ import { t } from '../../core/i18n/index.js';
 import { ensurePreloadBuilt } from '../../electron/build-preload.js';
 import type { Command } from '../command.js';
 import { ensureRendererBuilt } from '../host/build-renderer.js';
+import { splitPassphraseFile, unlockHome } from '../vault.js';
 import { parsePort, serve } from './serve.js';
 
 const ENTRY = fileURLToPath(new URL('../../electron/entry.mjs', import.meta.url));
@@ -50,12 +51,14 @@ export const startCommand: Command = {
   name: 'start',
   summaryKey: 'host.cli.startSummary',
   usage: 'start [--port N]',
-  vault: 'prompt',
+  // Not unlocked up front: the desktop app unlocks with the OS key store; only the browser shell
+  // it falls back to needs the passphrase (asked on this terminal when no file gives it).
   async run(args, ctx) {
-    const port = parsePort(args);
+    const port = parsePort(splitPassphraseFile(args).rest);
     const electron = fetchElectronRuntime() ? electronRuntime() : undefined;
     if (!electron) {
       ctx.stderr.write(`${t('host.noElectron', {}, ctx.lang)}\n`);
+      await unlockHome({ vault: 'prompt' }, args, ctx);
       return serve(port, ctx);
     }
     if (await ensureRendererBuilt()) ctx.stderr.write(`${t('host.built', {}, ctx.lang)}\n`);

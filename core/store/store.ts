@@ -35,6 +35,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
+import { audit } from '../audit/index.js';
 import { AmurError } from '../common/errors.js';
 import { amurHome } from '../common/paths.js';
 import type { InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
@@ -535,6 +536,9 @@ export class StudyStore {
       if (done % 64 === 0 || done === rows.length) onMigrate?.({ phase: 'files', done, total: rows.length });
     }
     this.db.prepare('UPDATE vault_state SET files_sealed = 1').run();
+    if (rows.length) {
+      audit(this.home, { action: 'key.change', outcome: 'success', role: 'system', detail: { operation: 'store.encrypt', files: rows.length } });
+    }
   }
 
   // ---- reconcile --------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 // to unlock it; nothing is ever written in clear instead.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { audit } from '../audit/index.js';
 import { AmurError } from '../common/errors.js';
 import type { MasterKey } from './keys.js';
 import { createVault, unlockWithMasterKey, unlockWithPassphrase, vaultExists } from './vault.js';
@@ -50,13 +51,28 @@ export function lockVault(home: string): void {
 export async function unlockWithPassphraseOrCreate(home: string, passphrase: string): Promise<{ master: MasterKey; created: boolean }> {
   const existing = unlocked.get(resolve(home));
   if (existing) return { master: existing, created: false };
-  if (vaultExists(home)) return { master: rememberVaultKey(home, await unlockWithPassphrase(home, passphrase)), created: false };
+  if (vaultExists(home)) return { master: rememberVaultKey(home, await unlockAudited(home, passphrase)), created: false };
+  let master: MasterKey;
   try {
-    return { master: rememberVaultKey(home, await createVault(home, { passphrase })), created: true };
+    master = await createVault(home, { passphrase });
   } catch (e) {
     // Another process made the vault at the same moment: open theirs with the same passphrase.
     if (e instanceof AmurError && e.code === 'vault.exists') {
-      return { master: rememberVaultKey(home, await unlockWithPassphrase(home, passphrase)), created: false };
+      return { master: rememberVaultKey(home, await unlockAudited(home, passphrase)), created: false };
+    }
+    throw e;
+  }
+  audit(home, { action: 'key.change', outcome: 'success', role: 'system', detail: { operation: 'vault.create', protection: 'passphrase' } });
+  return { master: rememberVaultKey(home, master), created: true };
+}
+
+/** A wrong passphrase is an access refused, and the audit trail says so (never what was typed). */
+async function unlockAudited(home: string, passphrase: string): Promise<MasterKey> {
+  try {
+    return await unlockWithPassphrase(home, passphrase);
+  } catch (e) {
+    if (e instanceof AmurError && e.code === 'vault.wrongPassphrase') {
+      audit(home, { action: 'access.refused', outcome: 'seriousFailure', role: 'system', detail: { reason: e.code } });
     }
     throw e;
   }
