@@ -14,7 +14,8 @@ import { StudyStore } from '../store/store.js';
 import { LocalStudyService } from '../studies/service.js';
 import { shared } from '../../test/shared-data.js';
 import { importPaths } from './importer.js';
-import { DEFAULT_ZIP_LIMITS } from './walk.js';
+import { readSource } from '../vault/file-cipher.js';
+import { DEFAULT_ZIP_LIMITS, walkInputs, type Candidate } from './walk.js';
 import { unlockTestHome } from '../../test/vault.js';
 
 let work: string;
@@ -79,6 +80,25 @@ describe('importPaths', () => {
     assert.deepEqual(r.rejected.map((x) => [x.path, x.code]), [[`${secret}/c.dcm`, 'import.encryptedEntry']]);
     assert.match(r.rejected[0].reason, /secret\.zip\/c\.dcm/);
     assert.deepEqual(readdirSync(store.tmpDir), []);
+  });
+
+  test('an extracted entry waits in the temp folder sealed: no clear DICOM on disk, even nested', async () => {
+    const files = sampleFiles();
+    const inner = zipSync({ 'b.dcm': new Uint8Array(readFileSync(files[1])) });
+    const outer = join(work, 'outer.zip');
+    writeFileSync(outer, zipSync({ 'a.dcm': new Uint8Array(readFileSync(files[0])), 'nested/inner.zip': inner }));
+    const cleanups: (() => Promise<void>)[] = [];
+    const seen: string[] = [];
+    for await (const item of walkInputs([outer], store, cleanups)) {
+      assert.ok(!('rejected' in item), JSON.stringify(item));
+      const c = item as Candidate;
+      seen.push(c.displayPath);
+      assert.ok(c.path.startsWith(store.tmpDir) && c.sealed, 'an entry lies sealed in the store temp folder');
+      assert.ok(!readFileSync(c.path).includes(Buffer.from('DICM')), `${c.displayPath} is not on disk in clear`);
+      assert.ok((await readSource(c.sealed)).subarray(128, 132).equals(Buffer.from('DICM')), 'it opens to the DICOM file');
+    }
+    for (const c of cleanups) await c();
+    assert.deepEqual(seen.sort(), [`${outer}/a.dcm`, `${outer}/nested/inner.zip/b.dcm`]);
   });
 
   test('a zip archive is recognised by its content when its name does not say so; endless nesting is refused', async () => {

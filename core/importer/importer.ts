@@ -9,9 +9,10 @@ import { audit } from '../audit/index.js';
 import { AmurError } from '../common/errors.js';
 import type { ImportProgress, ImportSummary, RejectedFile, SourceSummary } from '../contract/studies.js';
 import { REQUIRED_KEYWORDS, type DicomHeader } from '../dicom/attributes.js';
-import { readDicomHeaderFromFile } from '../dicom/header.js';
+import { readDicomHeaderFromBytes, readDicomHeaderFromFile } from '../dicom/header.js';
 import { errorMessage, type Language } from '../i18n/index.js';
 import { discardFile, type IncomingInstance, type StudyStore } from '../store/store.js';
+import { readSource } from '../vault/file-cipher.js';
 import { HeaderPool } from './header-pool.js';
 import { DEFAULT_ZIP_LIMITS, looksLikeZip, walkInputs, type Candidate, type ZipLimits } from './walk.js';
 
@@ -131,15 +132,17 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
 
   const handle = async (c: Candidate, pool: HeaderReader): Promise<void> => {
     let header: DicomHeader;
+    const source = c.sealed ?? c.path;
     try {
-      header = await pool.read(c.path);
+      // An extracted archive entry is sealed in the temp folder: its header is read in memory.
+      header = c.sealed ? await readDicomHeaderFromBytes(await readSource(c.sealed), { path: c.displayPath }) : await pool.read(c.path);
     } catch (e) {
       // A zip archive whose name does not say so (a portal's download called "export"): its
       // entries are imported, and the archive itself is not an outcome of its own.
-      if (e instanceof AmurError && e.code === 'dicom.notDicom' && (await looksLikeZip(c.path))) {
+      if (e instanceof AmurError && e.code === 'dicom.notDicom' && (await looksLikeZip(source))) {
         progress.seen--;
         const depth = (c.archiveDepth ?? 0) + 1;
-        for await (const item of walkInputs([], store, cleanups, zipLimits, { archive: { path: c.path, displayPath: c.displayPath, depth } })) {
+        for await (const item of walkInputs([], store, cleanups, zipLimits, { archive: { source, displayPath: c.displayPath, depth } })) {
           progress.seen++;
           if ('rejected' in item) reject(item.displayPath, item.rejected);
           else await handle(item, pool);
@@ -180,7 +183,7 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     // sealed copy into place when it commits the batch.
     const tempPath = store.allocateTempPath();
     try {
-      await Promise.all([store.prepareFileDir(uid), store.sealInto(c.path, tempPath, a.StudyInstanceUID!, uid)]);
+      await Promise.all([store.prepareFileDir(uid), store.sealInto(source, tempPath, a.StudyInstanceUID!, uid)]);
       if (c.owned) discardFile(c.path);
       queue({ header, tempPath, displayPath: c.displayPath });
     } catch (e) {

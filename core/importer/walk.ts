@@ -1,13 +1,16 @@
 // Turns what a user hands to the importer (files, folders, DICOMDIRs, zip archives, any mix) into
 // one stream of candidate files, each read once. Folders are walked recursively; a DICOMDIR given
 // by itself yields the files it references; a zip archive is extracted entry by entry into the
-// store's temp folder (the importer moves such a file into place instead of copying it again).
+// store's temp folder, sealed on the way under a key that lives only in this process's memory
+// (core/vault/file-cipher.ts), so that no clear copy of an entry ever lies on the disk, not even
+// after a crash; the importer opens it to read its header and seals it again under its study's key.
 //
 // Zip archives are hostile until proven otherwise: entry names never become paths on disk (entries
 // are written under numbered names, so "../" or absolute names cannot escape), the sizes each entry
 // declares are enforced while inflating (yauzl validateEntrySizes), and an archive whose declared
 // total would not fit on the disk, or whose entries inflate far beyond any real DICOM compression
 // ratio, is refused before anything is written.
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, realpath, rm, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -16,6 +19,7 @@ import type yauzlTypes from 'yauzl';
 import { AmurError } from '../common/errors.js';
 import { readDicomDir } from '../dicom/dicomdir.js';
 import type { StudyStore } from '../store/store.js';
+import { createEncryptStream, readSource, type FileSource, type SealedFile } from '../vault/file-cipher.js';
 
 export interface Candidate {
   /** The file to read. */
@@ -26,6 +30,8 @@ export interface Candidate {
   owned: boolean;
   /** How many archives deep the file lies (0 for a file on disk). */
   archiveDepth?: number;
+  /** An extracted entry: sealed under the import's own key, opened through this. */
+  sealed?: SealedFile;
 }
 
 /** A path that could not even be looked at (missing, unreadable, a broken archive). */
@@ -70,8 +76,14 @@ export async function* walkInputs(
   store: StudyStore,
   cleanups: (() => Promise<void>)[],
   limits: ZipLimits = DEFAULT_ZIP_LIMITS,
-  options: { archive?: { path: string; displayPath: string; depth: number } } = {},
+  options: { archive?: { source: FileSource; displayPath: string; depth: number } } = {},
 ): AsyncGenerator<WalkItem> {
+  // The key extracted entries are sealed under while they wait in the temp folder: this walk's own,
+  // in memory only, wiped when the import is done.
+  const entryKey = randomBytes(32);
+  cleanups.push(async () => {
+    entryKey.fill(0);
+  });
   // The same file reached twice (a DICOMDIR and its folder both given) is read once.
   const seenFiles = new Set<string>();
   const seenDirs = new Set<string>();
@@ -159,16 +171,24 @@ export async function* walkInputs(
     else yield { rejected: new AmurError('import.notAFile', { path }), displayPath: path };
   }
 
-  async function* zip(path: string, displayPath: string, depth: number): AsyncGenerator<WalkItem> {
+  async function* zip(archive: FileSource, displayPath: string, depth: number): AsyncGenerator<WalkItem> {
     let zf: yauzlTypes.ZipFile;
-    try {
+    // An archive found inside another is itself a sealed entry: it is opened in memory.
+    let bytes: Buffer | undefined;
+    const openZip = async (): Promise<yauzlTypes.ZipFile> => {
       const yauzl = await loadYauzl();
-      zf = await yauzl.openPromise(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true });
+      const o = { lazyEntries: true, autoClose: true, validateEntrySizes: true };
+      if (typeof archive === 'string') return yauzl.openPromise(archive, o);
+      bytes ??= await readSource(archive);
+      return yauzl.fromBufferPromise(bytes, o);
+    };
+    try {
+      zf = await openZip();
     } catch (e) {
       yield { rejected: new AmurError('import.badArchive', { path: displayPath, detail: (e as Error).message }), displayPath };
       return;
     }
-    const guard = await checkArchive(zf, path, displayPath, store, limits);
+    const guard = await checkArchive(zf, openZip, displayPath, store, limits);
     if (guard) {
       if (zf.isOpen) zf.close();
       yield { rejected: guard, displayPath };
@@ -187,18 +207,19 @@ export async function* walkInputs(
           continue;
         }
         const out = join(outDir, String(++n));
+        const sealed: SealedFile = { path: out, key: entryKey, context: `archive entry ${n}` };
         try {
-          await pipeline(await zf.openReadStreamPromise(entry), createWriteStream(out));
+          await pipeline(await zf.openReadStreamPromise(entry), createEncryptStream(entryKey, { context: sealed.context }), createWriteStream(out, { flags: 'wx', mode: 0o600 }));
         } catch (e) {
           await rm(out, { force: true });
           yield { rejected: new AmurError('import.badArchiveEntry', { path: entryName, detail: (e as Error).message }), displayPath: entryName };
           continue;
         }
         if (isZipName(entry.fileName) && depth < limits.maxDepth) {
-          yield* zip(out, entryName, depth + 1);
+          yield* zip(sealed, entryName, depth + 1);
           await rm(out, { force: true });
         } else {
-          yield { path: out, displayPath: entryName, owned: true, archiveDepth: depth };
+          yield { path: out, displayPath: entryName, owned: true, archiveDepth: depth, sealed };
         }
       }
     } catch (e) {
@@ -211,16 +232,21 @@ export async function* walkInputs(
 
   if (options.archive) {
     // A file already found to be a zip archive by its content (its name did not say so).
-    const { path, displayPath, depth } = options.archive;
+    const { source, displayPath, depth } = options.archive;
     if (depth > limits.maxDepth) yield { rejected: new AmurError('import.archiveTooDeep', { path: displayPath }), displayPath };
-    else yield* zip(path, displayPath, depth);
+    else yield* zip(source, displayPath, depth);
     return;
   }
   for (const p of paths) yield* any(resolve(p), true);
 }
 
 /** True when the file starts with a zip local file header ("PK\x03\x04"). */
-export async function looksLikeZip(path: string): Promise<boolean> {
+export async function looksLikeZip(file: FileSource): Promise<boolean> {
+  if (typeof file !== 'string') {
+    const b = await readSource(file).catch(() => Buffer.alloc(0));
+    return b.length >= 4 && b.readUInt32LE(0) === 0x04034b50;
+  }
+  const path = file;
   const h = await open(path, 'r').catch(() => undefined);
   if (!h) return false;
   try {
@@ -237,13 +263,19 @@ async function loadYauzl(): Promise<typeof yauzlTypes> {
   return (await import('yauzl')).default;
 }
 
-async function checkArchive(zf: yauzlTypes.ZipFile, path: string, displayPath: string, store: StudyStore, limits: ZipLimits): Promise<AmurError | undefined> {
+async function checkArchive(
+  zf: yauzlTypes.ZipFile,
+  openZip: () => Promise<yauzlTypes.ZipFile>,
+  displayPath: string,
+  store: StudyStore,
+  limits: ZipLimits,
+): Promise<AmurError | undefined> {
   if (zf.entryCount > limits.maxEntries) {
     return new AmurError('import.archiveTooLarge', { path: displayPath, detail: `${zf.entryCount} entries` });
   }
   // The central directory is read by a second handle so that the extraction's lazy iteration is untouched.
   let declared = 0;
-  const probe = await (await loadYauzl()).openPromise(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true });
+  const probe = await openZip();
   try {
     for await (const e of probe.eachEntry()) {
       if (e.uncompressedSize > limits.maxEntryBytes) {

@@ -33,7 +33,7 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { audit } from '../audit/index.js';
 import { AmurError } from '../common/errors.js';
@@ -41,7 +41,7 @@ import { amurHome } from '../common/paths.js';
 import type { InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
 import type { DicomHeader } from '../dicom/attributes.js';
 import { openVaultDatabase, type EncryptProgress } from '../vault/database.js';
-import { encryptFile, MAGIC, openBuffer, readSealedFile, sealBuffer, type SealedFile } from '../vault/file-cipher.js';
+import { encryptFile, MAGIC, openBuffer, readSealedFile, readSource, sealBuffer, type FileSource, type SealedFile } from '../vault/file-cipher.js';
 import { StudyKeyring } from '../vault/study-keys.js';
 import { vaultKey } from '../vault/session.js';
 import { migrations, SCHEMA_VERSION } from './migrations.js';
@@ -248,8 +248,20 @@ export class StudyStore {
    * Seals a file from outside the store into a path of its own (a temp name from
    * allocateTempPath), under the study's key with the instance's UID bound in: how a file enters.
    */
-  async sealInto(src: string, dest: string, StudyInstanceUID: string, SOPInstanceUID: string): Promise<void> {
-    await encryptFile(this.keys.keyFor(StudyInstanceUID).key, src, dest, { context: SOPInstanceUID, name: src });
+  async sealInto(src: FileSource, dest: string, StudyInstanceUID: string, SOPInstanceUID: string): Promise<void> {
+    const key = this.keys.keyFor(StudyInstanceUID).key;
+    if (typeof src === 'string') {
+      await encryptFile(key, src, dest, { context: SOPInstanceUID, name: src });
+      return;
+    }
+    // Already sealed under another key (an extracted archive entry): opened in memory, sealed again.
+    try {
+      await writeFile(dest, sealBuffer(key, await readSource(src), { context: SOPInstanceUID }), { flag: 'wx', mode: 0o600 });
+    } catch (e) {
+      if (e instanceof AmurError) throw e;
+      await rm(dest, { force: true });
+      throw new AmurError('vault.fileWriteFailed', { path: dest, detail: (e as Error).message }, { cause: e });
+    }
   }
 
   /**
