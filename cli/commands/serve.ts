@@ -26,7 +26,7 @@ export async function serve(port: number, ctx: CliContext): Promise<number> {
   const hosted = createServices({ home: amurHome(ctx.env), lang: ctx.lang, env: ctx.env });
   let host;
   try {
-    host = await startHost({ services: hosted.services, home: hosted.home, port, lang: ctx.lang });
+    host = await startHost({ services: hosted.services, home: hosted.home, importSealedFolder: hosted.importSealedFolder, port, lang: ctx.lang });
   } catch (e) {
     await hosted.close();
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new AmurError('host.portInUse', { port });

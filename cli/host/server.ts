@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { createChannelHandlers, toWireError } from '../../core/contract/proxy.js';
 import type { AmurServices } from '../../core/contract/services.js';
+import type { ImportSummary } from '../../core/contract/studies.js';
 import { t, type Language } from '../../core/i18n/index.js';
 import { serveChannels } from './channel-server.js';
 import {
@@ -21,6 +22,8 @@ export interface HostOptions {
   services: AmurServices;
   /** AMUR_HOME: uploads are written below it. */
   home: string;
+  /** How a batch of uploads (sealed under the upload area's key) is imported. */
+  importSealedFolder: (dir: string, key: Buffer) => Promise<ImportSummary>;
   /** 0 picks a free port. */
   port?: number;
   distDir?: string;
@@ -104,7 +107,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return json(res, 200, {});
     }
     if (m[2] === 'import' && req.method === 'POST') {
-      const summary = await uploads.importBatch(batch, (paths) => options.services.studies.importPaths(paths));
+      const summary = await uploads.importBatch(batch, options.importSealedFolder);
       return json(res, 200, summary);
     }
     return send(res, 405, 'Method Not Allowed');

@@ -10,6 +10,7 @@ import { timestampAuditHead } from '../../core/audit/timestamp.js';
 import { purge } from '../../core/cases/retention.js';
 import { amurHome } from '../../core/common/paths.js';
 import type { AmurServices } from '../../core/contract/services.js';
+import type { ImportSummary } from '../../core/contract/studies.js';
 import type { Language } from '../../core/i18n/index.js';
 import { StudyStore } from '../../core/store/store.js';
 import { LocalStudyService } from '../../core/studies/service.js';
@@ -25,6 +26,8 @@ import { activeAgreement, exchangeClient } from '../../core/cases/access.js';
 export interface HostedServices {
   services: AmurServices;
   home: string;
+  /** Imports a folder of uploads sealed under key (the browser shell's, see cli/host/uploads.ts). */
+  importSealedFolder(dir: string, key: Buffer): Promise<ImportSummary>;
   close(): Promise<void>;
 }
 
@@ -103,6 +106,7 @@ export function createServices(options: { home?: string; lang?: Language; env?: 
   return {
     services: { studies, imaging, triage, reports, measurements, outbox, audit: new LocalAuditService(home) },
     home,
+    importSealedFolder: (dir, key) => studies.importSealedFolder(dir, key),
     // Every worker pool is stopped before the store closes: a pool left running keeps the process alive.
     close: async () => {
       clearInterval(purgeTimer);

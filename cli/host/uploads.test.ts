@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
+import { readSource } from '../../core/vault/file-cipher.js';
 import { UploadArea } from './uploads.js';
 
 const home = mkdtempSync(join(tmpdir(), 'amur-'));
@@ -24,10 +25,15 @@ test('a batch keeps the uploaded tree, renames clashes, imports once and is remo
   await area.receive(batch, ['notes.txt'], Readable.from([Buffer.from('x')]));
   const dir = area.dir(batch);
   assert.deepEqual(listFiles(dir), ['CT/IM1.dcm', 'CT/IM1.dcm~2', 'notes.txt']);
-  assert.equal(readFileSync(join(dir, 'CT', 'IM1.dcm~2'), 'utf8'), 'two', 'the first file was not overwritten');
+  // Sealed as they arrive, each bound to its name below the batch: nothing lies there in clear.
+  const second = join(dir, 'CT', 'IM1.dcm~2');
+  assert.ok(!readFileSync(second).includes(Buffer.from('two')), 'the upload is not on disk in clear');
+  assert.equal((await readSource({ path: second, key: area.key, context: 'CT/IM1.dcm~2' })).toString('utf8'), 'two', 'the first file was not overwritten');
+  await assert.rejects(readSource({ path: second, key: area.key, context: 'CT/IM1.dcm' }), /vault|damaged|key/i);
 
-  const summary = await area.importBatch(batch, async (paths) => {
-    assert.deepEqual(paths, [dir]);
+  const summary = await area.importBatch(batch, async (folder, key) => {
+    assert.equal(folder, dir);
+    assert.equal(key, area.key);
     return {
       imported: 2, duplicates: 0, studies: ['1.2'],
       rejected: [{ path: join(dir, 'notes.txt'), code: 'dicom.notDicom', reason: `${join(dir, 'notes.txt')}: not a DICOM file` }],

@@ -1,12 +1,15 @@
 // The browser shell's import. A web page cannot give the host a file's path, so it sends the files:
-// each into a private batch folder under AMUR_HOME/uploads, then the host runs the same importPaths
-// on that folder and removes it. Names are checked so that no upload lands outside its batch.
+// each into a private batch folder under AMUR_HOME/uploads, sealed as it arrives under a key that
+// lives only in this host's memory (so no clear copy of a study is on the disk, even after a crash),
+// then the host imports that folder with the key and removes it. Names are checked so that no
+// upload lands outside its batch.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { ImportSummary } from '../../core/contract/studies.js';
+import { createEncryptStream } from '../../core/vault/file-cipher.js';
 
 /** Safe relative path segments from the client's name for an upload, or undefined. */
 export function uploadSegments(encodedName: string | undefined): string[] | undefined {
@@ -25,6 +28,8 @@ export function uploadSegments(encodedName: string | undefined): string[] | unde
 
 export class UploadArea {
   readonly root: string;
+  /** What every upload is sealed under; the importer opens them with it. */
+  readonly key = randomBytes(32);
   private readonly batches = new Set<string>();
 
   constructor(home: string) {
@@ -68,17 +73,19 @@ export class UploadArea {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST' && n < 1000) continue;
         throw e;
       }
-      await pipeline(body, out);
+      // Its context is its path below the batch folder, as the importer's walk names it.
+      const context = relative(this.dir(batch), file).split(sep).join('/');
+      await pipeline(body, createEncryptStream(this.key, { context }), out);
       return;
     }
   }
 
   /** Imports the batch and removes it, whatever the outcome; rejected paths are made relative to it. */
-  async importBatch(batch: string, importPaths: (paths: string[]) => Promise<ImportSummary>): Promise<ImportSummary> {
+  async importBatch(batch: string, importSealed: (dir: string, key: Buffer) => Promise<ImportSummary>): Promise<ImportSummary> {
     const dir = this.dir(batch);
     this.batches.delete(batch);
     try {
-      const summary = await importPaths([dir]);
+      const summary = await importSealed(dir, this.key);
       return {
         ...summary,
         rejected: summary.rejected.map((r) => {
@@ -94,6 +101,7 @@ export class UploadArea {
   }
 
   close(): void {
+    this.key.fill(0);
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -39,6 +39,8 @@ export interface ImportOptions {
    * arrival from the exchange itself, once, rather than one import per batch.
    */
   audit?: boolean;
+  /** The given folder's files are sealed under this key (the browser shell's uploads, see walk.ts). */
+  sealedUnder?: { root: string; key: Buffer };
 }
 
 /** Instances committed per transaction: large enough that commits cost nothing, small enough to show progress. */
@@ -200,7 +202,7 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
   const running = new Set<Promise<void>>();
   try {
     report(true);
-    for await (const item of walkInputs(paths, store, cleanups, zipLimits)) {
+    for await (const item of walkInputs(paths, store, cleanups, zipLimits, options.sealedUnder ? { sealedUnder: options.sealedUnder } : {})) {
       progress.seen++;
       if ('rejected' in item) {
         reject(item.displayPath, item.rejected);

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, realpath, rm, stat, statfs } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type yauzlTypes from 'yauzl';
 import { AmurError } from '../common/errors.js';
@@ -76,8 +76,19 @@ export async function* walkInputs(
   store: StudyStore,
   cleanups: (() => Promise<void>)[],
   limits: ZipLimits = DEFAULT_ZIP_LIMITS,
-  options: { archive?: { source: FileSource; displayPath: string; depth: number } } = {},
+  options: {
+    archive?: { source: FileSource; displayPath: string; depth: number };
+    /** A folder whose files are sealed under key, each with its path below root ('/'-separated) as context. */
+    sealedUnder?: { root: string; key: Buffer };
+  } = {},
 ): AsyncGenerator<WalkItem> {
+  const sealedFile = (path: string): SealedFile | undefined => {
+    const s = options.sealedUnder;
+    if (!s) return undefined;
+    const rel = relative(s.root, path);
+    if (!rel || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+    return { path, key: s.key, context: rel.split(sep).join('/') };
+  };
   // The key extracted entries are sealed under while they wait in the temp folder: this walk's own,
   // in memory only, wiped when the import is done.
   const entryKey = randomBytes(32);
@@ -101,14 +112,15 @@ export async function* walkInputs(
     }
     if (seenFiles.has(real)) return;
     seenFiles.add(real);
+    const sealed = sealedFile(path);
     if (isZipName(path)) {
-      yield* zip(path, displayPath, 1);
-    } else if (isDicomDirName(path)) {
+      yield* zip(sealed ?? path, displayPath, 1);
+    } else if (isDicomDirName(path) && !sealed) {
       // Inside a folder walk the DICOMDIR's files are reached by the walk itself; given on its own,
       // it is the way in to the media's files.
       if (explicit) yield* dicomDir(path, displayPath);
     } else {
-      yield { path, displayPath, owned: false };
+      yield { path, displayPath, owned: false, ...(sealed ? { sealed } : {}) };
     }
   }
 

@@ -85,6 +85,18 @@ export class LocalStudyService implements StudyService {
     if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string' || p === '')) {
       throw new AmurError('import.badArguments', {});
     }
+    return this.run(paths, {});
+  }
+
+  /**
+   * The browser shell's uploads: a folder whose files the host sealed under its own key as they
+   * arrived (cli/host/uploads.ts). Host-side only: not a method of the contract.
+   */
+  async importSealedFolder(dir: string, key: Buffer): Promise<ImportSummary> {
+    return this.run([dir], { sealedUnder: { root: dir, key } });
+  }
+
+  private async run(paths: string[], extra: Pick<ImportOptions, 'sealedUnder'>): Promise<ImportSummary> {
     const workers = this.options.importOptions?.workers ?? defaultPoolSize();
     if (!this.pool && workers > 0) this.pool = new HeaderPool(workers, true);
     const summary = await importPaths(this.store, paths, {
@@ -93,6 +105,7 @@ export class LocalStudyService implements StudyService {
       lang: this.options.lang,
       source: this.options.source,
       onProgress: (p) => this.progress.fire(p),
+      ...extra,
     });
     if (summary.imported > 0) this.changed.fire({ StudyInstanceUIDs: summary.studies });
     return summary;
