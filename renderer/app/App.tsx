@@ -41,6 +41,31 @@ export function App() {
   const [connected, setConnected] = useState(true);
   useEffect(() => onDidChangeConnection(setConnected), []);
 
+  // The clipboard is shared with every program on the computer (and clipboard managers keep it),
+  // so what Amur shows (names, IDs, findings) is not copied out of it: a copy or cut outside a
+  // field the user is typing in puts nothing on the clipboard, and says why.
+  const [copyBlocked, setCopyBlocked] = useState(false);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onCopy = (ev: ClipboardEvent) => {
+      const a = document.activeElement;
+      const typing = a instanceof HTMLTextAreaElement || (a instanceof HTMLInputElement && a.type === 'text');
+      if (typing) return;
+      ev.preventDefault();
+      ev.clipboardData?.setData('text/plain', '');
+      setCopyBlocked(true);
+      clearTimeout(timer);
+      timer = setTimeout(() => setCopyBlocked(false), 4000);
+    };
+    document.addEventListener('copy', onCopy);
+    document.addEventListener('cut', onCopy);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('copy', onCopy);
+      document.removeEventListener('cut', onCopy);
+    };
+  }, []);
+
   useEffect(() => {
     document.title = t('ui.app.title');
   }, [t, i18n.language]);
@@ -96,6 +121,9 @@ export function App() {
       </header>
       {!connected && (
         <div className="banner error" role="alert" data-testid="connection-lost">{t('ui.app.connectionLost')}</div>
+      )}
+      {copyBlocked && (
+        <div className="banner" role="status" data-testid="copy-blocked">{t('ui.app.copyBlocked')}</div>
       )}
       <main className="screen">
         {screen.name === 'worklist' ? (

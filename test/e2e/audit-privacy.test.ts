@@ -155,6 +155,25 @@ describe('a whole reading leaves its audit and no patient data behind', () => {
     assert.ok(verified.events >= 6);
   });
 
+  test('copying what the screen shows puts nothing of the patient on the clipboard, and says why', async () => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(page.url()).origin });
+    await page.evaluate(() => navigator.clipboard.writeText('before'));
+    await page.locator('[data-testid="back-to-worklist"]').click();
+    const row = page.locator(`[data-testid="worklist-row"][data-study-uid="${StudyInstanceUID}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), new RegExp(PATIENT_ID));
+    await row.evaluate((el) => {
+      const r = document.createRange();
+      r.selectNodeContents(el);
+      getSelection()!.removeAllRanges();
+      getSelection()!.addRange(r);
+    });
+    await page.keyboard.press('Control+C');
+    await page.locator('[data-testid="copy-blocked"]').waitFor();
+    const clip = await page.evaluate(() => navigator.clipboard.readText());
+    assert.ok(!clip.includes(PATIENT_ID) && !clip.includes('兰芳'), `the clipboard holds ${JSON.stringify(clip)}`);
+  });
+
   test('the patient\'s name and ID and the study\'s UIDs are in no log, URL, browser storage or temp file; the audit has no name or ID', async () => {
     await context.close();
     const output = app.output();
@@ -179,5 +198,11 @@ describe('a whole reading leaves its audit and no patient data behind', () => {
     assert.deepEqual(scan(auditFiles, hospitalNeedles), [], 'the audit trail');
     // Uploads are removed once imported.
     assert.deepEqual(scan(filesUnder(join(app.home, 'uploads')), everything), [], 'the upload folder');
+    // At rest, everything of the reading (catalogue, images, drafts, the signed report, its outbox
+    // copy) is encrypted: no file anywhere under AMUR_HOME shows the patient.
+    const atRest = filesUnder(app.home);
+    assert.ok(atRest.some((f) => f.includes(`${join('store', 'files')}`)), 'the study is stored');
+    assert.ok(atRest.some((f) => f.includes(join('reports', 'signed'))), 'the signed report is kept');
+    assert.deepEqual(scan(atRest, hospitalNeedles), [], 'AMUR_HOME at rest');
   });
 });
