@@ -9,6 +9,7 @@ import { createServices, type HostedServices } from '../cli/host/services.js';
 import type { Envelope } from '../core/contract/bridge.js';
 import { channelName, contract } from '../core/contract/services.js';
 import { PYDICOM_DATA } from '../test/shared-data.js';
+import { unlockTestHome } from '../test/vault.js';
 import { forwardEvents, registerContractHandlers, type IpcEventLike } from './ipc.js';
 import { APP_ORIGIN, isTrustedSender } from './security.js';
 
@@ -25,8 +26,10 @@ const fromElsewhere: IpcEventLike = { sender: { id: 1 }, senderFrame: { url: 'ht
 let home: string;
 let hosted: HostedServices;
 let wiring: ReturnType<typeof registerContractHandlers>;
-before(() => {
+before(async () => {
   home = mkdtempSync(join(tmpdir(), 'amur-'));
+  // The store opens only in an unlocked home: here as the CLI unlocks it (the desktop's own unlock is vault-unlock.test.ts).
+  await unlockTestHome(home);
   hosted = createServices({ home });
   wiring = registerContractHandlers(ipcMain, hosted.services, (s) => isTrustedSender(s, own));
 });

@@ -2,16 +2,21 @@
 // recorder of the calls main.ts makes (the runtime cannot be launched here). It checks the wiring:
 // the scheme is privileged before `ready`, the sandbox is on, the session denies and filters, the
 // protocol serves the bundle with the CSP, the window gets the policy's options and the app URL,
-// and IPC answers our window and no one else. The services behind it are the real ones.
+// and IPC answers our window and no one else; the home is unlocked with the key store's vault.key
+// before the services open. The services behind it are the real ones; safeStorage is a fake
+// (fake-safe-storage.ts) only because Electron's runtime cannot run here.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureRendererBuilt } from '../cli/host/build-renderer.js';
 import { channelName, contract } from '../core/contract/services.js';
+import { vaultKey } from '../core/vault/session.js';
+import { vaultPath } from '../core/vault/vault.js';
+import { FakeSafeStorage } from './fake-safe-storage.js';
 import { APP_PARTITION, APP_SCHEME_PRIVILEGES, APP_URL, CONTENT_SECURITY_POLICY, windowOptions } from './security.js';
 
 const calls: string[] = [];
@@ -19,6 +24,9 @@ const handlers = new Map<string, (...a: any[]) => any>();
 const appEvents = new Map<string, (...a: any[]) => any>();
 const windows: FakeWindow[] = [];
 const partitions: string[] = [];
+const paths = new Map<string, string>();
+const dialogs: [string, string][] = [];
+const safeStorage = new FakeSafeStorage();
 let protocolHandler: ((req: Request) => Promise<Response>) | undefined;
 let permissionRequest: ((wc: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
 let permissionCheck: ((wc: unknown, p: string) => boolean) | undefined;
@@ -27,7 +35,7 @@ let ready!: () => void;
 
 class FakeWindow {
   static nextId = 1;
-  readonly events = new Map<string, () => void>();
+  readonly events = new Map<string, (...a: any[]) => void>();
   readonly sent: [string, unknown][] = [];
   loaded = '';
   readonly webContents = { id: FakeWindow.nextId++, send: (c: string, v: unknown) => void this.sent.push([c, v]) };
@@ -35,8 +43,8 @@ class FakeWindow {
     windows.push(this);
     calls.push('new BrowserWindow');
   }
-  once(e: string, f: () => void) { this.events.set(e, f); }
-  on(e: string, f: () => void) { this.events.set(e, f); }
+  once(e: string, f: (...a: any[]) => void) { this.events.set(e, f); }
+  on(e: string, f: (...a: any[]) => void) { this.events.set(e, f); }
   loadURL(u: string) { this.loaded = u; return Promise.resolve(); }
   isDestroyed() { return false; }
   show() {}
@@ -47,11 +55,17 @@ class FakeWindow {
   app: {
     enableSandbox: () => void calls.push('enableSandbox'),
     setName: (n: string) => void calls.push(`setName ${n}`),
-    requestSingleInstanceLock: () => true,
+    setPath: (name: string, p: string) => { calls.push(`setPath ${name}`); paths.set(name, p); },
+    requestSingleInstanceLock: () => { calls.push('requestSingleInstanceLock'); return true; },
     whenReady: () => { calls.push('whenReady'); return new Promise<void>((r) => { ready = r; }); },
+    getPreferredSystemLanguages: () => ['en-US'],
     on: (e: string, f: (...a: any[]) => any) => void appEvents.set(e, f),
     quit: () => void calls.push('quit'),
+    exit: (code: number) => void calls.push(`exit ${code}`),
   },
+  safeStorage,
+  dialog: { showErrorBox: (title: string, message: string) => void dialogs.push([title, message]) },
+  crashReporter: { start: () => void calls.push('crashReporter.start') },
   BrowserWindow: FakeWindow,
   ipcMain: { handle: (c: string, f: (...a: any[]) => any) => void handlers.set(c, f), removeHandler: (c: string) => void handlers.delete(c) },
   protocol: {
@@ -77,7 +91,7 @@ const hooks = `
 export async function resolve(s, c, next) { return s === 'electron' ? { url: 'amur-fake:electron', shortCircuit: true } : next(s, c); }
 export async function load(u, c, next) {
   if (u !== 'amur-fake:electron') return next(u, c);
-  const names = ['app', 'BrowserWindow', 'ipcMain', 'protocol', 'session'];
+  const names = ['app', 'BrowserWindow', 'crashReporter', 'dialog', 'ipcMain', 'protocol', 'safeStorage', 'session'];
   const source = 'const e = globalThis.__amurFakeElectron;' + names.map((n) => 'export const ' + n + ' = e.' + n + ';').join('');
   return { format: 'module', source, shortCircuit: true };
 }`;
@@ -92,7 +106,7 @@ before(async () => {
   const loading = import('./main.js');
   // main.ts waits for `ready`; by then the scheme must be privileged and the sandbox enabled.
   while (!ready) await new Promise((r) => setImmediate(r));
-  assert.deepEqual(calls.slice(0, calls.indexOf('whenReady')), ['registerSchemesAsPrivileged', 'enableSandbox', 'setName Amur']);
+  assert.deepEqual(calls.slice(0, calls.indexOf('whenReady')), ['registerSchemesAsPrivileged', 'enableSandbox', 'setName Amur', 'setPath userData', 'requestSingleInstanceLock']);
   ready();
   await loading;
 });
@@ -160,4 +174,28 @@ test('IPC answers every contract method for our window, and refuses a foreign fr
   assert.equal((await listStudies(foreign)).ok, false);
   const subframe = { sender: { id: windows[0].webContents.id }, senderFrame: { url: APP_URL, parent: {} } };
   assert.equal((await listStudies(subframe)).ok, false);
+});
+
+test('the home is unlocked with the key store before the services open: vault.json and vault.key, no dialog', () => {
+  assert.deepEqual(dialogs, []);
+  assert.ok(!calls.some((c) => c.startsWith('exit')));
+  assert.ok(existsSync(vaultPath(home)));
+  const kept = JSON.parse(readFileSync(join(home, 'vault.key'), 'utf8')) as { sealed: string };
+  assert.equal(safeStorage.decryptString(Buffer.from(kept.sealed, 'base64')), vaultKey(home).export().toString('base64'));
+  assert.ok(existsSync(join(home, 'store', 'catalogue.sqlite')), 'and then the store opened');
+});
+
+test('Chromium\'s profile lives in the home it serves, and no crash reporter is started (no crash dump holds images)', () => {
+  assert.equal(paths.get('userData'), join(home, 'electron'));
+  assert.ok(!calls.includes('crashReporter.start'));
+});
+
+test('the window title stays the app\'s name: a page cannot put anything else (a patient\'s name) there', () => {
+  const titleChanged = windows[0].events.get('page-title-updated')!;
+  const prevented = (title: string) => { let p = false; titleChanged({ preventDefault: () => { p = true; } }, title); return p; };
+  assert.equal(prevented('Amur'), false);
+  assert.equal(prevented('Амур'), false);
+  assert.equal(prevented('阿穆尔'), false);
+  assert.equal(prevented('Amur — IVANOV^IVAN 1.2.840.113619'), true);
+  assert.equal(prevented(''), true);
 });

@@ -1,18 +1,23 @@
-// The desktop shell's main process. Nothing of substance lives here: it creates the services
+// The desktop shell's main process. Nothing of substance lives here: it unlocks the home's
+// encrypted store with the key the OS key store keeps (vault-unlock.ts), creates the services
 // (cli/host/services.ts, the same ones `amur serve` hosts), serves the renderer from amur://app/,
 // and applies the security policy of security.ts to every window and web contents.
-import { app, BrowserWindow, ipcMain, protocol, session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, type WebContents } from 'electron';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contentType, RENDERER_DIST } from '../cli/host/static.js';
-import { createServices } from '../cli/host/services.js';
+import { createServices, type HostedServices } from '../cli/host/services.js';
 import { SECURITY_HEADERS } from '../cli/host/security.js';
-import { languageFromEnv } from '../core/i18n/index.js';
+import { amurHome } from '../core/common/paths.js';
+import { lockVault, PASSPHRASE_FILE_ENV } from '../core/vault/session.js';
 import { forwardEvents, registerContractHandlers } from './ipc.js';
+import { desktopLanguage } from './language.js';
 import {
-  APP_PARTITION, APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, isAllowedNavigation, isAllowedRequest, isTrustedSender, permissionDecision, resolveAppRequest,
-  windowOptions,
+  APP_PARTITION, APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, isAllowedNavigation, isAllowedRequest, isAllowedWindowTitle, isTrustedSender, permissionDecision,
+  resolveAppRequest, windowOptions,
 } from './security.js';
+import { startupFailureText, terminalPassphrasePrompt, unlockDesktopVault } from './vault-unlock.js';
 
 /** The bundled preload, written by build-preload.ts before Electron starts. */
 const PRELOAD = fileURLToPath(new URL('../out/electron/preload.cjs', import.meta.url));
@@ -21,6 +26,11 @@ const PRELOAD = fileURLToPath(new URL('../out/electron/preload.cjs', import.meta
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 app.enableSandbox();
 app.setName('Amur');
+// Chromium's own profile (the default session's files, the single-instance lock, on Windows the
+// DPAPI-sealed secret behind safeStorage, the never-started crash reporter's Crashpad folder) lives
+// in the home it serves, not in a second per-user folder: one home, one profile, one instance.
+const home = amurHome();
+app.setPath('userData', join(home, 'electron'));
 
 const ownWindows = new Set<number>();
 
@@ -60,7 +70,18 @@ async function main(): Promise<void> {
     }
   });
   await app.whenReady();
-  const hosted = createServices({ lang: languageFromEnv() });
+  const lang = desktopLanguage(process.env, app.getPreferredSystemLanguages());
+  // The store opens only once the home is unlocked; a refusal is a translated dialog, and no window opens.
+  let hosted: HostedServices;
+  try {
+    await unlockDesktopVault({ home, safeStorage, passphraseFile: process.env[PASSPHRASE_FILE_ENV] || undefined, askPassphrase: terminalPassphrasePrompt(lang) });
+    hosted = createServices({ home, lang });
+  } catch (e) {
+    const { title, message } = startupFailureText(e, lang);
+    dialog.showErrorBox(title, message);
+    app.exit(1);
+    return;
+  }
 
   // The window's in-memory session (security.ts, APP_PARTITION): its policy and the app protocol are set on it.
   const ses = session.fromPartition(APP_PARTITION);
@@ -81,6 +102,10 @@ async function main(): Promise<void> {
     const stopEvents = forwardEvents(ipc.handlers, (channel, value) => {
       if (!win.isDestroyed()) win.webContents.send(channel, value);
     });
+    // The title stays the app's name: nothing a page puts there reaches the task bar (security.ts).
+    win.on('page-title-updated', (event, title) => {
+      if (!isAllowedWindowTitle(title)) event.preventDefault();
+    });
     win.once('ready-to-show', () => win.show());
     win.on('closed', () => {
       stopEvents();
@@ -96,7 +121,7 @@ async function main(): Promise<void> {
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {
     ipc.dispose();
-    void hosted.close();
+    void hosted.close().then(() => lockVault(home));
   });
 }
 

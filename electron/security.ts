@@ -3,6 +3,7 @@
 // scheme, which IPC senders are trusted, which navigations are allowed, which permissions granted.
 import type { BrowserWindowConstructorOptions, CustomScheme } from 'electron';
 import { resolveStaticPath } from '../cli/host/static.js';
+import { LANGUAGES, t } from '../core/i18n/index.js';
 
 export { CONTENT_SECURITY_POLICY } from '../renderer/csp.js';
 
@@ -56,6 +57,19 @@ export function windowOptions(preloadPath: string): BrowserWindowConstructorOpti
       experimentalFeatures: false,
     },
   };
+}
+
+let appTitles: Set<string> | undefined;
+
+/**
+ * The window's title follows the page's only while it is the app's name (in any of the three
+ * languages): a title is shown in the task bar, the window switcher and screen-sharing pickers and
+ * kept by the desktop's history, so whatever else a page might put there (a patient's name, a
+ * study) never reaches it (rule 8).
+ */
+export function isAllowedWindowTitle(title: string): boolean {
+  appTitles ??= new Set(LANGUAGES.map((l) => t('ui.app.title', {}, l)));
+  return appTitles.has(title);
 }
 
 /** The origin of a URL, or undefined for anything unparseable. */
