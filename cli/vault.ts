@@ -10,7 +10,7 @@ import { amurHome } from '../core/common/paths.js';
 import { t } from '../core/i18n/index.js';
 import { isUnlocked, PASSPHRASE_FILE_ENV, unlockFromEnvironment, unlockWithPassphraseOrCreate } from '../core/vault/session.js';
 import { vaultExists } from '../core/vault/vault.js';
-import { StudyStore } from '../core/store/store.js';
+import { StudyStore, type MigrationProgress } from '../core/store/store.js';
 import type { CliContext, Command } from './command.js';
 
 /** Unlocks the command's home; returns its arguments without the vault's --passphrase-file. */
@@ -60,13 +60,16 @@ function askHidden(prompt: string, ctx: CliContext): Promise<string> {
  * in clear is encrypted on this first open, with its progress on stderr.
  */
 export function openStore(ctx: CliContext, home = amurHome(ctx.env)): StudyStore {
+  return StudyStore.open(home, { onMigrate: migrationProgress(ctx) });
+}
+
+/** The progress of encrypting a store left in clear, as lines on stderr (at most two a second). */
+export function migrationProgress(ctx: Pick<CliContext, 'stderr' | 'lang'>): (p: MigrationProgress) => void {
   let last = 0;
-  return StudyStore.open(home, {
-    onMigrate: (p) => {
-      const now = Date.now();
-      if (now - last < 500 && p.done !== p.total) return;
-      last = now;
-      ctx.stderr.write(`${t('vault.cli.migrating', { phase: p.phase, done: p.done, total: p.total }, ctx.lang)}\n`);
-    },
-  });
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 500 && p.done !== p.total) return;
+    last = now;
+    ctx.stderr.write(`${t('vault.cli.migrating', { phase: p.phase, done: p.done, total: p.total }, ctx.lang)}\n`);
+  };
 }

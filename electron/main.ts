@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contentType, RENDERER_DIST } from '../cli/host/static.js';
 import { createServices, type HostedServices } from '../cli/host/services.js';
+import { migrationProgress } from '../cli/vault.js';
 import { SECURITY_HEADERS } from '../cli/host/security.js';
 import { amurHome } from '../core/common/paths.js';
 import { lockVault, PASSPHRASE_FILE_ENV } from '../core/vault/session.js';
@@ -75,7 +76,8 @@ async function main(): Promise<void> {
   let hosted: HostedServices;
   try {
     await unlockDesktopVault({ home, safeStorage, passphraseFile: process.env[PASSPHRASE_FILE_ENV] || undefined, askPassphrase: terminalPassphrasePrompt(lang) });
-    hosted = createServices({ home, lang });
+    // Encrypting a store an earlier version left in clear happens before the window: its progress goes to the log.
+    hosted = createServices({ home, lang, onMigrate: migrationProgress({ stderr: process.stderr, lang }) });
   } catch (e) {
     const { title, message } = startupFailureText(e, lang);
     dialog.showErrorBox(title, message);

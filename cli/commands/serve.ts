@@ -7,6 +7,7 @@ import type { CliContext, Command } from '../command.js';
 import { ensureRendererBuilt } from '../host/build-renderer.js';
 import { startHost } from '../host/server.js';
 import { createServices } from '../host/services.js';
+import { migrationProgress } from '../vault.js';
 
 export function parsePort(args: string[]): number {
   let port = 0;
@@ -23,7 +24,7 @@ export function parsePort(args: string[]): number {
 /** Starts the host and resolves when the process is asked to stop (Ctrl+C, SIGTERM). */
 export async function serve(port: number, ctx: CliContext): Promise<number> {
   if (await ensureRendererBuilt()) ctx.stderr.write(`${t('host.built', {}, ctx.lang)}\n`);
-  const hosted = createServices({ home: amurHome(ctx.env), lang: ctx.lang, env: ctx.env });
+  const hosted = createServices({ home: amurHome(ctx.env), lang: ctx.lang, env: ctx.env, onMigrate: migrationProgress(ctx) });
   let host;
   try {
     host = await startHost({ services: hosted.services, home: hosted.home, importSealedFolder: hosted.importSealedFolder, port, lang: ctx.lang });

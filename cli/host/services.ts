@@ -12,7 +12,7 @@ import { amurHome } from '../../core/common/paths.js';
 import type { AmurServices } from '../../core/contract/services.js';
 import type { ImportSummary } from '../../core/contract/studies.js';
 import type { Language } from '../../core/i18n/index.js';
-import { StudyStore } from '../../core/store/store.js';
+import { StudyStore, type MigrationProgress } from '../../core/store/store.js';
 import { LocalStudyService } from '../../core/studies/service.js';
 import { LocalImagingService } from '../../core/imaging/service.js';
 import { LocalTriageService } from '../../core/triage/service.js';
@@ -43,9 +43,12 @@ function deliveryInterval(env: NodeJS.ProcessEnv): number {
 /** How often the running app purges studies whose retention has ended. */
 const PURGE_INTERVAL_MS = 6 * 3600 * 1000;
 
-export function createServices(options: { home?: string; lang?: Language; env?: NodeJS.ProcessEnv } = {}): HostedServices {
+export function createServices(
+  options: { home?: string; lang?: Language; env?: NodeJS.ProcessEnv; onMigrate?: (p: MigrationProgress) => void } = {},
+): HostedServices {
   const home = options.home ?? amurHome();
-  const store = StudyStore.open(home);
+  // A store an earlier version left in clear is encrypted here, once, before anything is served.
+  const store = StudyStore.open(home, { onMigrate: options.onMigrate });
   audit(home, { action: 'application.start', outcome: 'success', role: 'system', detail: { pid: process.pid } });
   const studies = new LocalStudyService(store, { lang: options.lang, home });
   // Decoder threads start now, so that the first image of the first study does not wait for them.
