@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { shared } from '../test/shared-data.js';
-import { migrations, SCHEMA_VERSION } from '../core/store/migrations.js';
+import { clearCatalogue } from '../test/vault.js';
 import { encryptDatabaseInPlace, openEncryptedDatabase } from '../core/vault/database.js';
 import { decryptFile, encryptFile } from '../core/vault/file-cipher.js';
 import { createVault, unlockWithPassphrase, SCRYPT_PARAMS } from '../core/vault/vault.js';
@@ -148,15 +148,7 @@ function openClear(path: string): Database.Database {
 function makeCatalogues(work: string, studies: number, key: Buffer) {
   const home = join(work, 'cat-home');
   // The clear catalogue a store had before encryption at rest: the store's migrations, no key.
-  mkdirSync(join(home, 'store'), { recursive: true });
-  const db = new Database(join(home, 'store', 'catalogue.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.transaction(() => {
-    for (const m of migrations) m.up(db);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
-  const src = 'source-1';
-  db.prepare(`INSERT INTO sources (id, kind, name, created_at) VALUES (?, 'media', 'Local media', ?)`).run(src, new Date().toISOString());
+  const { db, source: src } = clearCatalogue(home);
   const now = new Date().toISOString();
   const p = db.prepare(`INSERT INTO patients (patient_key, source_id, PatientID, PatientName) VALUES (?, ?, ?, ?) RETURNING id`).pluck();
   const st = db.prepare(`INSERT INTO studies (StudyInstanceUID, patient_id, source_id, PatientName, PatientID, StudyDate, StudyDescription, imported_at) VALUES (?, ?, ?, ?, ?, ?, 'CT HEAD', ?) RETURNING id`).pluck();

@@ -4,14 +4,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { AmurError } from '../common/errors.js';
-import { migrations, SCHEMA_VERSION } from '../store/migrations.js';
+import { clearCatalogue } from '../../test/vault.js';
+import { SCHEMA_VERSION } from '../store/migrations.js';
 import { databaseFileState, encryptDatabaseInPlace, openEncryptedDatabase } from './database.js';
 
 const root = mkdtempSync(join(tmpdir(), 'amur-vault-db-'));
@@ -45,15 +46,7 @@ test('an encrypted database opens with its key; a wrong key and a clear file are
 
 /** A catalogue as a version before encryption at rest left it: clear, at the store's schema. */
 function fillCatalogue(home: string, studies: number): void {
-  mkdirSync(join(home, 'store'), { recursive: true });
-  const db = new Database(join(home, 'store', 'catalogue.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.transaction(() => {
-    for (const m of migrations) m.up(db);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
-  const src = 'source-1';
-  db.prepare(`INSERT INTO sources (id, kind, name, created_at) VALUES (?, 'media', 'Local media', ?)`).run(src, new Date().toISOString());
+  const { db, source: src } = clearCatalogue(home);
   // Rows through the store's own schema, with a gap in the rowids that the copy must keep.
   const ins = db.transaction(() => {
     for (let s = 1; s <= studies; s++) {
