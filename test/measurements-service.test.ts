@@ -4,7 +4,7 @@
 // after a crash or a restart. Then the study's TID 1500 Measurement Report: written, read back,
 // and judged by dsrdump (dcmtk) and dciodvfy (dicom3tools).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -24,12 +24,13 @@ import { loadTemplate } from '../core/reports/template.js';
 import { StudyStore } from '../core/store/store.js';
 import { dciodvfy, dsrdump } from './report-dicom-tools.js';
 import { shared } from './shared-data.js';
+import { unlockTestHome } from './vault.js';
 
 const HEAD_CT = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
 
 function serviceOver(store: StudyStore) {
   return new LocalMeasurementService(store, {
-    getImageFrame: async (uid, frame) => decodeImageFrame(readFileSync(store.instanceFile(uid)!), frame),
+    getImageFrame: async (uid, frame) => decodeImageFrame((await store.readInstance(uid))!, frame),
   });
 }
 
@@ -47,6 +48,7 @@ describe('measurement service over the store', () => {
 
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'amur-'));
+    await unlockTestHome(home);
     store = StudyStore.open(home);
     const summary = await importPaths(store, readdirSync(HEAD_CT).map((f) => join(HEAD_CT, f)));
     assert.equal(summary.imported, 28);

@@ -18,6 +18,7 @@ import { dciodvfy } from './report-dicom-tools.js';
 import { writeCxrDicom } from './report-fixtures.js';
 import { newUid as uid } from '../core/reports/draft.js';
 import { REPO_ROOT } from './shared-data.js';
+import { unlockTestHome } from './vault.js';
 
 let tmp: string;
 let home: string;
@@ -30,7 +31,7 @@ function amur(args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-before(() => {
+before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'amur-'));
   home = join(tmp, 'home');
   pki = makePki();
@@ -40,6 +41,7 @@ before(() => {
   assert.equal(imported.status, 0, imported.stderr);
   assert.match(imported.stdout, /1/);
   // What the triage service stores for a study the model flagged (core/triage/results.ts).
+  await unlockTestHome(home);
   const store = StudyStore.open(home);
   try {
     new TriageResults(store.db).put({

@@ -5,7 +5,7 @@
 // amended: the amendment's draft names the signed SR as its predecessor.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +23,7 @@ import { StudyStore } from '../core/store/store.js';
 import { makePki, type TestPki } from './fixtures/pki/pki.js';
 import { filledDraft, headCtFiles } from './report-fixtures.js';
 import { REPO_ROOT } from './shared-data.js';
+import { unlockTestHome } from './vault.js';
 
 let tmp: string;
 let home: string;
@@ -31,13 +32,14 @@ let store: StudyStore;
 let service: LocalReportService;
 let StudyInstanceUID: string;
 
-before(() => {
+before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'amur-'));
   home = join(tmp, 'home');
   pki = makePki();
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), 'import', join(headCtFiles()[0]!, '..')], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: home } });
   assert.equal(r.status, 0, r.stderr);
   importIdentity(pki.bytes('rsa.p12'), pki.passphrase, { name: 'ivanov', storePassphrase: 'store-pass', home });
+  await unlockTestHome(home);
   store = StudyStore.open(home);
   StudyInstanceUID = store.listStudies()[0]!.StudyInstanceUID;
   service = new LocalReportService(store, home);
@@ -46,7 +48,7 @@ before(() => {
 /** Measures a length on the 4th slice as the viewer does (through the measurement service). */
 async function measureLength(): Promise<string> {
   const measurements = new LocalMeasurementService(store, {
-    getImageFrame: async (uid, frame) => decodeImageFrame(readFileSync(store.instanceFile(uid)!), frame),
+    getImageFrame: async (uid, frame) => decodeImageFrame((await store.readInstance(uid))!, frame),
   });
   const se = store.listSeries(StudyInstanceUID)[0]!;
   const img = store.listInstances(se.SeriesInstanceUID)[3]!;
@@ -105,7 +107,8 @@ describe('LocalReportService', () => {
     const s = await service.signDraft(draftId, 'ivanov', 'store-pass');
     assert.equal(s.dir, join(home, 'reports', 'signed', s.SOPInstanceUID));
     assert.deepEqual(s.files, ['report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
-    const sr = readReportSR(readFileSync(join(s.dir, 'report-sr.dcm')));
+    // Kept sealed: the service opens it.
+    const sr = readReportSR((await service.getSignedReportFile(s.SOPInstanceUID, 'report-sr.dcm')).bytes);
     assert.equal(sr.SOPInstanceUID, s.SOPInstanceUID);
     assert.equal(sr.measurements.length, 1);
     assert.equal(sr.measurements[0]!.values[0]!.kind, 'length');

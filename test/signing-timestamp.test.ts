@@ -30,7 +30,7 @@ import PDFDocument from 'pdfkit';
 import { isTimeStampingCertificate, readTimestampToken, requestTimestamp, verifyTimestampToken } from '../core/signing/timestamp.js';
 import { makePki, type TestPki } from './fixtures/pki/pki.js';
 import { DicomWebClient } from '../core/exchange/index.js';
-import { deliver, enqueue } from '../core/outbox/outbox.js';
+import { deliver, enqueue, readOutboxFile } from '../core/outbox/outbox.js';
 import { exchangeTarget } from '../core/outbox/target.js';
 import { signDraftInto } from '../core/reports/sign.js';
 import { loadTemplate } from '../core/reports/template.js';
@@ -40,6 +40,8 @@ import { dciodvfy } from './report-dicom-tools.js';
 import { filledDraft } from './report-fixtures.js';
 import { REPO_ROOT, shared } from './shared-data.js';
 import { deadTsaUrl, startTsa, type TestTsa } from './tsa.js';
+import { unlockTestHome } from './vault.js';
+import { MAGIC } from '../core/vault/file-cipher.js';
 
 let tsa: TestTsa;
 let pki: TestPki;
@@ -398,6 +400,7 @@ describe('a signed report and trusted time: online, and offline then stamped bef
     assert.equal(unstamped!.timestamp, undefined);
 
     const home = join(tmp, 'home-offline');
+    await unlockTestHome(home);
     const store = StudyStore.open(home);
     const orthanc = await startOrthanc({ name: 'ts-exchange' });
     try {
@@ -429,6 +432,11 @@ describe('a signed report and trusted time: online, and offline then stamped bef
       writeFileSync(file, got);
       const ref = dcmsignVerify(file);
       assert.ok(ref.ok, ref.out);
+      // The outbox's copy was stamped in place, and is sealed again: opened, it carries the token.
+      const queued = join(store.root, store.db.prepare('SELECT dir FROM outbox WHERE id = ?').pluck().get(item.id) as string, 'report-sr.dcm');
+      assert.ok(readFileSync(queued).subarray(0, MAGIC.length).equals(MAGIC), 'the stamped copy is sealed');
+      const [kept] = verifyDicomSignatures(readOutboxFile(store, item, 'report-sr.dcm'), trust());
+      assert.equal(kept!.timestamp?.valid, true);
       // The signed folder itself is left as it was signed, and still verifies.
       assert.equal(amurVerify([out]).status, 0);
     } finally {

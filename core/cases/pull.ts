@@ -7,6 +7,7 @@
 // them are in the store. A pull cut off by a dropped link leaves what it stored; the next pull asks
 // the exchange which instances the study has and fetches only those the store lacks.
 import { audit } from '../audit/index.js';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Agreement, coversModality, deadline, isActive } from '../agreements/index.js';
@@ -15,6 +16,7 @@ import type { DicomWebClient } from '../exchange/index.js';
 import type { Language } from '../i18n/index.js';
 import { importPaths } from '../importer/importer.js';
 import type { StudyStore } from '../store/store.js';
+import { sealBuffer } from '../vault/file-cipher.js';
 import { CASE_TAGS, getCase, markPulled, parseTimePoint, recordCase } from './cases.js';
 
 export interface PullRefusal {
@@ -162,11 +164,14 @@ async function pullStudy(
 
   const dir = join(store.tmpDir, `${process.pid}.pull-${Math.random().toString(36).slice(2)}`);
   mkdirSync(dir, { recursive: true });
+  // What arrives waits in the temp folder sealed under a key that lives only in this process (the
+  // importer opens it, and seals it again under the study's key): no clear copy is ever on the disk.
+  const key = randomBytes(32);
   let pending: string[] = [];
   let n = 0;
   const flush = async () => {
     if (!pending.length) return;
-    const summary = await importPaths(store, pending, { source, lang: options.lang, audit: false });
+    const summary = await importPaths(store, pending, { source, lang: options.lang, audit: false, sealedUnder: { root: dir, key } });
     if (summary.rejected.length) {
       throw new AmurError('cases.instanceRejected', { study: uid, reason: summary.rejected[0]!.reason });
     }
@@ -176,8 +181,10 @@ async function pullStudy(
     options.onProgress?.({ study: uid, done, total });
   };
   const take = async (bytes: Buffer) => {
-    const p = join(dir, `${n++}.dcm`);
-    writeFileSync(p, bytes);
+    const name = `${n++}.dcm`;
+    const p = join(dir, name);
+    // Bound to its name below the folder, as the importer's sealedUnder opens it.
+    writeFileSync(p, sealBuffer(key, bytes, { context: name }), { flag: 'wx', mode: 0o600 });
     pending.push(p);
     if (pending.length >= BATCH) await flush();
   };
@@ -190,6 +197,7 @@ async function pullStudy(
     }
     await flush();
   } finally {
+    key.fill(0);
     rmSync(dir, { recursive: true, force: true });
   }
   const still = listed.filter((i) => !store.hasInstance(str(i, SOP_UID))).length;

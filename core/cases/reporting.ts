@@ -55,8 +55,12 @@ function checkMaySign(store: StudyStore, home: string, c: CaseRecord, signer: X5
   return c;
 }
 
-/** Queues a signed report of a case for delivery: the SR and the Encapsulated PDF, with the PDF and SM2 package kept beside. */
-export function queueSignedReport(store: StudyStore, c: CaseRecord, signed: SignedReport): OutboxItem {
+/**
+ * Queues a signed report of a case for delivery: the SR and the Encapsulated PDF, with the PDF and
+ * SM2 package kept beside. `read` gives a file's plaintext when the signed folder is sealed (the
+ * copy the report service keeps); by default the files are read as they are (a folder of the user's).
+ */
+export function queueSignedReport(store: StudyStore, c: CaseRecord, signed: SignedReport, read?: (path: string) => Buffer): OutboxItem {
   const keep = [REPORT_FILES.pdf, PACKAGE_FILES.manifest, PACKAGE_FILES.signature]
     .map((n) => join(signed.dir, n))
     .filter((p) => signed.files.includes(p));
@@ -68,5 +72,6 @@ export function queueSignedReport(store: StudyStore, c: CaseRecord, signed: Sign
       { path: join(signed.dir, REPORT_FILES.encapsulatedPdf), SOPInstanceUID: signed.encapsulatedPdf.SOPInstanceUID, SOPClassUID: ENCAPSULATED_PDF_CLASS },
     ],
     keep,
+    ...(read ? { read } : {}),
   });
 }

@@ -8,13 +8,16 @@
 // with a report still waiting, failed or never written is kept however old it is.
 //
 // Order and crash-safety: the files that only the catalogue points to go last (removeInstances
-// commits the rows, then removes the files, and reconcile removes any a crash leaves behind); the
-// case row is removed last of all, so a purge cut off halfway is found due again and completed.
+// commits the rows, then removes the files, and reconcile removes any a crash leaves behind); then
+// the study's key is shredded (crypto-shredding: whatever of its sealed files a disk still holds,
+// or a copy of them, can no longer be opened by anyone); the case row is removed last of all, so a
+// purge cut off halfway is found due again and completed.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RETENTION_DAYS, getAgreement } from '../agreements/index.js';
 import { audit } from '../audit/index.js';
-import { DraftStore, signedReportsDir } from '../reports/drafts.js';
+import { DraftStore } from '../reports/drafts.js';
+import { SignedReports } from '../reports/signed.js';
 import type { StudyStore } from '../store/store.js';
 
 export interface PurgeCandidate {
@@ -33,6 +36,8 @@ export interface PurgedStudy extends PurgeCandidate {
   instances: number;
   reports: number;
   drafts: number;
+  /** The study's data key was destroyed by this purge (false in a dry run, or when it had none left). */
+  keyShredded: boolean;
 }
 
 export interface PurgeResult {
@@ -82,12 +87,15 @@ export function purge(store: StudyStore, home: string, options: { now?: Date; dr
   const due = retentionOf(store, home).filter((c) => Date.parse(c.purgeAt) <= now.getTime());
   const result: PurgeResult = { dryRun: !!options.dryRun, purged: [] };
   for (const c of due) {
-    const counts = options.dryRun ? countStudy(store, home, c.StudyInstanceUID) : purgeStudy(store, home, c.StudyInstanceUID);
+    const counts = options.dryRun ? countStudy(store, c.StudyInstanceUID) : purgeStudy(store, c.StudyInstanceUID);
     result.purged.push({ ...c, ...counts });
     if (!options.dryRun) {
       audit(home, {
         action: 'study.purge', outcome: 'success', role: 'system', agreement: c.agreementId, studies: [c.StudyInstanceUID],
-        detail: { instances: counts.instances, reports: counts.reports, drafts: counts.drafts, retentionDays: c.retentionDays, deliveredAt: c.deliveredAt },
+        detail: {
+          instances: counts.instances, reports: counts.reports, drafts: counts.drafts, keyShredded: counts.keyShredded,
+          retentionDays: c.retentionDays, deliveredAt: c.deliveredAt,
+        },
       });
     }
   }
@@ -104,32 +112,46 @@ function signedReportsOf(store: StudyStore, StudyInstanceUID: string): { dir: st
   }));
 }
 
-function countStudy(store: StudyStore, home: string, StudyInstanceUID: string): { instances: number; reports: number; drafts: number } {
+type Counts = Pick<PurgedStudy, 'instances' | 'reports' | 'drafts' | 'keyShredded'>;
+
+function countStudy(store: StudyStore, StudyInstanceUID: string): Counts {
   return {
     instances: store.instancesOfStudy(StudyInstanceUID).length,
     reports: signedReportsOf(store, StudyInstanceUID).length,
-    drafts: new DraftStore(home).list(StudyInstanceUID).length,
+    drafts: new DraftStore(store).idsOfStudy(StudyInstanceUID).length,
+    keyShredded: false,
   };
 }
 
-function purgeStudy(store: StudyStore, home: string, StudyInstanceUID: string): { instances: number; reports: number; drafts: number } {
-  const drafts = new DraftStore(home);
-  const ownDrafts = drafts.list(StudyInstanceUID);
-  for (const d of ownDrafts) drafts.remove(d.draftId);
-  const reports = signedReportsOf(store, StudyInstanceUID);
-  const signedDir = signedReportsDir(home);
-  for (const r of reports) {
-    for (const sr of r.sr) {
-      if (!/^[0-9.]+$/.test(sr)) continue;
-      rmSync(join(signedDir, sr), { recursive: true, force: true });
-      rmSync(join(home, 'reports', 'sources', `${sr}.json`), { force: true });
+/** The reports kept for the study under AMUR_HOME/reports/signed: those it queued, and any its files' locators name. */
+function keptReportsOf(signed: SignedReports, queued: string[], StudyInstanceUID: string): string[] {
+  const kept = new Set(queued);
+  for (const sr of signed.list()) {
+    try {
+      if (signed.studyOf(sr) === StudyInstanceUID) kept.add(sr);
+    } catch {
+      // Not readable as a report of this vault: not this study's to remove.
     }
-    rmSync(join(store.root, r.dir), { recursive: true, force: true });
   }
+  return [...kept];
+}
+
+function purgeStudy(store: StudyStore, StudyInstanceUID: string): Counts {
+  // Every draft of the study goes, also one that no longer opens.
+  const drafts = new DraftStore(store);
+  const ownDrafts = drafts.idsOfStudy(StudyInstanceUID);
+  for (const d of ownDrafts) drafts.remove(d);
+  const reports = signedReportsOf(store, StudyInstanceUID);
+  const signed = new SignedReports(store);
+  for (const sr of keptReportsOf(signed, reports.flatMap((r) => r.sr), StudyInstanceUID)) signed.remove(sr);
+  for (const r of reports) rmSync(join(store.root, r.dir), { recursive: true, force: true });
   const instances = store.removeInstances(store.instancesOfStudy(StudyInstanceUID));
+  // Before the case row: a shred refused because another process was reading ('vault.shredIncomplete')
+  // leaves the case due, and the next purge shreds again.
+  const keyShredded = store.keys.shred(StudyInstanceUID);
   store.db.transaction(() => {
     store.db.prepare('DELETE FROM outbox WHERE StudyInstanceUID = ?').run(StudyInstanceUID);
     store.db.prepare('DELETE FROM cases WHERE StudyInstanceUID = ?').run(StudyInstanceUID);
   }).immediate();
-  return { instances, reports: reports.length, drafts: ownDrafts.length };
+  return { instances, reports: reports.length, drafts: ownDrafts.length, keyShredded };
 }

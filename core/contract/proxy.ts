@@ -128,6 +128,7 @@ export const argumentShapes: { [S in keyof AmurServices]?: { [M in MethodNames<S
     listSigners: [],
     signDraft: ['string', 'string', 'string'],
     listSignedReports: ['uid'],
+    getSignedReportFile: ['uid', 'string'],
   },
   outbox: {
     listOutbox: [],

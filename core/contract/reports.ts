@@ -1,6 +1,7 @@
 // Reporting as the UI and the CLI see it: templates, drafts (autosaved by the host after every
 // change), and signing a draft into the SR, the Encapsulated PDF and the PDF. The template and draft
 // shapes are defined here, once, and the report writers (core/reports) use them as they are.
+import type { ExportedFile } from './measurements.js';
 import type { Event } from './services.js';
 
 /** The languages a report is written and shown in: the partner's (zh-CN) and the reader's. */
@@ -216,6 +217,11 @@ export interface ReportService {
   /** Signs a saved draft with a stored identity; the draft is removed once the report is signed. */
   signDraft(draftId: string, signer: string, passphrase: string): Promise<SignedReportSummary>;
   listSignedReports(StudyInstanceUID: string): Promise<SignedReportSummary[]>;
+  /**
+   * One file of a signed report kept here (one of its `files`, e.g. report.pdf), opened from its
+   * sealed copy for the UI to show or save; reading it is audited.
+   */
+  getSignedReportFile(SOPInstanceUID: string, fileName: string): Promise<ExportedFile>;
   /** A draft was saved (by this window or another). */
   onDidSaveDraft: Event<DraftSummary>;
   /** A report was signed (its draft is gone from then on). */

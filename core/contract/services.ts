@@ -64,7 +64,7 @@ export const contract = {
     events: ['onDidChangeMeasurements'],
   },
   reports: {
-    methods: ['listTemplates', 'createDraft', 'listDrafts', 'getDraft', 'saveDraft', 'listSigners', 'signDraft', 'listSignedReports'],
+    methods: ['listTemplates', 'createDraft', 'listDrafts', 'getDraft', 'saveDraft', 'listSigners', 'signDraft', 'listSignedReports', 'getSignedReportFile'],
     events: ['onDidSaveDraft', 'onDidSignReport'],
   },
   outbox: {

@@ -1,21 +1,27 @@
 // The outbox on its own: queueing is idempotent and crash-tidy, items are claimed once, a dead
-// sender's item is taken up again, failures keep their reason and back off. Delivery to a real
-// exchange (Orthanc) is tested in test/roundtrip.test.ts.
+// sender's item is taken up again, failures keep their reason and back off. At rest its copies are
+// sealed under the study's key (no patient in them, none passes for another, a clear copy an
+// earlier version queued is sealed), delivery opens them, and after the study's key is shredded
+// an item fails with a translated reason. Delivery to a real exchange (Orthanc) is tested in
+// test/roundtrip.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { unlockTestHome } from '../../test/vault.js';
 import { AmurError } from '../common/errors.js';
+import { errorMessage, LANGUAGES } from '../i18n/index.js';
 import { StudyStore } from '../store/store.js';
-import { backoffSeconds, deliver, enqueue, getItem, listOutbox, type OutboxTarget } from './outbox.js';
+import { backoffSeconds, deliver, enqueue, getItem, listOutbox, readOutboxFile, type OutboxTarget } from './outbox.js';
 
 let home: string;
 let store: StudyStore;
 let src: string;
-beforeEach(() => {
+beforeEach(async () => {
   home = mkdtempSync(join(tmpdir(), 'amur-outbox-'));
+  await unlockTestHome(home);
   store = StudyStore.open(home);
   src = join(home, 'signed');
   mkdirSync(src);
@@ -23,6 +29,12 @@ beforeEach(() => {
   writeFileSync(join(src, 'report-pdf.dcm'), 'pdf object bytes');
   writeFileSync(join(src, 'report.pdf'), '%PDF-1.7');
 });
+
+/** Every file under the item folders of the outbox. */
+function outboxFiles(): string[] {
+  const base = join(store.root, 'outbox');
+  return readdirSync(base, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => join(e.parentPath, e.name));
+}
 afterEach(() => {
   store.close();
   rmSync(home, { recursive: true, force: true });
@@ -128,6 +140,55 @@ describe('outbox', () => {
     store.db.prepare("UPDATE outbox SET status = 'sending', claimed_by = ? WHERE id = ?").run(process.ppid, item.id);
     assert.deepEqual((await deliver(store, () => new Recorder())).delivered, []);
     assert.ok(existsSync(join(store.root, 'outbox')));
+  });
+
+  test('the copies are sealed, and delivery and readers open them', async () => {
+    const item = enqueue(store, input());
+    const files = outboxFiles();
+    assert.equal(files.length, 3);
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      for (const n of ['sr bytes', 'pdf object bytes', '%PDF']) assert.ok(!bytes.includes(n), `${f} holds ${n} in clear`);
+    }
+    assert.equal(readOutboxFile(store, item, 'report.pdf').toString(), '%PDF-1.7');
+    assert.equal(readOutboxFile(store, item, 'report-sr.dcm').toString(), 'sr bytes');
+    const target = new Recorder();
+    assert.deepEqual((await deliver(store, () => target)).delivered, [item.id]);
+    assert.deepEqual([...target.held].sort(), ['2.25.10', '2.25.11'], 'the exchange got the plaintext');
+  });
+
+  test('a copy put in another\'s place does not pass for it', async () => {
+    const item = enqueue(store, input());
+    const dir = join(store.root, store.db.prepare('SELECT dir FROM outbox WHERE id = ?').pluck().get(item.id) as string);
+    copyFileSync(join(dir, 'report-pdf.dcm'), join(dir, 'report-sr.dcm'));
+    const r = await deliver(store, () => new Recorder());
+    assert.deepEqual(r.failed.map((f) => f.code), ['vault.fileDamaged'], 'its name is bound in: it fails authentication');
+  });
+
+  test('after the study\'s key is shredded the item fails with a translated reason, not a crash', async () => {
+    const item = enqueue(store, input());
+    assert.equal(store.keys.shred('2.25.1'), true);
+    const r = await deliver(store, () => new Recorder());
+    assert.deepEqual(r.failed.map((f) => [f.item, f.code]), [[item.id, 'vault.studyKeyGone']]);
+    const failed = getItem(store, item.id)!;
+    assert.equal(failed.status, 'failed');
+    for (const lang of LANGUAGES) {
+      const text = errorMessage(new AmurError(failed.error!.code, failed.error!.params), lang);
+      assert.ok(text.includes('2.25.1') && !text.includes('errors.'), `${lang}: ${text}`);
+    }
+    assert.throws(() => readOutboxFile(store, item, 'report.pdf'), (e: unknown) => e instanceof AmurError && e.code === 'vault.studyKeyGone');
+  });
+
+  test('copies an earlier version queued in clear are sealed before delivery', async () => {
+    const item = enqueue(store, input());
+    const dir = join(store.root, store.db.prepare('SELECT dir FROM outbox WHERE id = ?').pluck().get(item.id) as string);
+    // As an earlier version left it: clear copies, and no marker saying that all are sealed.
+    for (const f of ['report-sr.dcm', 'report-pdf.dcm', 'report.pdf']) copyFileSync(join(src, f), join(dir, f));
+    rmSync(join(store.root, 'outbox', '.sealed'));
+    const target = new Recorder();
+    assert.deepEqual((await deliver(store, () => target)).delivered, [item.id]);
+    for (const f of outboxFiles()) assert.ok(!readFileSync(f).includes('bytes'), `${f} is sealed`);
+    assert.equal(readOutboxFile(store, item, 'report.pdf').toString(), '%PDF-1.7');
   });
 
   test('backoff doubles from 30 s to at most an hour', () => {

@@ -12,13 +12,20 @@
 // sent (tsaFor). The Certified Timestamp lies outside what the DICOM signature signs, so the
 // stamped file is still validly signed; it replaces the queued file by rename, and the outbox keeps
 // no hash of its files that this would contradict. A TSA still down fails the item like the exchange.
+//
+// At rest: the copies under store/outbox/<id>/ are sealed under the study's key (the store's file
+// format), each with its item and name bound in ("outbox:<item id>:<file>", and the SOP Instance
+// UID for a DICOM object), so that no copy passes for another and a purge's shredded key leaves
+// them unreadable. Delivery and time-stamping open them in memory; nothing is written in clear.
 import { audit } from '../audit/index.js';
 import { createHash, randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AmurError, isAmurError, type ErrorParams } from '../common/errors.js';
+import { replaceFile } from '../common/fs.js';
 import { addDicomTimestamps, requestTimestamp, signaturesWithoutTimestamp } from '../signing/index.js';
 import type { StudyStore } from '../store/store.js';
+import { MAGIC } from '../vault/file-cipher.js';
 
 export type OutboxStatus = 'queued' | 'sending' | 'delivered' | 'failed';
 
@@ -95,6 +102,21 @@ export interface EnqueueInput {
   instances: { path: string; SOPInstanceUID: string; SOPClassUID: string }[];
   /** Files kept with them (report.pdf, the SM2 package). */
   keep?: string[];
+  /** The plaintext of a given path (files kept sealed); by default each is read as it is. */
+  read?: (path: string) => Buffer;
+}
+
+/** What is bound into an outbox copy: its item, its name and, for a DICOM object, its SOP Instance UID. */
+export function outboxContext(itemId: string, file: string, SOPInstanceUID?: string): string {
+  return SOPInstanceUID ? `outbox:${itemId}:${file}:${SOPInstanceUID}` : `outbox:${itemId}:${file}`;
+}
+
+function readPlain(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new AmurError('vault.fileReadFailed', { path, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, { cause: e });
+  }
 }
 
 /**
@@ -109,6 +131,10 @@ export function enqueue(store: StudyStore, input: EnqueueInput): OutboxItem {
   const base = join(store.root, 'outbox');
   mkdirSync(base, { recursive: true });
   sweepOrphans(store, base);
+  sealLeftInClear(store);
+  const read = input.read ?? readPlain;
+  const put = (name: string, plain: Buffer, SOPInstanceUID?: string) =>
+    writeFileSync(join(tmp, name), store.sealForStudy(input.StudyInstanceUID, outboxContext(id, name, SOPInstanceUID), plain), { flag: 'wx', mode: 0o600 });
   const tmp = join(base, `.tmp-${process.pid}.${id}`);
   const dirName = `${process.pid}.${id}`;
   mkdirSync(tmp);
@@ -116,10 +142,10 @@ export function enqueue(store: StudyStore, input: EnqueueInput): OutboxItem {
   try {
     for (const i of input.instances) {
       const file = basename(i.path);
-      copyFileSync(i.path, join(tmp, file));
+      put(file, read(i.path), i.SOPInstanceUID);
       instances.push({ SOPInstanceUID: i.SOPInstanceUID, SOPClassUID: i.SOPClassUID, file });
     }
-    for (const k of input.keep ?? []) copyFileSync(k, join(tmp, basename(k)));
+    for (const k of input.keep ?? []) put(basename(k), read(k));
     // The row and the folder's rename commit together: a failed rename rolls the row back.
     store.db.transaction(() => {
       store.db.prepare(`
@@ -130,6 +156,8 @@ export function enqueue(store: StudyStore, input: EnqueueInput): OutboxItem {
     }).immediate();
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
+    // A file that does not open or cannot be read says so itself, translated and naming the file.
+    if (isAmurError(e)) throw e;
     throw new AmurError('outbox.enqueueFailed', { detail: (e as Error).message }, { cause: e });
   }
   return getItem(store, id)!;
@@ -199,14 +227,28 @@ function claim(store: StudyStore, now: Date, ignoreBackoff: boolean, only?: stri
   }).immediate();
 }
 
-/** Adds the missing Certified Timestamps to a queued DICOM file, replacing it by rename. */
-async function timestampFile(path: string, tsaUrl: string): Promise<void> {
-  const bytes = readFileSync(path);
+/** The plaintext of a copy in an item's folder; a translated error naming the file when it does not open. */
+export function readOutboxFile(store: StudyStore, item: Pick<OutboxItem, 'id' | 'StudyInstanceUID' | 'instances'>, file: string): Buffer {
+  const row = store.db.prepare('SELECT dir FROM outbox WHERE id = ?').pluck().get(item.id) as string | undefined;
+  if (row === undefined || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(file)) throw new AmurError('outbox.fileNotFound', { item: item.id, file });
+  return openCopy(store, item.id, item.StudyInstanceUID, join(store.root, row, file), item.instances.find((i) => i.file === file)?.SOPInstanceUID);
+}
+
+function openCopy(store: StudyStore, itemId: string, StudyInstanceUID: string, path: string, SOPInstanceUID?: string): Buffer {
+  return store.openForStudy(StudyInstanceUID, outboxContext(itemId, basename(path), SOPInstanceUID), readPlain(path), path);
+}
+
+/** Adds the missing Certified Timestamps to a queued DICOM file: opened, stamped, sealed again, replaced by rename. */
+async function timestampFile(store: StudyStore, row: Row, i: OutboxInstance, tsaUrl: string): Promise<void> {
+  const path = join(store.root, row.dir, i.file);
+  const bytes = openCopy(store, row.id, row.StudyInstanceUID, path, i.SOPInstanceUID);
   if (signaturesWithoutTimestamp(bytes, path).length === 0) return;
   const stamped = await addDicomTimestamps(bytes, (sig) => requestTimestamp(tsaUrl, createHash('sha256').update(sig).digest()), path);
-  const tmp = `${path}.stamping-${process.pid}`;
-  writeFileSync(tmp, stamped);
-  renameSync(tmp, path);
+  try {
+    replaceFile(path, store.sealForStudy(row.StudyInstanceUID, outboxContext(row.id, i.file, i.SOPInstanceUID), stamped));
+  } catch (e) {
+    throw new AmurError('vault.fileWriteFailed', { path, detail: (e as Error).message }, { cause: e });
+  }
 }
 
 export interface DeliveryResult {
@@ -232,17 +274,18 @@ export async function deliver(
 ): Promise<DeliveryResult> {
   const now = options.now ?? new Date();
   const result: DeliveryResult = { delivered: [], failed: [] };
+  sealLeftInClear(store);
   for (const row of claim(store, now, options.ignoreBackoff ?? false, options.only)) {
     const instances = JSON.parse(row.instances) as OutboxInstance[];
     let target: OutboxTarget | undefined;
     try {
       target = targetFor(row.agreement_id);
       const tsaUrl = options.tsaFor?.(row.agreement_id);
-      if (tsaUrl) for (const i of instances) await timestampFile(join(store.root, row.dir, i.file), tsaUrl);
+      if (tsaUrl) for (const i of instances) await timestampFile(store, row, i, tsaUrl);
       const missing: Buffer[] = [];
       for (const i of instances) {
         if (!(await target.hasInstance(row.StudyInstanceUID, i.SOPInstanceUID))) {
-          missing.push(readFileSync(join(store.root, row.dir, i.file)));
+          missing.push(openCopy(store, row.id, row.StudyInstanceUID, join(store.root, row.dir, i.file), i.SOPInstanceUID));
         }
       }
       if (missing.length) await target.store(row.StudyInstanceUID, missing);
@@ -269,4 +312,41 @@ export async function deliver(
     if (item) options.onItem?.(item);
   }
   return result;
+}
+
+/** In store/outbox: every copy there is sealed (an earlier version's clear copies were sealed in place). */
+const SEALED_MARKER = '.sealed';
+
+/**
+ * Seals the copies an earlier version queued in clear, once: each is sealed and renamed over
+ * itself, so a crash leaves every copy whole, clear or sealed, and the next call goes on; the
+ * marker written at the end makes later calls cost one stat.
+ */
+function sealLeftInClear(store: StudyStore): void {
+  const base = join(store.root, 'outbox');
+  const done = join(base, SEALED_MARKER);
+  if (existsSync(done)) return;
+  mkdirSync(base, { recursive: true });
+  for (const r of store.db.prepare('SELECT * FROM outbox').all() as Row[]) {
+    const dir = join(store.root, r.dir);
+    if (!existsSync(dir)) continue;
+    const instances = JSON.parse(r.instances) as OutboxInstance[];
+    for (const file of readdirSync(dir)) {
+      const path = join(dir, file);
+      if (file.startsWith('.') || startsSealed(path)) continue;
+      const sop = instances.find((i) => i.file === file)?.SOPInstanceUID;
+      replaceFile(path, store.sealForStudy(r.StudyInstanceUID, outboxContext(r.id, file, sop), readPlain(path)));
+    }
+  }
+  writeFileSync(done, '');
+}
+
+function startsSealed(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(MAGIC.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
+  } finally {
+    closeSync(fd);
+  }
 }

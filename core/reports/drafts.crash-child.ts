@@ -1,10 +1,15 @@
 // Child process of drafts.test.ts: saves one draft over and over, printing its id and then one line
-// per completed save, until it is killed.
+// per completed save, until it is killed. It unlocks the home as the CLI does (AMUR_PASSPHRASE_FILE,
+// inherited from the test run), so that its sealed drafts open in the test's process.
+import { StudyStore } from '../store/store.js';
+import { unlockFromEnvironment } from '../vault/session.js';
 import { createDraft } from './draft.js';
 import { DraftStore } from './drafts.js';
 import { loadTemplate } from './template.js';
 
-const store = new DraftStore(process.argv[2]!);
+const home = process.argv[2]!;
+await unlockFromEnvironment(home, process.env);
+const store = new DraftStore(StudyStore.open(home));
 const d = createDraft({
   StudyInstanceUID: '1.2.3', StudyID: '', StudyDate: '', StudyTime: '', AccessionNumber: '', StudyDescription: '',
   ReferringPhysicianName: '', PatientName: '', PatientID: '', IssuerOfPatientID: '', PatientBirthDate: '', PatientSex: '',

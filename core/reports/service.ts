@@ -1,39 +1,44 @@
 // The report service the UI talks to through the contract: templates, drafts kept in the draft store
 // (saved atomically after every change the editor sends, with the viewer's measurements as they are
 // in the store), and signing with a stored identity into
-// AMUR_HOME/reports/signed/<SR SOPInstanceUID>/. Everything heavy (PDF rendering, signatures) runs
-// in the host process, never in the renderer.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// AMUR_HOME/reports/signed/<SR SOPInstanceUID>/. Drafts and signed reports are kept sealed under
+// their study's key (drafts.ts, signed.ts) and opened here for the UI. Everything heavy (PDF
+// rendering, signatures) runs in the host process, never in the renderer.
+import { renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assertMaySign, auditSignature, queueSignedReport } from '../cases/reporting.js';
 import { getAgreement } from '../agreements/index.js';
+import { audit } from '../audit/index.js';
+import { getCase } from '../cases/cases.js';
 import { AmurError } from '../common/errors.js';
 import { draftMeasurementsFromStore } from '../measurements/draft-sync.js';
 import { Emitter } from '../common/emitter.js';
+import type { ExportedFile } from '../contract/measurements.js';
 import type { ReportService, SignedReportSummary, SignerSummary } from '../contract/reports.js';
 import { listIdentities, openIdentity } from '../signing/index.js';
 import type { StudyStore } from '../store/store.js';
-import { readPart10 } from './dcmjs.js';
 import { validateDraft, type ReportDraft } from './draft.js';
-import { DraftStore, signedReportsDir, type DraftSummary } from './drafts.js';
-import { newDraftForStudy } from './new-draft.js';
+import { DraftStore, type DraftSummary } from './drafts.js';
+import { newDraftForStudy, predecessorFromSR } from './new-draft.js';
 import { REPORT_FILES, signDraftInto } from './sign.js';
+import { SignedReports } from './signed.js';
 import { listTemplates, type ReportTemplate } from './template.js';
+
+/** The media types of a signed report's files, as the UI offers them for saving. */
+const MEDIA_TYPES: Record<string, string> = { '.pdf': 'application/pdf', '.dcm': 'application/dicom', '.json': 'application/json' };
 
 export class LocalReportService implements ReportService {
   private readonly drafts: DraftStore;
-  private readonly signedDir: string;
-  /** The draft each signed report was made from, by SR UID: an amendment starts from it. */
-  private readonly sourcesDir: string;
+  /** The signed reports kept here, with the draft each was made from (an amendment starts from it). */
+  private readonly signed: SignedReports;
   private readonly didSave = new Emitter<DraftSummary>();
   private readonly didSign = new Emitter<SignedReportSummary>();
   readonly onDidSaveDraft = this.didSave.event;
   readonly onDidSignReport = this.didSign.event;
 
-  constructor(private readonly store: StudyStore, private readonly home: string) {
-    this.drafts = new DraftStore(home);
-    this.signedDir = signedReportsDir(home);
-    this.sourcesDir = join(home, 'reports', 'sources');
+  constructor(private readonly store: StudyStore, private readonly home: string = store.home) {
+    this.drafts = new DraftStore(store);
+    this.signed = new SignedReports(store);
   }
 
   async listTemplates(): Promise<ReportTemplate[]> {
@@ -41,9 +46,11 @@ export class LocalReportService implements ReportService {
   }
 
   async createDraft(StudyInstanceUID: string, options: { templateId?: string; reader?: 'ru' | 'en'; amends?: string } = {}): Promise<ReportDraft> {
-    const amends = options.amends ? this.signedSrPath(options.amends) : undefined;
-    let d = newDraftForStudy(this.store, StudyInstanceUID, { templateId: options.templateId, reader: options.reader, amends });
-    const source = options.amends ? this.source(options.amends) : undefined;
+    const predecessor = options.amends
+      ? predecessorFromSR(this.signed.read(options.amends, REPORT_FILES.sr).bytes, join(this.signed.folder(options.amends), REPORT_FILES.sr))
+      : undefined;
+    let d = newDraftForStudy(this.store, StudyInstanceUID, { templateId: options.templateId, reader: options.reader, predecessor });
+    const source = options.amends ? this.signed.source(options.amends) : undefined;
     if (source && source.study.StudyInstanceUID === StudyInstanceUID) {
       // An amendment starts as what was signed: the radiologist changes what needs changing.
       d = {
@@ -89,13 +96,18 @@ export class LocalReportService implements ReportService {
     const { template } = validateDraft(draft, draftId);
     const identity = openIdentity(signer, passphrase, this.home);
     const partnerCase = assertMaySign(this.store, this.home, draft.study.StudyInstanceUID, identity.certificate);
-    // Signed into a pending folder, then the folder is renamed to the SR's UID in one step.
-    const pending = join(this.signedDir, `.pending-${draftId}`);
+    // Signed into a pending folder, sealed under the study's key, then the folder is renamed to the
+    // SR's UID in one step.
+    const StudyInstanceUID = draft.study.StudyInstanceUID;
+    const pending = join(this.signed.dir, `.pending-${draftId}`);
     rmSync(pending, { recursive: true, force: true });
     // Trusted time from the agreement's TSA; offline, the outbox time-stamps before delivery.
     const tsaUrl = partnerCase ? getAgreement(this.home, partnerCase.agreementId).tsaUrl : undefined;
-    const signed = await signDraftInto(draft, template, identity, pending, { path: draftId, ...(tsaUrl ? { tsaUrl } : {}) });
-    const dir = join(this.signedDir, signed.sr.SOPInstanceUID);
+    const signed = await signDraftInto(draft, template, identity, pending, {
+      path: draftId, seal: this.signed.sealer(StudyInstanceUID), ...(tsaUrl ? { tsaUrl } : {}),
+    });
+    const srUID = signed.sr.SOPInstanceUID;
+    const dir = join(this.signed.dir, srUID);
     try {
       renameSync(pending, dir);
     } catch (e) {
@@ -103,36 +115,46 @@ export class LocalReportService implements ReportService {
       throw new AmurError('reports.outUnwritable', { path: dir, detail: (e as Error).message }, { cause: e });
     }
     try {
-      mkdirSync(this.sourcesDir, { recursive: true });
-      const tmp = join(this.sourcesDir, `.${signed.sr.SOPInstanceUID}.tmp`);
-      writeFileSync(tmp, JSON.stringify(draft));
-      renameSync(tmp, join(this.sourcesDir, `${signed.sr.SOPInstanceUID}.json`));
+      this.signed.keepSource(srUID, draft);
     } catch {
       // Without it an amendment starts empty; the signed report itself is complete.
     }
-    auditSignature(this.store, draft.study.StudyInstanceUID, signed, identity.certificate, Boolean(draft.predecessor));
+    auditSignature(this.store, StudyInstanceUID, signed, identity.certificate, Boolean(draft.predecessor));
     if (partnerCase) {
-      queueSignedReport(this.store, partnerCase, { ...signed, dir, files: signed.files.map((f) => join(dir, basename(f))) });
+      // The outbox seals its own copies (under the same key, bound to the item): it is given the plaintext.
+      queueSignedReport(this.store, partnerCase, { ...signed, dir, files: signed.files.map((f) => join(dir, basename(f))) },
+        (path) => this.signed.read(srUID, basename(path)).bytes);
     }
     this.drafts.remove(draftId);
-    const summary = this.summary(dir)!;
+    const summary = this.signed.summary(srUID)!;
     this.didSign.fire(summary);
     return summary;
   }
 
   async listSignedReports(StudyInstanceUID: string): Promise<SignedReportSummary[]> {
-    if (!existsSync(this.signedDir)) return [];
-    return readdirSync(this.signedDir)
-      .filter((n) => !n.startsWith('.'))
-      .map((n) => this.summary(join(this.signedDir, n)))
+    return this.signed.list()
+      .filter((sr) => {
+        try {
+          // Only this study's reports are opened: the locator says whose each is.
+          return this.signed.studyOf(sr) === StudyInstanceUID;
+        } catch {
+          return false;
+        }
+      })
+      .map((sr) => this.signed.summary(sr))
       .filter((s): s is SignedReportSummary => !!s && s.StudyInstanceUID === StudyInstanceUID)
       .sort((a, b) => b.verifiedAt.localeCompare(a.verifiedAt));
   }
 
-  private signedSrPath(SOPInstanceUID: string): string {
-    const p = join(this.signedDir, SOPInstanceUID, REPORT_FILES.sr);
-    if (!/^[0-9.]+$/.test(SOPInstanceUID) || !existsSync(p)) throw new AmurError('reports.signedNotFound', { report: SOPInstanceUID });
-    return p;
+  /** A file of a signed report (the PDF to show or save), opened; reading it is audited as an export. */
+  async getSignedReportFile(SOPInstanceUID: string, fileName: string): Promise<ExportedFile> {
+    const { StudyInstanceUID, bytes } = this.signed.read(SOPInstanceUID, fileName);
+    audit(this.home, {
+      action: 'study.export', outcome: 'success', role: 'reader', agreement: getCase(this.store, StudyInstanceUID)?.agreementId,
+      studies: [StudyInstanceUID], detail: { report: SOPInstanceUID, file: fileName },
+    });
+    const ext = /\.[a-z]+$/.exec(fileName)?.[0] ?? '';
+    return { fileName, mediaType: MEDIA_TYPES[ext] ?? 'application/octet-stream', bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
   }
 
   /**
@@ -142,33 +164,5 @@ export class LocalReportService implements ReportService {
    */
   private withMeasurements(d: ReportDraft): ReportDraft {
     return { ...d, measurements: draftMeasurementsFromStore(this.store, d.study.StudyInstanceUID) };
-  }
-
-  private source(SOPInstanceUID: string): ReportDraft | undefined {
-    try {
-      const raw = JSON.parse(readFileSync(join(this.sourcesDir, `${SOPInstanceUID}.json`), 'utf8'));
-      return validateDraft(raw, SOPInstanceUID).draft;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private summary(dir: string): SignedReportSummary | undefined {
-    try {
-      const { dataset: ds } = readPart10(readFileSync(join(dir, REPORT_FILES.sr)), { untilTag: '7FE00010' });
-      const pred = ds.PredecessorDocumentsSequence?.[0]?.ReferencedSeriesSequence?.[0]?.ReferencedSOPSequence?.[0];
-      const vdt = String(ds.VerifyingObserverSequence?.[0]?.VerificationDateTime ?? '').trim();
-      const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(vdt);
-      return {
-        StudyInstanceUID: String(ds.StudyInstanceUID),
-        SOPInstanceUID: String(ds.SOPInstanceUID),
-        dir,
-        files: readdirSync(dir).sort(),
-        verifiedAt: m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z` : '',
-        ...(pred ? { predecessor: String(pred.ReferencedSOPInstanceUID) } : {}),
-      };
-    } catch {
-      return undefined;
-    }
   }
 }

@@ -144,13 +144,20 @@ export async function signReport(
   return signDraftInto(draft, template, identity, outDir, { ...options, path: draftPath });
 }
 
+/**
+ * How the files of a signed report are written when it is kept under AMUR_HOME (sealed under the
+ * study's key, core/reports/study-file.ts): each file's bytes, by name, for the report whose SR has
+ * this SOP Instance UID. Without it the files are written as they are (a folder the user chose).
+ */
+export type SealSignedFile = (file: string, bytes: Buffer, srInstanceUID: string) => Buffer;
+
 /** As signReport, for a draft already read and validated; `path` names it in errors. */
 export async function signDraftInto(
   draft: ReportDraft,
   template: ReportTemplate,
   identity: SigningIdentity,
   outDir: string,
-  options: SignOptions & { path?: string } = {},
+  options: SignOptions & { path?: string; seal?: SealSignedFile } = {},
 ): Promise<SignedReport> {
   const draftPath = options.path ?? draft.draftId;
   const dir = resolve(outDir);
@@ -170,7 +177,8 @@ export async function signDraftInto(
     if (clash) throw new AmurError('reports.outNotEmpty', { path: dir, file: clash });
     try {
       tmp = mkdtempSync(join(dir, '.amur-signing-'));
-      for (const n of names) writeFileSync(join(tmp, n), rendered.files[n]!, { flag: 'wx' });
+      const bytesOf = (n: string) => (options.seal ? options.seal(n, rendered.files[n]!, rendered.sr.SOPInstanceUID) : rendered.files[n]!);
+      for (const n of names) writeFileSync(join(tmp, n), bytesOf(n), { flag: 'wx', ...(options.seal ? { mode: 0o600 } : {}) });
       for (const n of names) {
         renameSync(join(tmp, n), join(dir, n));
         placed.push(join(dir, n));

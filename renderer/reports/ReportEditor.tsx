@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ReportDraft, ReportTemplate, SignedReportSummary, SignerSummary } from '../../core/contract/reports';
 import { ReportMeasurements } from '../report';
+import { download } from '../download';
 import { services } from '../shell';
 import './reports.css';
 
@@ -156,6 +157,17 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
     }
   };
 
+  /** The signed PDF, opened by the host from its sealed copy, offered to save. */
+  const savePdf = async (SOPInstanceUID: string) => {
+    try {
+      const f = await services.reports.getSignedReportFile(SOPInstanceUID, 'report.pdf');
+      download(f.fileName, f.mediaType, f.bytes);
+      setError('');
+    } catch (e) {
+      setError(errorText(e, t, exists));
+    }
+  };
+
   return (
     <section className="report-editor" data-testid="report-editor" data-state="ready" data-save-state={save} data-draft-id={draft.draftId}>
       <header className="report-head">
@@ -286,6 +298,9 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
             <li key={s.SOPInstanceUID} data-testid="signed-report" data-sop-instance-uid={s.SOPInstanceUID}>
               {t('ui.reports.signedAt', { time: s.verifiedAt.replace('T', ' ').replace('Z', ' UTC') })} · {s.SOPInstanceUID}
               {s.predecessor && <> · {t('ui.reports.amendsShort', { uid: s.predecessor })}</>}
+              {s.files.includes('report.pdf') && (
+                <> · <button type="button" data-testid="signed-report-pdf" onClick={() => void savePdf(s.SOPInstanceUID)}>{t('ui.reports.savePdf')}</button></>
+              )}
             </li>
           ))}
         </ul>

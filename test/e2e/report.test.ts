@@ -1,13 +1,16 @@
 // The report editor through the browser shell in Chromium: from the viewer of a real head CT, the
 // editor opens beside the images, creates the study's draft, proposes the AI's finding (stored by
 // triage) for the radiologist to decide, saves every change (a reload loses nothing), and signs
-// with an identity from the identity store; the signed files are on disk and pass dcmsign and
-// pdfsig; the next draft is an amendment of the signed report.
+// with an identity from the identity store; the signed files are kept sealed, and opened (the PDF
+// saved from the editor) they pass dcmsign and pdfsig; the next draft is an amendment of the signed report.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { SignedReports } from '../../core/reports/signed.js';
 import { StudyStore } from '../../core/store/store.js';
 import { TriageResults } from '../../core/triage/results.js';
 import { makePki, type TestPki } from '../fixtures/pki/pki.js';
@@ -142,14 +145,28 @@ describe('report editor in the browser shell', () => {
     await signed.waitFor();
     const uid = (await signed.getAttribute('data-sop-instance-uid'))!;
     await page.screenshot({ path: join(screenshotDir(), 'report-editor-signed.png'), fullPage: true });
+    // Kept sealed under the study's key: on disk the files are not DICOM or PDF to anyone.
     const dir = join(app.home, 'reports', 'signed', uid);
-    const dcmsign = spawnSync('dcmsign', ['--verify', '+rg', '+cf', pki.file('ca.pem'), join(dir, 'report-sr.dcm')], { encoding: 'utf8' });
+    assert.notEqual(spawnSync('dcmsign', ['--verify', join(dir, 'report-sr.dcm')], { encoding: 'utf8' }).status, 0, 'the kept SR is sealed');
+    // Opened by the workstation: the SR as the store keeps it, the PDF as the editor offers it for saving.
+    const out = mkdtempSync(join(tmpdir(), 'amur-e2e-signed-'));
+    const store = StudyStore.open(app.home);
+    try {
+      writeFileSync(join(out, 'report-sr.dcm'), new SignedReports(store).read(uid, 'report-sr.dcm').bytes);
+    } finally {
+      store.close();
+    }
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-testid="signed-report"][data-sop-instance-uid="${uid}"] [data-testid="signed-report-pdf"]`).click()]);
+    assert.equal(download.suggestedFilename(), 'report.pdf');
+    await download.saveAs(join(out, 'report.pdf'));
+    const dcmsign = spawnSync('dcmsign', ['--verify', '+rg', '+cf', pki.file('ca.pem'), join(out, 'report-sr.dcm')], { encoding: 'utf8' });
     assert.equal(dcmsign.status, 0, dcmsign.stdout + dcmsign.stderr);
-    assert.match(spawnSync('pdfsig', [join(dir, 'report.pdf')], { encoding: 'utf8' }).stdout, /Signature is Valid/);
-    const text = spawnSync('pdftotext', [join(dir, 'report.pdf'), '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    assert.match(spawnSync('pdfsig', [join(out, 'report.pdf')], { encoding: 'utf8' }).stdout, /Signature is Valid/);
+    const text = spawnSync('pdftotext', [join(out, 'report.pdf'), '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
     for (const s of ['颅内出血', 'Intracranial haemorrhage', '人工智能辅助发现', 'ct-ich 0.1.0', '左额叶脑内血肿。', 'Ivanov Petr']) {
       assert.ok(text.includes(s), `PDF lacks ${s}`);
     }
+    rmSync(out, { recursive: true, force: true });
     // The signed report is immutable: what the editor shows now is a new draft amending it.
     await page.locator('[data-testid="report-amends"]').waitFor();
     assert.match(await page.locator('[data-testid="report-amends"]').innerText(), new RegExp(uid.replace(/\./g, '\\.')));

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MeasurementToolType } from '../../../core/contract/measurements';
 import { errorText } from '../../app/i18n';
+import { download } from '../../download';
 import { services } from '../../shell';
 import { useMeasurements } from './state';
 import { command, followStudy } from './sync';
@@ -19,15 +20,6 @@ function askText(initial?: string): Promise<string | undefined> {
   });
 }
 addMeasureTools(askText);
-
-function download(name: string, type: string, bytes: Uint8Array): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 export function MeasureTools({ StudyInstanceUID }: { StudyInstanceUID: string }) {
   const { t } = useTranslation();
