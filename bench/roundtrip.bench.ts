@@ -24,6 +24,7 @@ import { activeAgreement } from '../core/cases/access.js';
 import { caseAttributes } from '../core/cases/cases.js';
 import { deidentify, deidentifyForAgreement, randomUid, ReidMap, type DeidContext, type DeidOption } from '../core/deid/index.js';
 import { MultipartReader, multipartBody } from '../core/exchange/multipart.js';
+import { unlockFromEnvironment } from '../core/vault/session.js';
 import { startOrthanc, type OrthancInstance } from '../test/orthanc.js';
 import { shared } from '../test/shared-data.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
@@ -494,6 +495,8 @@ async function run(ctx: BenchContext): Promise<void> {
 
     // ---- 3. de-identification: in-process and `amur hospital send`, vs Orthanc's /anonymize ----
     const agreement = activeAgreement(hospitalHome, AGREEMENT);
+    // The in-process map is encrypted under the hospital home's vault, as `amur hospital send`'s is.
+    await unlockFromEnvironment(hospitalHome, process.env);
     const pacsStudyId = await lookup(pacs.o, studyUid, 'Study');
     if (!pacsStudyId) throw new Error('the PACS does not hold the study');
     const inputs = files.map((f) => readFileSync(f));
@@ -510,12 +513,12 @@ async function run(ctx: BenchContext): Promise<void> {
       {
         key: 'amur_deid_map',
         label: 'Amur deidentifyForAgreement() in-process, with the re-identification map',
-        what: 'what `amur hospital send` does to each instance, in the benchmark process over the files\' bytes already in memory: core/deid deidentifyForAgreement (pseudonym and UIDs from a fresh ReidMap, SQLite WAL with synchronous=FULL, the study recorded) with the agreement\'s options and case attributes; the output is not written anywhere',
+        what: 'what `amur hospital send` does to each instance, in the benchmark process over the files\' bytes already in memory: core/deid deidentifyForAgreement (pseudonym and UIDs from a fresh ReidMap, SQLCipher WAL with synchronous=FULL, the study recorded) with the agreement\'s options and case attributes; the output is not written anywhere',
         once: async (rep) => {
           const path = join(work, `reid-${rep}.sqlite`);
           const c0 = selfCpuMs();
           const t = performance.now();
-          const map = new ReidMap(path);
+          const map = new ReidMap(hospitalHome, path);
           const studies = new Set<string>();
           let outBytes = 0;
           try {

@@ -2,23 +2,30 @@
 // temporary folder, refusals with a non-zero exit and the reason in the reader's language.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { credentialsFor } from '../core/agreements/index.js';
 import { makePki, type TestPki } from './fixtures/pki/pki.js';
 import { REPO_ROOT } from './shared-data.js';
+import { unlockTestHome } from './vault.js';
+
+/** Every file under a folder. */
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+}
 
 let pki: TestPki;
 let tmp: string;
 let home: string;
 
-function amur(args: string[], lang = 'en', amurHome = home): { code: number; out: string; err: string } {
+function amur(args: string[], lang = 'en', amurHome = home, env: NodeJS.ProcessEnv = {}): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], {
     encoding: 'utf8',
     input: '',
     timeout: 120_000,
-    env: { ...process.env, AMUR_HOME: amurHome, AMUR_LANG: lang },
+    env: { ...process.env, AMUR_HOME: amurHome, AMUR_LANG: lang, ...env },
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
@@ -71,18 +78,30 @@ describe('amur agreement', () => {
     assert.match(bad.err, /validTo/);
   });
 
-  it('import → list --json shows it active, credentials kept 0600', () => {
+  it('import → list --json shows it active, credentials kept 0600 and sealed', async () => {
     const cred = join(tmp, 'cred.json');
     writeFileSync(join(tmp, 'client.pem'), readFileSync(pki.file('ec.pem')));
-    writeFileSync(cred, JSON.stringify({ username: 'reader', password: 's3cret', clientCertificate: 'client.pem', clientKey: readFileSync(pki.file('ec.key'), 'utf8') }));
+    const clientKey = readFileSync(pki.file('ec.key'), 'utf8');
+    writeFileSync(cred, JSON.stringify({ username: 'reader-cli-login', password: 's3cret-Exchange-Pw', clientCertificate: 'client.pem', clientKey }));
     const r = amur(['agreement', 'import', file(), '--trust', pki.file('ca.pem'), '--credentials', cred]);
     assert.equal(r.code, 0, r.out + r.err);
     assert.equal(r.out.trim(), 'GZ-2026-01');
-    const stored = JSON.parse(readFileSync(join(home, 'agreements', 'GZ-2026-01', 'credentials.json'), 'utf8'));
-    assert.equal(stored.username, 'reader');
-    assert.match(stored.clientCert, /BEGIN CERTIFICATE/);
-    assert.match(stored.clientKey, /PRIVATE KEY/);
-    if (process.platform !== 'win32') assert.equal(statSync(join(home, 'agreements', 'GZ-2026-01', 'credentials.json')).mode & 0o777, 0o600);
+    const credFile = join(home, 'agreements', 'GZ-2026-01', 'credentials.json');
+    // Nothing of the secrets in clear in the file, nor anywhere under AMUR_HOME.
+    const keyBody = clientKey.split('\n').find((l) => l.length > 40)!;
+    for (const f of walk(home)) {
+      const bytes = readFileSync(f);
+      for (const secret of ['s3cret-Exchange-Pw', 'reader-cli-login', keyBody]) assert.ok(!bytes.includes(secret), `${secret} in clear in ${f}`);
+    }
+    assert.equal(JSON.parse(readFileSync(credFile, 'utf8')).format, 'amur.sealed-credentials/1');
+    if (process.platform !== 'win32') assert.equal(statSync(credFile).mode & 0o777, 0o600);
+    // With the vault the CLI unlocked (AMUR_PASSPHRASE_FILE), they open as imported.
+    await unlockTestHome(home);
+    const stored = credentialsFor(home, 'GZ-2026-01')!;
+    assert.equal(stored.username, 'reader-cli-login');
+    assert.equal(stored.password, 's3cret-Exchange-Pw');
+    assert.match(stored.clientCert!, /BEGIN CERTIFICATE/);
+    assert.match(stored.clientKey!, /PRIVATE KEY/);
 
     const l = amur(['agreement', 'list', '--json']);
     assert.equal(l.code, 0, l.err);
@@ -97,6 +116,24 @@ describe('amur agreement', () => {
     assert.match(table.out, /广州合作医院.*生效中/);
     const j = amur(['agreement', 'import', file(), '--trust', pki.file('ca.pem'), '--json']);
     assert.equal(JSON.parse(j.out).imported, 'GZ-2026-01');
+  });
+
+  it('import needs the store\'s passphrase (AMUR_PASSPHRASE_FILE or its --passphrase-file); new and list do not', () => {
+    const bare = join(tmp, 'home-no-vault');
+    const noVault = { AMUR_PASSPHRASE_FILE: undefined };
+    const refused = amur(['agreement', 'import', file(), '--trust', pki.file('ca.pem')], 'en', bare, noVault);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /AMUR_PASSPHRASE_FILE/);
+    assert.equal(existsSync(join(bare, 'agreements')), false, 'nothing stored');
+    const zh = amur(['agreement', 'import', file(), '--trust', pki.file('ca.pem')], 'zh-CN', bare, noVault);
+    assert.equal(zh.code, 1);
+    assert.match(zh.err, /AMUR_PASSPHRASE_FILE/);
+    assert.doesNotMatch(zh.err, /The data under/);
+    assert.equal(amur(['agreement', 'list', '--json'], 'en', bare, noVault).code, 0);
+    assert.equal(newAgreement(join(tmp, 'no-vault.json'), { id: 'NV-1' }).code, 0);
+    const given = amur(['agreement', 'import', file(), '--trust', pki.file('ca.pem'), '--passphrase-file', process.env.AMUR_PASSPHRASE_FILE!, '--json'], 'en', bare, noVault);
+    assert.equal(given.code, 0, given.err);
+    assert.equal(JSON.parse(given.out).imported, 'GZ-2026-01');
   });
 
   it('a tampered file is refused (ru), non-zero exit', () => {

@@ -11,6 +11,7 @@ import { isAmurError } from '../core/common/errors.js';
 import { deidentifyForAgreement, ReidMap, DEFAULT_OPTIONS } from '../core/deid/index.js';
 import { errorMessage, LANGUAGES } from '../core/i18n/index.js';
 import { PYDICOM_DATA, REPO_ROOT, shared } from './shared-data.js';
+import { unlockTestHome } from './vault.js';
 
 const dicomParser = ((dicomParserNs as any).default ?? dicomParserNs) as typeof dicomParserNs;
 const TABLE = join(REPO_ROOT, 'core', 'deid', 'annex-e.tsv');
@@ -18,7 +19,9 @@ const CHECKER = join(REPO_ROOT, 'test', 'deid-check.py');
 const AGREEMENT = 'GZ-2026-01';
 
 const dir = mkdtempSync(join(tmpdir(), 'amur-deid-'));
-const map = new ReidMap(join(dir, 'reid.sqlite'));
+// The map is encrypted under the vault of a home (here the test's folder), as the hospital's is.
+await unlockTestHome(dir);
+const map = new ReidMap(dir, join(dir, 'reid.sqlite'));
 after(() => {
   map.close();
   rmSync(dir, { recursive: true, force: true });

@@ -13,10 +13,12 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_DEIDENTIFICATION_OPTIONS } from '../core/agreements/agreement.js';
+import { MAGIC } from '../core/vault/file-cipher.js';
 import { amur, amurInBackground, credentialsFile as credentialsIn, dcmdumpText, download, makeAgreement, makePartnerStudies, makeWorld, ok, rest, upload, type RoundTripWorld } from './roundtrip-helpers.js';
 import type { TestPki } from './fixtures/pki/pki.js';
 import { startOrthanc, type OrthancInstance } from './orthanc.js';
 import { REPO_ROOT } from './shared-data.js';
+import { unlockTestHome } from './vault.js';
 
 let world: RoundTripWorld;
 let pki: TestPki;
@@ -29,6 +31,9 @@ let dimsePacs: OrthancInstance;
 let studies: ReturnType<typeof makePartnerStudies>;
 
 const credentialsFile = (o: OrthancInstance, name: string) => credentialsIn(tmp, o, name);
+/** Every file under a folder. */
+const walk = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 
 before(async () => {
   world = makeWorld('amur-roundtrip-');
@@ -180,8 +185,33 @@ describe('round trip: partner PACS → exchange → reader → exchange → part
     assert.ok(signers.some((g) => g.valid && g.signer.fingerprint256 === hospital), 'signed by the hospital after re-identification');
     const archived = readdirSync(join(hospitalHome, 'hospital', 'archive', 'GZ-2026-01'));
     assert.equal(archived.length, 2);
-    const original = amur(hospitalHome, ['verify', join(hospitalHome, 'hospital', 'archive', 'GZ-2026-01', archived[0]!), '--trust', pki.file('ca.pem')]);
+    // Kept sealed under the hospital's vault: no DICOM, no report text on the disk in clear.
+    for (const f of archived) {
+      const kept = readFileSync(join(hospitalHome, 'hospital', 'archive', 'GZ-2026-01', f));
+      assert.ok(kept.subarray(0, MAGIC.length).equals(MAGIC), `${f} is sealed`);
+      assert.ok(!kept.includes(Buffer.from('DICM')) && !kept.includes(Buffer.from('Без острой патологии', 'utf8')), `${f} holds nothing in clear`);
+    }
+    // `amur hospital original` gives the reader's original back as it arrived: it stays verifiable.
+    const out = join(tmp, 'reader-original.dcm');
+    ok(amur(hospitalHome, ['hospital', 'original', '--agreement', 'GZ-2026-01', '--sop', archived[0]!.replace(/\.dcm$/, ''), '--out', out]), 'original');
+    const original = amur(hospitalHome, ['verify', out, '--trust', pki.file('ca.pem')]);
     assert.equal(original.code, 0, `the reader's original stays verifiable: ${original.out}`);
+    const readers = (amur(hospitalHome, ['verify', out, '--trust', pki.file('ca.pem'), '--json']).json() as { signatures: { signer: { fingerprint256: string } }[] }[])[0]!.signatures;
+    const reader = new X509Certificate(readFileSync(pki.file('ec.pem'))).fingerprint256;
+    assert.ok(readers.some((g) => g.signer.fingerprint256 === reader), 'signed by the reader, not re-signed');
+  });
+
+  it('the hospital\'s map, state and kept reports are encrypted: no patient name or ID in clear under its AMUR_HOME', () => {
+    for (const db of ['reid.sqlite', 'state.sqlite']) {
+      const r = spawnSync('sqlite3', [join(hospitalHome, 'hospital', db), 'SELECT count(*) FROM sqlite_schema'], { encoding: 'utf8' });
+      assert.notEqual(r.status, 0, db);
+      assert.match(r.stderr, /file is not a database/, db);
+    }
+    const needles = [Buffer.from('GZ-2026-000123'), Buffer.from('张^伟', 'utf8'), Buffer.from([0xd5, 0xc5, 0x5e, 0xce, 0xb0]) /* 张^伟 in GB18030 */];
+    for (const f of walk(hospitalHome)) {
+      const bytes = readFileSync(f);
+      for (const n of needles) assert.ok(!bytes.includes(n), `${n.toString('latin1')} in clear in ${f}`);
+    }
   });
 
   it('a report not signed by a reader of the agreement is kept aside, never filed', async () => {
@@ -261,6 +291,7 @@ describe('round trip: partner PACS → exchange → reader → exchange → part
     const { StudyStore } = await import('../core/store/store.js');
     const { purge, retentionOf } = await import('../core/cases/retention.js');
     assert.deepEqual(ok(amur(readerHome, ['purge', '--dry-run', '--json']), 'dry run').json(), { dryRun: true, purged: [] }, 'nothing is due yet');
+    await unlockTestHome(readerHome);
     const store = StudyStore.open(readerHome);
     try {
       const due = retentionOf(store, readerHome);
@@ -278,7 +309,8 @@ describe('round trip: partner PACS → exchange → reader → exchange → part
       store.close();
     }
     // The outbox's copies of the signed reports are gone (`--out` folders are the user's own, and stay).
-    assert.deepEqual(readdirSync(join(readerHome, 'store', 'outbox')), [], 'the outbox copies of the reports are gone');
+    // (The folder keeps its '.sealed' marker: the outbox's own bookkeeping, no report.)
+    assert.deepEqual(readdirSync(join(readerHome, 'store', 'outbox')).filter((f) => !f.startsWith('.')), [], 'the outbox copies of the reports are gone');
     const events = ok(amur(readerHome, ['audit', 'list', '--study', deidStudy, '--json']), 'audit').json() as { action: string }[];
     assert.equal(events.at(-1)!.action, 'study.purge');
     assert.deepEqual(ok(amur(readerHome, ['purge', '--json']), 'purge again').json(), { dryRun: false, purged: [] });

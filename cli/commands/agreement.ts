@@ -2,6 +2,11 @@
 // AGREEMENT.json --trust HOSPITAL_CERT.pem [--credentials CRED.json] [--json]` (verified, then kept
 // under AMUR_HOME/agreements) and `amur agreement list [--json]` (each re-verified). Refusals are
 // translated errors with a non-zero exit (core/agreements/README.md has the rules).
+//
+// Only `import` opens the home's vault: it seals the credentials (and an earlier version's clear
+// ones) under the home's key, so it is unlocked first, from AMUR_PASSPHRASE_FILE or the import's
+// own --passphrase-file, and refused without one. `new` touches no home (its --passphrase-file is
+// the signing identity's) and `list` reads only the signed documents, so neither needs it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
@@ -20,6 +25,7 @@ import { loadCertificates, loadIdentity } from '../../core/signing/index.js';
 import { parseArgs } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { renderTable } from '../table.js';
+import { unlockHome } from '../vault.js';
 import { readPassphraseFile } from './identity.js';
 
 const usage = (): never => {
@@ -179,7 +185,7 @@ export const agreementCommand: Command = {
   async run(args: string[], ctx: CliContext) {
     const [sub, ...rest] = args;
     if (sub === 'new') return runNew(rest, ctx);
-    if (sub === 'import') return runImport(rest, ctx);
+    if (sub === 'import') return runImport(await unlockHome({ vault: 'required' }, rest, ctx), ctx);
     if (sub === 'list') return runList(rest, ctx);
     return usage();
   },

@@ -1,12 +1,16 @@
-// `amur hospital send|receive`: the hospital side, run inside the hospital by its IT (by hand or
-// from a scheduler). The re-identification map and the hospital's state stay under
-// AMUR_HOME/hospital/ and never leave it.
+// `amur hospital send|receive|original`: the hospital side, run inside the hospital by its IT (by
+// hand or from a scheduler). The re-identification map, the hospital's state and the reports it
+// received stay under AMUR_HOME/hospital/, encrypted under the home's vault (AMUR_PASSPHRASE_FILE:
+// --passphrase-file is the signing identity's), and never leave it.
 //
 //   amur hospital send --agreement ID --pacs URL [--pacs-credentials CRED.json] --study UID
 //     --request-id TEXT --consent TEXT [--priority routine|urgent] [--json] [--progress]
 //   amur hospital receive --agreement ID --pacs URL [--pacs-credentials CRED.json]
 //     --identity HOSPITAL.p12 --passphrase-file F [--json]
-import { readFileSync } from 'node:fs';
+//   amur hospital original --agreement ID --sop UID --out FILE
+//     (the reader's original of a received report, as it arrived, e.g. to verify it)
+import { audit } from '../../core/audit/index.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activeAgreement, exchangeClient } from '../../core/cases/access.js';
 import { PRIORITIES, type Priority } from '../../core/cases/cases.js';
@@ -14,6 +18,7 @@ import { AmurError } from '../../core/common/errors.js';
 import { amurHome } from '../../core/common/paths.js';
 import { ReidMap } from '../../core/deid/index.js';
 import type { Credentials } from '../../core/exchange/index.js';
+import { readKeptReport } from '../../core/hospital/files.js';
 import { openPacs } from '../../core/hospital/pacs.js';
 import { receiveReports } from '../../core/hospital/receive.js';
 import { sendStudy } from '../../core/hospital/send.js';
@@ -40,7 +45,13 @@ function readCredentials(path: string | undefined): Credentials | undefined {
 
 function openHospital(home: string): { map: ReidMap; state: HospitalState; close(): void } {
   const state = new HospitalState(home);
-  const map = new ReidMap(join(state.dir, 'reid.sqlite'));
+  let map: ReidMap;
+  try {
+    map = new ReidMap(home, join(state.dir, 'reid.sqlite'));
+  } catch (e) {
+    state.close();
+    throw e;
+  }
   return { map, state, close: () => { map.close(); state.close(); } };
 }
 
@@ -106,16 +117,41 @@ async function receive(args: string[], ctx: CliContext): Promise<number> {
   }
 }
 
+/** Writes the reader's original of a received report, as it arrived, to a file of the user's (audited as an export). */
+function original(args: string[], ctx: CliContext): number {
+  const { opts, rest } = parseArgs(args, { valued: ['agreement', 'sop', 'out'] }, usage);
+  if (rest.length || !opts.agreement || !opts.sop || !opts.out) usage();
+  const home = amurHome(ctx.env);
+  const state = new HospitalState(home);
+  try {
+    const kept = state.keptReport(opts.agreement!, opts.sop!);
+    if (!kept) throw new AmurError('hospital.keptMissing', { sop: opts.sop!, agreement: opts.agreement! });
+    const bytes = readKeptReport(home, kept.path, opts.agreement!, opts.sop!);
+    try {
+      writeFileSync(opts.out!, bytes, { mode: 0o600 });
+    } catch (e) {
+      throw new AmurError('hospital.outUnwritable', { path: opts.out!, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, { cause: e });
+    }
+    audit(home, { action: 'study.export', outcome: 'success', role: 'hospital', agreement: opts.agreement!, studies: [kept.deidStudyUID],
+      detail: { object: 'reader original', sop: opts.sop!, status: kept.status } });
+    ctx.stdout.write(`${t('hospital.cli.originalWritten', { sop: opts.sop!, path: opts.out! }, ctx.lang)}\n`);
+    return 0;
+  } finally {
+    state.close();
+  }
+}
+
 export const hospitalCommand: Command = {
   name: 'hospital',
   summaryKey: 'hospital.cli.summary',
-  usage: 'hospital send|receive --agreement ID --pacs URL …',
+  usage: 'hospital send|receive|original --agreement ID …',
   vault: 'required',
   ownsPassphraseFile: true,
   async run(args: string[], ctx: CliContext) {
     const [sub, ...rest] = args;
     if (sub === 'send') return send(rest, ctx);
     if (sub === 'receive') return receive(rest, ctx);
+    if (sub === 'original') return original(rest, ctx);
     return usage();
   },
 };

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makePki, type TestPki } from '../../test/fixtures/pki/pki.js';
+import { unlockTestHome } from '../../test/vault.js';
 import { AmurError } from '../common/errors.js';
-import { errorMessage } from '../i18n/index.js';
+import { errorMessage, LANGUAGES } from '../i18n/index.js';
 import { readPkcs12, type SigningIdentity } from '../signing/index.js';
 import {
   authorisedReader,
@@ -55,11 +56,13 @@ function code(fn: () => unknown): string {
 
 const clone = (d: SignedAgreement): SignedAgreement => JSON.parse(JSON.stringify(d)) as SignedAgreement;
 
-before(() => {
+before(async () => {
   pki = makePki();
   hospital = readPkcs12(pki.bytes('rsa.p12'), pki.passphrase);
   rogue = readPkcs12(pki.bytes('rogue.p12'), pki.passphrase);
   home = mkdtempSync(join(tmpdir(), 'amur-agreements-'));
+  // The credentials are sealed under the home's vault.
+  await unlockTestHome(home);
 });
 after(() => {
   pki.remove();
@@ -198,15 +201,17 @@ describe('helpers', () => {
 });
 
 describe('store', () => {
+  const SECRET = { username: 'reader-login-7', password: 'Exchange-Passw0rd-9' };
+
   it('imports, lists, re-verifies on load, keeps credentials 0600', () => {
     const doc = createAgreement(fields({ validTo: '2099-12-31' }), hospital);
-    importAgreement(home, JSON.stringify(doc, null, 2), [pki.cert('ca.pem')], { username: 'u', password: 'p' });
+    importAgreement(home, JSON.stringify(doc, null, 2), [pki.cert('ca.pem')], SECRET);
     const list = listAgreements(home);
     assert.equal(list.length, 1);
     assert.equal(list[0]!.active, true);
     assert.deepEqual(list[0]!.readers, ['CN=Petrova Anna, O=Amur tests']);
     assert.equal(list[0]!.exchange, 'https://exchange.example/dicom-web');
-    assert.deepEqual(credentialsFor(home, 'GZ-2026-01'), { username: 'u', password: 'p' });
+    assert.deepEqual(credentialsFor(home, 'GZ-2026-01'), SECRET);
     const credFile = join(home, 'agreements', 'GZ-2026-01', 'credentials.json');
     if (process.platform !== 'win32') assert.equal(statSync(credFile).mode & 0o777, 0o600);
     assert.equal(getAgreement(home, 'GZ-2026-01').validTo, '2099-12-31');
@@ -222,7 +227,7 @@ describe('store', () => {
     assert.equal(getAgreement(home, 'GZ-2026-01').retentionDays, 30);
     importAgreement(home, createAgreement(fields({ validTo: '2099-12-31', retentionDays: 60 }), hospital), [pki.cert('ca.pem')]);
     assert.equal(getAgreement(home, 'GZ-2026-01').retentionDays, 60);
-    assert.deepEqual(credentialsFor(home, 'GZ-2026-01'), { username: 'u', password: 'p' }, 'credentials kept');
+    assert.deepEqual(credentialsFor(home, 'GZ-2026-01'), SECRET, 'credentials kept');
   });
 
   it('a stored file edited on disk is refused by get and list', () => {
@@ -236,5 +241,92 @@ describe('store', () => {
     assert.equal(getAgreement(home, 'GZ-2026-01').id, 'GZ-2026-01');
     assert.equal(code(() => getAgreement(home, 'nope')), 'agreements.notFound');
     assert.equal(code(() => getAgreement(home, '../x')), 'agreements.notFound');
+  });
+
+  it('the credentials file holds no secret in clear, and opens only as this agreement\'s, with this home\'s key', async () => {
+    const dir = join(home, 'agreements', 'GZ-2026-01');
+    const credFile = join(dir, 'credentials.json');
+    const bytes = readFileSync(credFile);
+    for (const s of [SECRET.username, SECRET.password, Buffer.from(SECRET.password, 'utf16le').toString('latin1')]) {
+      assert.ok(!bytes.includes(Buffer.from(s, 'latin1')), `no ${s} in clear`);
+    }
+    assert.equal(JSON.parse(bytes.toString('utf8')).format, 'amur.sealed-credentials/1');
+
+    // Moved under another agreement: refused, not read as its credentials.
+    const other = createAgreement(fields({ id: 'SH-2026-02', validTo: '2099-12-31' }), hospital);
+    importAgreement(home, other, [pki.cert('ca.pem')]);
+    copyFileSync(credFile, join(home, 'agreements', 'SH-2026-02', 'credentials.json'));
+    assert.equal(code(() => credentialsFor(home, 'SH-2026-02')), 'agreements.credentialsSealBroken');
+    // Altered: refused.
+    const doc = JSON.parse(bytes.toString('utf8'));
+    const sealed = Buffer.from(doc.sealed, 'base64');
+    sealed[sealed.length - 20]! ^= 1;
+    writeFileSync(join(home, 'agreements', 'SH-2026-02', 'credentials.json'), JSON.stringify({ ...doc, sealed: sealed.toString('base64') }));
+    assert.equal(code(() => credentialsFor(home, 'SH-2026-02')), 'agreements.credentialsSealBroken');
+    // Copied into another store: its vault's key does not open it.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'amur-agreements-other-'));
+    try {
+      await unlockTestHome(elsewhere);
+      importAgreement(elsewhere, createAgreement(fields({ validTo: '2099-12-31' }), hospital), [pki.cert('ca.pem')]);
+      copyFileSync(credFile, join(elsewhere, 'agreements', 'GZ-2026-01', 'credentials.json'));
+      assert.equal(code(() => credentialsFor(elsewhere, 'GZ-2026-01')), 'agreements.credentialsSealBroken');
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('a locked home neither reads nor stores credentials (and an import that would is refused whole)', () => {
+    const locked = mkdtempSync(join(tmpdir(), 'amur-agreements-locked-'));
+    try {
+      const doc = createAgreement(fields({ id: 'LK-2026-03', validTo: '2099-12-31' }), hospital);
+      assert.equal(code(() => importAgreement(locked, doc, [pki.cert('ca.pem')], SECRET)), 'vault.locked');
+      assert.deepEqual(listAgreements(locked), [], 'nothing was stored');
+      importAgreement(locked, doc, [pki.cert('ca.pem')]);
+      assert.equal(credentialsFor(locked, 'LK-2026-03'), undefined, 'no credentials: nothing to open');
+      // What an earlier version left in clear cannot be read (nor sealed) without the key.
+      writeFileSync(join(locked, 'agreements', 'LK-2026-03', 'credentials.json'), JSON.stringify(SECRET));
+      assert.equal(code(() => credentialsFor(locked, 'LK-2026-03')), 'vault.locked');
+    } finally {
+      rmSync(locked, { recursive: true, force: true });
+    }
+  });
+
+  it('clear credentials an earlier version wrote are sealed on first read, and on re-import', async () => {
+    const legacy = mkdtempSync(join(tmpdir(), 'amur-agreements-legacy-'));
+    try {
+      await unlockTestHome(legacy);
+      const doc = createAgreement(fields({ validTo: '2099-12-31' }), hospital);
+      importAgreement(legacy, doc, [pki.cert('ca.pem')]);
+      const credFile = join(legacy, 'agreements', 'GZ-2026-01', 'credentials.json');
+      const clear = { ...SECRET, ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' };
+      const writeClear = () => writeFileSync(credFile, `${JSON.stringify(clear, null, 2)}\n`, { mode: 0o600 });
+
+      writeClear();
+      assert.deepEqual(credentialsFor(legacy, 'GZ-2026-01'), clear, 'read as they were');
+      assert.ok(!readFileSync(credFile).includes(SECRET.password), 'sealed on that read');
+      if (process.platform !== 'win32') assert.equal(statSync(credFile).mode & 0o777, 0o600);
+      assert.deepEqual(credentialsFor(legacy, 'GZ-2026-01'), clear, 'and read sealed');
+
+      writeClear();
+      importAgreement(legacy, doc, [pki.cert('ca.pem')]);
+      assert.ok(!readFileSync(credFile).includes(SECRET.password), 'sealed by the re-import that kept them');
+      assert.deepEqual(credentialsFor(legacy, 'GZ-2026-01'), clear);
+
+      // A file that is neither form is corrupt, said so.
+      mkdirSync(join(legacy, 'agreements', 'GZ-2026-01'), { recursive: true });
+      writeFileSync(credFile, '[1, 2]');
+      assert.equal(code(() => credentialsFor(legacy, 'GZ-2026-01')), 'agreements.storeCorrupt');
+    } finally {
+      rmSync(legacy, { recursive: true, force: true });
+    }
+  });
+
+  it('the new refusals are translated in every language', () => {
+    for (const lang of LANGUAGES) {
+      for (const e of [new AmurError('agreements.credentialsSealBroken', { id: 'GZ-2026-01' }), new AmurError('agreements.writeFailed', { path: '/p', detail: 'ENOSPC' })]) {
+        const m = errorMessage(e, lang);
+        assert.ok(!m.includes(e.code) && !m.includes('{{') && m.includes(e.code === 'agreements.writeFailed' ? '/p' : 'GZ-2026-01'), `${e.code} in ${lang}: ${m}`);
+      }
+    }
   });
 });

@@ -1,9 +1,16 @@
 // The hospital's re-identification map (SQLite, WAL; it stays at the hospital and is never sent):
 // per agreement, original UID ↔ new UID, a pseudonym and a date offset per patient, and the
-// original identity of every study it de-identified.
-import Database from 'better-sqlite3-multiple-ciphers';
+// original identity of every study it de-identified. It links every pseudonym to a real patient,
+// so it is a SQLCipher database under its own subkey of the home's master key (core/vault): it
+// opens only in a process that unlocked AMUR_HOME, and a map an earlier version left in clear is
+// encrypted in place on its first open.
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytes, randomInt } from 'node:crypto';
+import { openVaultDatabase } from '../vault/database.js';
 import type { OriginalIdentity } from './deidentify.js';
+
+/** The master key's subkey the map is encrypted with (core/vault/keys.ts deriveKey). */
+export const REID_MAP_PURPOSE = 'reid-map/1';
 
 export interface Pseudonym {
   PatientName: string;
@@ -19,8 +26,13 @@ export function randomUid(): string {
 export class ReidMap {
   private readonly db: Database.Database;
 
-  constructor(path: string) {
-    this.db = new Database(path);
+  /**
+   * Opens (creating) the map at `path` under the unlocked vault of `home` ('vault.locked' when it
+   * is not); the hospital keeps it at AMUR_HOME/hospital/reid.sqlite.
+   */
+  constructor(home: string, path: string) {
+    // A clear map an earlier version left is encrypted in place first (openVaultDatabase).
+    this.db = openVaultDatabase(home, path, REID_MAP_PURPOSE);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(`

@@ -5,17 +5,18 @@
 // by a reader the agreement names (by certificate), at a time inside the agreement's validity.
 // Anything else (unsigned, tampered, signed by someone else) is kept aside with the reason under
 // hospital/rejected/ and never filed. An accepted original is archived unchanged under
-// hospital/archive/ (it stays verifiable against the reader's certificate); the re-identified
-// object carries the hospital's own signature. Each report is filed once: what became of it is
+// hospital/archive/ (it stays verifiable against the reader's certificate: `amur hospital
+// original` gives it back); the re-identified object carries the hospital's own signature. Both
+// are kept sealed under the home's key (./files.ts), and a report is checked and re-identified in
+// memory: nothing of it is on the disk in clear. Each report is filed once: what became of it is
 // recorded by SOP Instance UID before the next is looked at.
 import { audit } from '../audit/index.js';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Agreement } from '../agreements/index.js';
 import { AmurError, isAmurError, type ErrorParams } from '../common/errors.js';
 import type { DicomWebClient } from '../exchange/index.js';
-import { signDicom, verifyFile, type SigningIdentity } from '../signing/index.js';
+import { signDicom, verifyBytes, type SigningIdentity } from '../signing/index.js';
+import { isUid, keepReport, keptPath } from './files.js';
 import type { Pacs } from './pacs.js';
 import { reidentify, type ReidLookup } from './reidentify.js';
 import type { HospitalState } from './state.js';
@@ -52,10 +53,6 @@ export async function receiveReports(r: ReceiveRequest): Promise<ReceiveResult> 
   const result: ReceiveResult = { filed: 0, rejected: [] };
   const readers = a.readers.map((pem) => new X509Certificate(pem));
   const readerPrints = new Set(readers.map((c) => c.fingerprint256));
-  const archive = join(r.state.dir, 'archive', a.id);
-  const rejectedDir = join(r.state.dir, 'rejected', a.id);
-  mkdirSync(archive, { recursive: true });
-  mkdirSync(rejectedDir, { recursive: true });
 
   for (const study of r.state.deidStudies(a.id)) {
     const instances = (await r.exchange.searchInstances(study)) as Json[];
@@ -63,15 +60,15 @@ export async function receiveReports(r: ReceiveRequest): Promise<ReceiveResult> 
       const sop = val(i, '00080018');
       if (!REPORT_SOP_CLASSES.has(val(i, '00080016')) || r.state.received(a.id, sop)) continue;
       const bytes = await r.exchange.retrieveInstance(study, val(i, '0020000E'), sop);
-      const tmp = join(r.state.dir, `.${process.pid}.${sop}.dcm`);
-      writeFileSync(tmp, bytes);
       try {
-        checkReport(tmp, readers, readerPrints, a);
+        // The SOP Instance UID names the kept file: anything else is refused before it is used so.
+        if (!isUid(sop)) throw new AmurError('hospital.badUid', { uid: sop.slice(0, 80) });
+        checkReport(bytes, sop, readers, readerPrints, a);
         const re = reidentify(bytes, a.id, r.map, r.now);
         const signed = signDicom(re.bytes, r.identity, { now: r.now });
         await r.pacs.store([{ bytes: signed, SOPInstanceUID: re.SOPInstanceUID, StudyInstanceUID: re.StudyInstanceUID }]);
-        const kept = join(archive, `${sop}.dcm`);
-        renameSync(tmp, kept);
+        const kept = keptPath(r.state.dir, 'archive', a.id, sop);
+        keepReport(r.state.home, kept, a.id, sop, bytes);
         r.state.recordReceived(a.id, sop, study, { status: 'filed', filedStudyUID: re.StudyInstanceUID }, kept);
         result.filed++;
         audit(r.state.home, { action: 'hospital.reidentify', outcome: 'success', role: 'hospital', agreement: a.id,
@@ -79,12 +76,15 @@ export async function receiveReports(r: ReceiveRequest): Promise<ReceiveResult> 
         audit(r.state.home, { action: 'hospital.receive', outcome: 'success', role: 'hospital', agreement: a.id,
           studies: [re.StudyInstanceUID], detail: { sop: re.SOPInstanceUID, peer: r.exchange.host } });
       } catch (e) {
-        if (!isAmurError(e) || e.code.startsWith('exchange.') || e.code === 'hospital.pacsRefused') {
-          // The PACS or the link failed, not the report: nothing is recorded, the next run retries.
+        if (!isAmurError(e) || isNotTheReports(e.code)) {
+          // The PACS, the link, the disk or the vault failed, not the report: nothing is recorded, the next run retries.
           throw e;
         }
-        const kept = join(rejectedDir, `${sop}.dcm`);
-        renameSync(tmp, kept);
+        let kept = '';
+        if (isUid(sop)) {
+          kept = keptPath(r.state.dir, 'rejected', a.id, sop);
+          keepReport(r.state.home, kept, a.id, sop, bytes);
+        }
         r.state.recordReceived(a.id, sop, study, { status: 'rejected', code: e.code, params: e.params }, kept);
         result.rejected.push({ sopInstanceUID: sop, code: e.code, params: e.params });
         audit(r.state.home, { action: 'verification.failure', outcome: 'seriousFailure', role: 'hospital', agreement: a.id,
@@ -95,9 +95,14 @@ export async function receiveReports(r: ReceiveRequest): Promise<ReceiveResult> 
   return result;
 }
 
+/** A failure that is not the report's (so it is retried, not kept aside). */
+function isNotTheReports(code: string): boolean {
+  return code.startsWith('exchange.') || code.startsWith('vault.') || code === 'hospital.pacsRefused' || code === 'hospital.keepFailed';
+}
+
 /** Throws the reason a report may not be filed; returns when every check passed. */
-function checkReport(path: string, readers: X509Certificate[], readerPrints: Set<string>, a: Agreement): void {
-  const v = verifyFile(path, readers);
+function checkReport(bytes: Buffer, sop: string, readers: X509Certificate[], readerPrints: Set<string>, a: Agreement): void {
+  const v = verifyBytes(bytes, readers, sop);
   if (v.signatures.length === 0) throw new AmurError('hospital.unsigned', {});
   for (const s of v.signatures) {
     const signer = 'signer' in s ? s.signer : undefined;

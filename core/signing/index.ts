@@ -42,4 +42,4 @@ export {
   type TimestampCheck,
   type TstInfo,
 } from './timestamp.js';
-export { verifyFile, type FileVerification, type SignatureCheck } from './verify.js';
+export { verifyFile, verifyBytes, type FileVerification, type SignatureCheck } from './verify.js';

@@ -48,14 +48,26 @@ function encapsulatedPdfSignatures(bytes: Buffer, trust: X509Certificate[], path
 
 /** Verifies one file against the trusted certificates; never throws for a bad file. */
 export function verifyFile(path: string, trust: X509Certificate[]): FileVerification {
-  const result: FileVerification = { path, format: 'unknown', valid: false, signatures: [], problems: [] };
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    result.problems.push(problemOf(new AmurError('signing.fileUnreadable', { path }, { cause: e })));
-    return result;
+    return { path, format: 'unknown', valid: false, signatures: [], problems: [problemOf(new AmurError('signing.fileUnreadable', { path }, { cause: e }))] };
   }
+  return verify(bytes, trust, path, true);
+}
+
+/**
+ * verifyFile for bytes held in memory (a report fetched from the exchange is checked before any
+ * of it touches the disk); `name` stands for the path in problems. An SM2 package's manifest
+ * names files beside it, so a package is verified from its path only (verifyFile).
+ */
+export function verifyBytes(bytes: Buffer, trust: X509Certificate[], name = ''): FileVerification {
+  return verify(bytes, trust, name, false);
+}
+
+function verify(bytes: Buffer, trust: X509Certificate[], path: string, onDisk: boolean): FileVerification {
+  const result: FileVerification = { path, format: 'unknown', valid: false, signatures: [], problems: [] };
   try {
     if (bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM') {
       result.format = 'dicom';
@@ -63,7 +75,7 @@ export function verifyFile(path: string, trust: X509Certificate[]): FileVerifica
     } else if (bytes.subarray(0, 1024).toString('latin1').includes('%PDF-')) {
       result.format = 'pdf';
       result.signatures = verifyPdfSignatures(bytes, trust);
-    } else if (isManifest(bytes)) {
+    } else if (onDisk && isManifest(bytes)) {
       result.format = 'sm2-package';
       result.signatures = [verifyPackageSm2(path, trust)];
     } else {

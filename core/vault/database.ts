@@ -7,6 +7,8 @@ import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync 
 import { dirname } from 'node:path';
 import { AmurError } from '../common/errors.js';
 import { fsyncDir } from '../common/fs.js';
+import { audit } from '../audit/index.js';
+import { onceAlone } from '../common/lock.js';
 import { vaultKey } from './session.js';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\u0000', 'latin1');
@@ -204,7 +206,9 @@ export function encryptDatabaseInPlace(path: string, key: Buffer, onProgress?: (
  * The one way Amur opens a database that holds patient data (the catalogue, the hospital's state
  * and re-identification map): SQLCipher under a subkey of the home's unlocked master key, one
  * subkey per purpose. A clear database left by an earlier version is encrypted in place first
- * (crash-safe, see encryptDatabaseInPlace); a locked home is refused with 'vault.locked'.
+ * (crash-safe, see encryptDatabaseInPlace), by one process alone (a lock file beside it: two
+ * commands started together would otherwise both copy it), and audited; a locked home is refused
+ * with 'vault.locked'.
  */
 export function openVaultDatabase(
   home: string,
@@ -214,7 +218,10 @@ export function openVaultDatabase(
 ): Database.Database {
   const key = vaultKey(home).deriveKey(purpose);
   try {
-    if (databaseFileState(path) === 'clear') encryptDatabaseInPlace(path, key, o.onMigrate);
+    const clear = () => databaseFileState(path) === 'clear';
+    if (onceAlone(`${path}.lock`, clear, () => encryptDatabaseInPlace(path, key, o.onMigrate))) {
+      audit(home, { action: 'key.change', outcome: 'success', role: 'system', detail: { operation: 'database.encrypt', database: purpose } });
+    }
     return openEncryptedDatabase(path, key);
   } finally {
     key.fill(0);
