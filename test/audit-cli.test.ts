@@ -27,7 +27,7 @@ function sqlite(home: string, sql: string): void {
   assert.equal(r.status, 0, r.stderr);
 }
 
-/** A trail of at least eight events made by real commands: imports of single slices, one study each time. */
+/** A trail of nine events made by real commands: the vault's creation, then imports of single slices, one study each time. */
 let pristine = '';
 before(() => {
   pristine = join(work, 'pristine');
@@ -57,7 +57,7 @@ describe('amur audit verify on a tampered trail', () => {
     const { code, v } = verify(home);
     assert.equal(code, 0);
     assert.equal(v.valid, true);
-    assert.equal(v.events, 8);
+    assert.equal(v.events, 9);
     assert.deepEqual(v.problems, []);
     const table = amur(home, ['audit', 'list']).out;
     assert.match(table, /Study imported/);
@@ -103,8 +103,8 @@ describe('amur audit verify on a tampered trail', () => {
 
   it('verifying is itself recorded, after the check', () => {
     const home = copyOfTrail('used');
-    assert.equal(verify(home).v.events, 8);
-    assert.equal(verify(home).v.events, 9, 'the first verification added one event');
+    assert.equal(verify(home).v.events, 9);
+    assert.equal(verify(home).v.events, 10, 'the first verification added one event');
     const last = (JSON.parse(amur(home, ['audit', 'list', '--json']).out) as { action: string }[]).at(-1)!;
     assert.equal(last.action, 'audit.export');
   });

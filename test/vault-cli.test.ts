@@ -143,10 +143,7 @@ describe('the encrypted store through the CLI', () => {
     // First open, killed as soon as the encryption has started; then opened again.
     const child = spawn(process.execPath, [AMUR, 'studies', '--json'], { env: { ...process.env, AMUR_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
     await new Promise<void>((resolve) => {
-      child.stderr!.on('data', () => {
-        child.kill('SIGKILL');
-        resolve();
-      });
+      child.stderr!.once('data', () => child.kill('SIGKILL'));
       child.on('exit', () => resolve());
     });
     const r = run(home, ['studies', '--json']);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -59,5 +59,27 @@ test('the refusal is translated in every language', async () => {
   for (const lang of LANGUAGES) {
     const m = errorMessage(new AmurError('common.lockTimeout', { path: '/x/state.sqlite.lock', pid: 42 }), lang);
     assert.ok(m.includes('/x/state.sqlite.lock') && m.includes('42') && !m.includes('common.lockTimeout'), `${lang}: ${m}`);
+  }
+});
+
+test('a killed holder that its parent has not reaped yet (a zombie) holds nothing: its lock is taken over', { skip: process.platform !== 'linux' }, async () => {
+  // `sleep 0` ends at once, and the shell that made it becomes `sleep 5`, which never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(String(d).trim()))));
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'Z'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    }
+    assert.equal(state, 'Z', 'the child is a zombie');
+    assert.equal(isProcessAlive(zombie), false);
+    const lock = join(dir, 'zombie.lock');
+    writeFileSync(lock, String(zombie));
+    assert.equal(withFileLock(lock, () => 'taken', 1_000), 'taken');
+    assert.equal(isProcessAlive(parent.pid!), true, 'its live parent still counts as alive');
+  } finally {
+    parent.kill('SIGKILL');
   }
 });

@@ -6,15 +6,24 @@
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { AmurError } from './errors.js';
 
-/** Whether a process of this pid runs (EPERM: it does, under another user). */
+/**
+ * Whether a process of this pid runs (EPERM: it does, under another user). A zombie (killed, not
+ * yet reaped by its parent) answers signal 0 but holds nothing any more: on Linux it counts as dead.
+ */
 export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/PID/stat: "pid (comm) state …"; comm may hold spaces and parentheses, the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS, Windows): signal 0 is the answer
   }
 }
 

@@ -37,6 +37,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { audit } from '../audit/index.js';
 import { AmurError } from '../common/errors.js';
+import { isProcessAlive } from '../common/lock.js';
 import { amurHome } from '../common/paths.js';
 import type { InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
 import type { DicomHeader } from '../dicom/attributes.js';
@@ -561,7 +562,7 @@ export class StudyStore {
     const dead: string[] = [];
     for (const name of safeReaddir(this.locksDir)) {
       if (name === this.lockName) continue;
-      (isAlive(Number(name.split('.')[0])) ? live : dead).push(name);
+      (isProcessAlive(Number(name.split('.')[0])) ? live : dead).push(name);
     }
     return { live, dead };
   }
@@ -576,7 +577,7 @@ export class StudyStore {
     for (const name of safeReaddir(this.tmpDir)) {
       const pid = Number(name.split('.')[0]);
       // This process's own temps (another open of the store here) are alive by definition.
-      if (pid === process.pid || isAlive(pid)) continue;
+      if (pid === process.pid || isProcessAlive(pid)) continue;
       rmSync(join(this.tmpDir, name), { recursive: true, force: true });
       report.tempRemoved++;
     }
@@ -681,15 +682,6 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // Stored paths use '/' so a catalogue made on Windows reads on Linux and back.
 function toPortable(p: string): string {
