@@ -101,7 +101,7 @@ async function run(ctx: BenchContext): Promise<void> {
       warm_cache: 'each method ran once unmeasured first; page cache warm (dropping caches is not possible here)',
       order: 'methods interleaved within each rep; cleanup and sync between runs are not timed',
       orthanc: `Debian Orthanc, no plugins, no compression, fresh storage and index per rep; POST /instances over keep-alive HTTP, sequentially and with ${concurrency} requests in flight, with its default SyncStorageArea true (fsync per file) and, like Amur's store, false; start-up and shutdown not timed`,
-      amur_api: 'importPaths() from core/importer in the benchmark process with a fresh store per rep (StudyStore.open, import, close timed)',
+      amur_api: 'importPaths() from core/importer in the benchmark process with a fresh store per rep (StudyStore.open, import, close timed; the vault unlocked before, as a session does once)',
       amur_cli: '`node bin/amur.js import DIR --json` with a fresh AMUR_HOME per rep: the whole process, Node and tsx start-up included',
     },
     corpora: results,
@@ -142,7 +142,7 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
     methods.push({
       key: 'amur_startup',
       label: 'amur import, no paths (start-up only)',
-      what: 'the import command started with nothing to import: Node, tsx and the import command\'s modules load, it prints its usage and exits (status 2)',
+      what: 'the import command started with nothing to import: Node, tsx and the import command\'s modules load, the home is unlocked (scrypt, as every command that needs the store does), it prints its usage and exits (status 2)',
       once: async () => {
         const r = await runTimed(process.execPath, [amurBin, 'import', '--json'], { cwd: ctx.repoRoot, env: { ...process.env, AMUR_HOME: dest('startup', 'x') } });
         if (r.code !== 2) throw new Error(`amur import with no paths: expected exit status 2, got ${r.signal ?? r.code}: ${r.stderr.slice(-500)}`);
@@ -182,9 +182,10 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
       label: 'Amur importPaths() in-process',
       what: 'the importer the CLI and the UI call, in the benchmark process, default options (headers read on the calling thread, as the CLI does): open a fresh store, import, close',
       once: async (rep) => {
+        // The home is unlocked once per session (the CLI figure includes it): not part of an import.
+        await unlockFromEnvironment(dest('amurapi', rep), process.env);
         const t0 = performance.now();
         const c0 = selfCpuMs();
-        await unlockFromEnvironment(dest('amurapi', rep), process.env);
         const store = StudyStore.open(dest('amurapi', rep));
         try {
           const s = await importPaths(store, [corpus.dir]);
