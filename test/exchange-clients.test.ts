@@ -7,7 +7,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { after, before, describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
 import { AmurError } from '../core/common/errors.js';
+import { IMPLEMENTATION_CLASS_UID } from '../core/reports/dcmjs.js';
 import { DicomWebClient, dimseGetStudy, dimseStore, parsePeerUrl } from '../core/exchange/index.js';
 import { freePort } from '../bench/lib/orthanc.js';
 import { startOrthanc, type OrthancInstance } from './orthanc.js';
@@ -100,9 +102,17 @@ describe('DIMSE against a DIMSE-only Orthanc', () => {
       got.push(b);
     });
     assert.equal(n, files.length);
-    // dcmjs writes its own file meta header; the datasets hold the same SOP Instance UIDs.
+    // Amur writes each received data set's file meta header (naming itself, in memory: no temp
+    // file); the data sets hold the same instances with the same pixels and patient.
     const sops = (bs: Buffer[]) => bs.map((b) => attr(b, 'x00080018')).sort();
     assert.deepEqual(sops(got), sops(files));
+    const pixels = (b: Buffer) => {
+      const ds = dicomParser.parseDicom(new Uint8Array(b));
+      const e = ds.elements.x7fe00010!;
+      return `${ds.string('x00080018')} ${ds.string('x00100010')} ${createHash('sha256').update(b.subarray(e.dataOffset, e.dataOffset + e.length)).digest('hex')}`;
+    };
+    assert.deepEqual(got.map(pixels).sort(), files.map(pixels).sort());
+    for (const b of got) assert.equal(attr(b, 'x00020012'), IMPLEMENTATION_CLASS_UID);
   });
 
   it('an AE title the PACS does not know cannot C-GET', async () => {

@@ -1,12 +1,12 @@
 // DIMSE towards a hospital PACS that speaks only the classic protocol (dcmjs-dimse): C-GET to
 // fetch a study (the instances come back on the same association, so the PACS needs no route to
 // us), C-STORE to file objects. A peer is written as a URL, dicom://AET@host:port, so the hospital
-// commands take one --pacs option whether the PACS speaks DICOMweb or not.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// commands take one --pacs option whether the PACS speaks DICOMweb or not. Instances pass between
+// the library and Amur as Part 10 bytes in memory, never as files: what a hospital sends is the
+// identified original, and a temp file of it would outlive a kill -9 in clear.
 import type DimseLib from 'dcmjs-dimse';
 import { AmurError } from '../common/errors.js';
+import { dcmjsData, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, readPart10, type Dataset } from '../reports/dcmjs.js';
 
 type Dimse = typeof DimseLib;
 let loaded: Dimse | undefined;
@@ -63,7 +63,6 @@ export async function dimseGetStudy(
   onInstance: (bytes: Buffer) => Promise<void>,
 ): Promise<number> {
   const { Client, requests: { CGetRequest }, responses: { CStoreResponse }, constants: { Status } } = await lib();
-  const dir = mkdtempSync(join(tmpdir(), 'amur-cget-'));
   const client = new Client();
   const request = CGetRequest.createStudyGetRequest(StudyInstanceUID);
   let status = Status.Success;
@@ -77,17 +76,14 @@ export async function dimseGetStudy(
       failures = response.getFailures() ?? 0;
     }
   });
-  client.on('cStoreRequest', (req: { getDataset(): { toFile(p: string, cb: (e?: Error) => void): void } | undefined }, callback: (r: unknown) => void) => {
+  client.on('cStoreRequest', (req: { getDataset(): ReceivedDataset | undefined }, callback: (r: unknown) => void) => {
     const response = CStoreResponse.fromRequest(req as never);
     void (async () => {
       try {
         const ds = req.getDataset();
         if (!ds) throw new Error('no dataset');
-        const p = join(dir, `${received++}.dcm`);
-        await new Promise<void>((res, rej) => ds.toFile(p, (e) => (e ? rej(e) : res())));
-        const bytes = readFileSync(p);
-        rmSync(p, { force: true });
-        await onInstance(bytes);
+        received++;
+        await onInstance(part10Of(ds));
         response.setStatus(Status.Success);
       } catch (e) {
         handlerError ??= e;
@@ -97,11 +93,7 @@ export async function dimseGetStudy(
     })();
   });
   client.addRequest(request);
-  try {
-    await run(client, peer, callingAet);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await run(client, peer, callingAet);
   if (handlerError) throw handlerError;
   if (status !== Status.Success || failures) {
     throw new AmurError('exchange.getFailed', { peer: label(peer), status: `0x${status.toString(16).toUpperCase()}`, failures });
@@ -117,28 +109,48 @@ export interface DimseStoreResult {
 
 /** Files DICOM files by C-STORE, all on one association; the outcome of each comes back. */
 export async function dimseStore(peer: DimsePeer, callingAet: string, files: Buffer[]): Promise<DimseStoreResult[]> {
-  const { Client, requests: { CStoreRequest }, constants: { Status } } = await lib();
-  const dir = mkdtempSync(join(tmpdir(), 'amur-cstore-'));
+  const { Client, Dataset, requests: { CStoreRequest }, constants: { Status } } = await lib();
   const client = new Client();
   const results: DimseStoreResult[] = [];
-  try {
-    files.forEach((bytes, i) => {
-      const p = join(dir, `${i}.dcm`);
-      writeFileSync(p, bytes);
-      const request = new CStoreRequest(p);
-      request.on('response', (response: { getStatus(): number; getAffectedSopInstanceUid(): string }) => {
-        const s = response.getStatus();
-        // Warnings (0xB000-0xBFFF) are a stored object; anything else but success is a refusal.
-        results.push({ ok: s === Status.Success || (s >= 0xb000 && s <= 0xbfff), sop: response.getAffectedSopInstanceUid() ?? '', status: `0x${s.toString(16).toUpperCase().padStart(4, '0')}` });
-      });
-      client.addRequest(request);
+  files.forEach((bytes) => {
+    const { meta, dataset } = readPart10(bytes);
+    const request = new CStoreRequest(new Dataset(dataset, String(meta.TransferSyntaxUID)));
+    request.on('response', (response: { getStatus(): number; getAffectedSopInstanceUid(): string }) => {
+      const s = response.getStatus();
+      // Warnings (0xB000-0xBFFF) are a stored object; anything else but success is a refusal.
+      results.push({ ok: s === Status.Success || (s >= 0xb000 && s <= 0xbfff), sop: response.getAffectedSopInstanceUid() ?? '', status: `0x${s.toString(16).toUpperCase().padStart(4, '0')}` });
     });
-    await run(client, peer, callingAet);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    client.addRequest(request);
+  });
+  await run(client, peer, callingAet);
   if (results.length < files.length) {
     throw new AmurError('exchange.storeIncomplete', { peer: label(peer), stored: results.length, total: files.length });
   }
   return results;
+}
+
+/** A data set as dcmjs-dimse hands it over: naturalized elements and their transfer syntax. */
+interface ReceivedDataset {
+  getElements(): Dataset;
+  getElement(tag: string): unknown;
+  getTransferSyntaxUid(): string;
+}
+
+/**
+ * The Part 10 bytes of a received data set, written as the library's own toFile writes them (the
+ * same File Meta Information, in the transfer syntax it arrived in), but in memory, and naming Amur
+ * as the implementation that wrote them.
+ */
+function part10Of(ds: ReceivedDataset): Buffer {
+  const meta = {
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: ds.getElement('SOPClassUID'),
+    MediaStorageSOPInstanceUID: ds.getElement('SOPInstanceUID'),
+    TransferSyntaxUID: ds.getTransferSyntaxUid(),
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
+  };
+  const dict = new dcmjsData.DicomDict(dcmjsData.DicomMetaDictionary.denaturalizeDataset(meta));
+  dict.dict = dcmjsData.DicomMetaDictionary.denaturalizeDataset(ds.getElements());
+  return Buffer.from(dict.write());
 }
