@@ -135,6 +135,29 @@ describe('the encrypted store through the CLI', () => {
     assert.ok(!readFileSync(join(home, 'audit', 'audit.sqlite')).includes(Buffer.from('not the passphrase')));
   });
 
+  it('the passphrase is changed without re-encrypting anything: the old one is refused after, the new one opens', () => {
+    const home = join(work, 'change');
+    assert.equal(run(home, ['import', join(headCt, readdirSync(headCt).find((n) => n.endsWith('.dcm'))!)]).code, 0);
+    const info = JSON.parse(run(home, ['vault', 'info', '--json'], { AMUR_PASSPHRASE_FILE: undefined }).out) as { kdf: { name: string; N: number } };
+    assert.deepEqual([info.kdf.name, info.kdf.N], ['scrypt', 2 ** 17]);
+    const stored = readFileSync(join(home, 'store', 'catalogue.sqlite'));
+    const next = join(work, 'next-passphrase');
+    writeFileSync(next, 'a new passphrase, 新口令\n');
+    const wrongFirst = run(home, ['vault', 'passphrase', '--new-passphrase-file', next, '--passphrase-file', next], { AMUR_PASSPHRASE_FILE: undefined });
+    assert.notEqual(wrongFirst.code, 0, 'changing needs the current passphrase');
+    assert.match(wrongFirst.err, /Wrong passphrase/);
+    const changed = run(home, ['vault', 'passphrase', '--new-passphrase-file', next]);
+    assert.equal(changed.code, 0, changed.err);
+    assert.match(changed.out, /passphrase is changed/);
+    assert.match(run(home, ['studies']).err, /Wrong passphrase/, 'the old passphrase no longer opens it');
+    const list = run(home, ['studies', '--json'], { AMUR_PASSPHRASE_FILE: next });
+    assert.equal(list.code, 0, list.err);
+    assert.equal((JSON.parse(list.out) as unknown[]).length, 1);
+    assert.ok(readFileSync(join(home, 'store', 'catalogue.sqlite')).equals(stored), 'nothing was re-encrypted');
+    const events = JSON.parse(run(home, ['audit', 'list', '--json']).out) as { action: string; detail: Record<string, unknown> }[];
+    assert.equal(events.filter((e) => e.action === 'key.change' && e.detail.operation === 'vault.passphrase').length, 1);
+  });
+
   it('a store an earlier version left in clear is encrypted on first open, with progress, even after kill -9 midway', async () => {
     const home = join(work, 'old');
     assert.equal(run(home, ['import', headCt]).code, 0);

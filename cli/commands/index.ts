@@ -20,4 +20,5 @@ export const commands: Record<string, () => Promise<Command>> = {
   agreement: async () => (await import('./agreement.js')).agreementCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
   purge: async () => (await import('./purge.js')).purgeCommand,
+  vault: async () => (await import('./vault.js')).vaultCommand,
 };
