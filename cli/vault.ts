@@ -43,9 +43,11 @@ export function splitPassphraseFile(args: string[]): { rest: string[]; file?: st
 
 /** A line typed on the terminal without echoing it. */
 function askHidden(prompt: string, ctx: CliContext): Promise<string> {
-  ctx.stderr.write(prompt);
+  // The terminal is put in raw mode (no echo) by the interface before the prompt shows: a
+  // passphrase typed the moment the prompt appears is never echoed by the terminal itself.
   const mute = new Writable({ write: (_c, _e, cb) => cb() });
   const rl = createInterface({ input: process.stdin, output: mute, terminal: true });
+  ctx.stderr.write(prompt);
   return new Promise((resolve) => {
     rl.question('', (answer) => {
       rl.close();
