@@ -11,11 +11,12 @@
 // clear file (sealed on the next open) or the sealed one. The clear temp files that version
 // left in hospital/ after a crash are removed. The clear originals' disk blocks are not erased.
 import { audit } from '../audit/index.js';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AmurError } from '../common/errors.js';
 import { isProcessAlive } from '../common/lock.js';
-import { MAGIC, openBuffer, sealBuffer } from '../vault/file-cipher.js';
+import { isSealedFile, openBuffer, sealBuffer } from '../vault/file-cipher.js';
+import { replaceFile } from '../common/fs.js';
 import { vaultKey } from '../vault/session.js';
 
 /** The master key's subkey the kept reports are sealed with (core/vault/keys.ts deriveKey). */
@@ -50,19 +51,9 @@ function withKey<T>(home: string, f: (key: Buffer) => T): T {
 
 /** Writes `data` to path through a sibling temp file, fsynced, renamed over: never half a file. */
 function writeReplacing(path: string, data: Buffer): void {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    replaceFile(path, data, { durable: true });
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new AmurError('hospital.keepFailed', { path, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, { cause: e });
   }
 }
@@ -85,15 +76,6 @@ export function readKeptReport(home: string, path: string, agreementId: string, 
   return withKey(home, (key) => openBuffer(key, sealed, { context: contextOf(agreementId, sop), name: path }));
 }
 
-function isSealed(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(MAGIC.length);
-    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function entries(dir: string): string[] {
   try {
@@ -126,7 +108,7 @@ export function sealClearReports(home: string, hospitalDir: string): number {
           continue;
         }
         const sop = /^(.+)\.dcm$/.exec(name)?.[1];
-        if (!sop || !isUid(sop) || isSealed(path)) continue;
+        if (!sop || !isUid(sop) || isSealedFile(path)) continue;
         keepReport(home, path, agreementId, sop, readFileSync(path));
         sealed++;
       }

@@ -19,13 +19,13 @@
 // them unreadable. Delivery and time-stamping open them in memory; nothing is written in clear.
 import { audit } from '../audit/index.js';
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AmurError, isAmurError, type ErrorParams } from '../common/errors.js';
 import { replaceFile } from '../common/fs.js';
 import { addDicomTimestamps, requestTimestamp, signaturesWithoutTimestamp } from '../signing/index.js';
 import type { StudyStore } from '../store/store.js';
-import { MAGIC } from '../vault/file-cipher.js';
+import { isSealedFile } from '../vault/file-cipher.js';
 
 export type OutboxStatus = 'queued' | 'sending' | 'delivered' | 'failed';
 
@@ -333,7 +333,7 @@ function sealLeftInClear(store: StudyStore): void {
     const instances = JSON.parse(r.instances) as OutboxInstance[];
     for (const file of readdirSync(dir)) {
       const path = join(dir, file);
-      if (file.startsWith('.') || startsSealed(path)) continue;
+      if (file.startsWith('.') || isSealedFile(path)) continue;
       const sop = instances.find((i) => i.file === file)?.SOPInstanceUID;
       replaceFile(path, store.sealForStudy(r.StudyInstanceUID, outboxContext(r.id, file, sop), readPlain(path)));
     }
@@ -341,12 +341,3 @@ function sealLeftInClear(store: StudyStore): void {
   writeFileSync(done, '');
 }
 
-function startsSealed(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(MAGIC.length);
-    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -32,7 +32,7 @@
 //   commit (crash-safe: either copy left behind is an orphan that reconcile removes).
 import Database from 'better-sqlite3-multiple-ciphers';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { audit } from '../audit/index.js';
@@ -42,7 +42,7 @@ import { amurHome } from '../common/paths.js';
 import type { InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
 import type { DicomHeader } from '../dicom/attributes.js';
 import { openVaultDatabase, type EncryptProgress } from '../vault/database.js';
-import { encryptFile, MAGIC, openBuffer, readSealedFile, readSource, sealBuffer, type FileSource, type SealedFile } from '../vault/file-cipher.js';
+import { encryptFile, isSealedFile, openBuffer, readSealedFile, readSource, sealBuffer, type FileSource, type SealedFile } from '../vault/file-cipher.js';
 import { StudyKeyring } from '../vault/study-keys.js';
 import { vaultKey } from '../vault/session.js';
 import { migrations, SCHEMA_VERSION } from './migrations.js';
@@ -531,7 +531,8 @@ export class StudyStore {
     onMigrate?.({ phase: 'files', done, total: rows.length });
     for (const r of rows) {
       const old = this.absolutePath(fromPortable(r.file_path));
-      if (!isSealed(old)) {
+      // A missing file is reconcile's case, not one to seal.
+      if (existsSync(old) && !isSealedFile(old)) {
         const rel = this.allocateFilePath(r.SOPInstanceUID);
         let sealed: Buffer;
         try {
@@ -648,22 +649,6 @@ function studyStatus(
   if (r.deadline_at && r.deadline_at < now.toISOString()) return 'overdue';
   if (r.has_measurements || r.status === 'in-progress') return 'in-progress';
   return 'new';
-}
-
-/** Whether a file starts as a sealed file does (a missing file counts as sealed: reconcile's case). */
-function isSealed(path: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return true;
-  }
-  try {
-    const head = Buffer.alloc(MAGIC.length);
-    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export function discardFile(path: string): void {

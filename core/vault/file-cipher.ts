@@ -15,7 +15,7 @@
 // fail their tag (wrong nonce), a truncation at a chunk boundary leaves a last chunk not sealed as
 // final, and data appended after the final chunk leaves a final chunk that is not last.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { AmurError } from '../common/errors.js';
@@ -339,6 +339,17 @@ export interface SealedFile {
 /** The plaintext of a sealed file of the store. */
 export function readSealedFile(f: SealedFile): Promise<Buffer> {
   return decryptFile(Buffer.from(f.key), f.path, { context: f.context });
+}
+
+/** Whether a file starts as a sealed file does (its magic); a missing file throws, as reading it would. */
+export function isSealedFile(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(MAGIC.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A file to read: a sealed file of the store, or a plain file (a tool's input, a test's fixture). */
