@@ -6,6 +6,8 @@
 export const TEXT_KEYWORDS = [
   // Patient
   'PatientName', 'PatientID', 'IssuerOfPatientID', 'PatientBirthDate', 'PatientSex',
+  // Patient Study (its age at this study: what the triage model's population is chosen by)
+  'PatientAge',
   // Study
   'StudyInstanceUID', 'StudyDate', 'StudyTime', 'AccessionNumber', 'StudyID', 'StudyDescription',
   'ReferringPhysicianName', 'InstitutionName',
@@ -14,7 +16,7 @@ export const TEXT_KEYWORDS = [
   'ViewPosition', 'Laterality',
   // Instance
   'SOPClassUID', 'SOPInstanceUID', 'PhotometricInterpretation', 'ImageType', 'SpecificCharacterSet',
-  'ContentDate', 'ContentTime',
+  'ContentDate', 'ContentTime', 'AcquisitionDate',
 ] as const;
 
 export const NUMBER_KEYWORDS = [
@@ -54,6 +56,7 @@ export const ATTRIBUTE_TAGS: { readonly [K in TextKeyword | NumberKeyword]: { ta
   IssuerOfPatientID: { tag: 'x00100021', vr: 'LO' },
   PatientBirthDate: { tag: 'x00100030', vr: 'DA' },
   PatientSex: { tag: 'x00100040', vr: 'CS' },
+  PatientAge: { tag: 'x00101010', vr: 'AS' },
   StudyInstanceUID: { tag: 'x0020000d', vr: 'UI' },
   StudyDate: { tag: 'x00080020', vr: 'DA' },
   StudyTime: { tag: 'x00080030', vr: 'TM' },
@@ -77,6 +80,7 @@ export const ATTRIBUTE_TAGS: { readonly [K in TextKeyword | NumberKeyword]: { ta
   SpecificCharacterSet: { tag: 'x00080005', vr: 'CS' },
   ContentDate: { tag: 'x00080023', vr: 'DA' },
   ContentTime: { tag: 'x00080033', vr: 'TM' },
+  AcquisitionDate: { tag: 'x00080022', vr: 'DA' },
   SeriesNumber: { tag: 'x00200011', vr: 'IS' },
   InstanceNumber: { tag: 'x00200013', vr: 'IS' },
   Rows: { tag: 'x00280010', vr: 'US' },

@@ -33,6 +33,9 @@ test('the same CT read from implicit LE, explicit LE and explicit BE gives the s
     assert.equal(h.attributes.Rows, 512);
     assert.equal(h.attributes.BitsAllocated, 16);
     assert.equal(h.attributes.SliceThickness, 5);
+    // The age at the study and the acquisition date (what triage chooses a model population by).
+    assert.equal(h.attributes.PatientAge, '000Y');
+    assert.equal(h.attributes.AcquisitionDate, '19970430');
     assert.equal(h.hasFileMeta, true);
     assert.equal(h.isDicomDir, false);
   }
