@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from './shared-data.js';
-import { cxrRows, makeDicoms, uid, type DicomSpec } from './triage-fixtures.js';
+import { cxrRows, makeDicoms, nihPatientAge, uid, type DicomSpec } from './triage-fixtures.js';
 
 const MODEL_DIR = join(REPO_ROOT, 'models', 'cxr-pneumonia');
 const manifest = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8'));
@@ -28,13 +28,19 @@ interface CliResult {
   status: 'done' | 'not-applicable' | 'error';
   reason?: string;
   model: { id: string; version: string; sha256: string };
+  population?: string;
   findings: { label: string; score: number; positive: boolean }[];
 }
 
 describe('amur triage on real chest radiographs', () => {
   let work: string;
   let home: string;
-  const byStudy = new Map<string, { spec: DicomSpec; label?: string; expected?: number }>();
+  const byStudy = new Map<string, { spec: DicomSpec; label?: string; expected?: number; outsideBands?: boolean }>();
+  // The shipped model's one population is adults 18-85: the val split's six patients aged 10-17 are
+  // not scored.
+  const [minAge, maxAge] = manifest.populations[0].age_years;
+  const inBand = (r: { age: string }) => Number(r.age) >= minAge && Number(r.age) <= maxAge;
+  let scoredVal = 0;
   let results: CliResult[];
 
   before(() => {
@@ -44,7 +50,7 @@ describe('amur triage on real chest radiographs', () => {
     mkdirSync(dicomDir);
     const val = cxrRows().filter((r) => r.chexnet_split === 'val');
     const specs: DicomSpec[] = [];
-    const add = (spec: Omit<DicomSpec, 'out' | 'StudyInstanceUID' | 'SeriesInstanceUID' | 'SOPInstanceUID'>, extra: { label?: string; expected?: number } = {}) => {
+    const add = (spec: Omit<DicomSpec, 'out' | 'StudyInstanceUID' | 'SeriesInstanceUID' | 'SOPInstanceUID'>, extra: { label?: string; expected?: number; outsideBands?: boolean } = {}) => {
       const s: DicomSpec = { ...spec, out: join(dicomDir, `${specs.length}.dcm`), StudyInstanceUID: uid(), SeriesInstanceUID: uid(), SOPInstanceUID: uid() };
       specs.push(s);
       byStudy.set(s.StudyInstanceUID, { spec: s, ...extra });
@@ -53,8 +59,10 @@ describe('amur triage on real chest radiographs', () => {
     // Every val image as an 8-bit MONOCHROME2 CR, and the first eight again as 12-bit MONOCHROME1 DX.
     val.forEach((r, i) => {
       const expected = recorded.find((x) => x.filename === r.filename)!.score;
-      add({ png: r.filename, PatientID: r.patient_id, Modality: 'CR', BodyPartExamined: 'CHEST', ViewPosition: r.view, variant: 'MONOCHROME2-8' }, { label: r.label, expected });
-      if (i < 8) add({ png: r.filename, PatientID: r.patient_id, Modality: 'DX', BodyPartExamined: 'CHEST', ViewPosition: r.view, variant: 'MONOCHROME1-12' }, { label: r.label, expected });
+      const extra = inBand(r) ? { label: r.label, expected } : { outsideBands: true };
+      if (inBand(r)) scoredVal++;
+      add({ png: r.filename, PatientID: r.patient_id, Modality: 'CR', BodyPartExamined: 'CHEST', ViewPosition: r.view, PatientAge: nihPatientAge(r), variant: 'MONOCHROME2-8' }, extra);
+      if (i < 8) add({ png: r.filename, PatientID: r.patient_id, Modality: 'DX', BodyPartExamined: 'CHEST', ViewPosition: r.view, PatientAge: nihPatientAge(r), variant: 'MONOCHROME1-12' }, extra);
     });
     // Out of scope: a CT, a lateral view, a radiograph that does not say it is of the chest.
     add({ png: val[0].filename, PatientID: 'ct', Modality: 'CT', BodyPartExamined: 'CHEST', variant: 'MONOCHROME2-8' });
@@ -62,7 +70,7 @@ describe('amur triage on real chest radiographs', () => {
     add({ png: val[2].filename, PatientID: 'nobody', Modality: 'DX', ViewPosition: 'PA', variant: 'MONOCHROME2-8' });
     makeDicoms(specs, work);
     // A compressed copy (JPEG-LS, lossless, by GDCM): triaged like the uncompressed original.
-    const jls = add({ png: val[3].filename, PatientID: 'jls', Modality: 'CR', BodyPartExamined: 'CHEST', ViewPosition: 'PA', variant: 'MONOCHROME2-8' },
+    const jls = add({ png: val[3].filename, PatientID: 'jls', Modality: 'CR', BodyPartExamined: 'CHEST', ViewPosition: 'PA', PatientAge: nihPatientAge(val[3]), variant: 'MONOCHROME2-8' },
       { expected: recorded.find((x) => x.filename === val[3].filename)!.score });
     makeDicoms([jls], work);
     const conv = spawnSync('gdcmconv', ['--jpegls', jls.out, `${jls.out}.jls`], { encoding: 'utf8' });
@@ -85,11 +93,12 @@ describe('amur triage on real chest radiographs', () => {
       assert.deepEqual(r.model, { id: manifest.id, version: manifest.version, sha256: manifest.sha256 });
       assert.ok(['done', 'not-applicable', 'error'].includes(r.status));
       const keys = Object.keys(r);
-      assert.deepEqual(keys, r.status === 'done' ? ['StudyInstanceUID', 'status', 'model', 'findings'] : ['StudyInstanceUID', 'status', 'reason', 'model', 'findings']);
+      assert.deepEqual(keys, r.status === 'done' ? ['StudyInstanceUID', 'status', 'model', 'population', 'findings'] : ['StudyInstanceUID', 'status', 'reason', 'model', 'findings']);
+      if (r.status === 'done') assert.equal(r.population, manifest.populations[0].id);
       for (const f of r.findings) {
         assert.deepEqual(Object.keys(f), ['label', 'score', 'positive']);
         assert.ok(f.score >= 0 && f.score <= 1);
-        assert.equal(f.positive, f.score >= manifest.operating_points.balanced);
+        assert.equal(f.positive, f.score >= manifest.populations[0].operating_points.balanced);
       }
     }
   });
@@ -106,8 +115,8 @@ describe('amur triage on real chest radiographs', () => {
       compared++;
       if (s.spec.variant === 'MONOCHROME1-12') mono1++;
     }
-    // The 77 val images, 8 of them again as MONOCHROME1, and the JPEG-LS copy.
-    assert.equal(compared, 77 + 8 + 1);
+    // The val images of adults (71 of 77), 8 of them again as MONOCHROME1, and the JPEG-LS copy.
+    assert.equal(compared, scoredVal + 8 + 1);
     assert.equal(mono1, 8);
   });
 
@@ -119,11 +128,17 @@ describe('amur triage on real chest radiographs', () => {
     }
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     assert.ok(mean(scores.pneumonia) > mean(scores.normal) + 0.1, `pneumonia ${mean(scores.pneumonia)} vs normal ${mean(scores.normal)}`);
-    // AUROC over the same images, as the manifest reports it.
-    let wins = 0;
-    for (const p of scores.pneumonia) for (const n of scores.normal) wins += p > n ? 1 : p === n ? 0.5 : 0;
-    const auroc = wins / (scores.pneumonia.length * scores.normal.length);
-    assert.ok(Math.abs(auroc - manifest.metrics.auroc) < 0.002, `AUROC ${auroc} vs manifest ${manifest.metrics.auroc}`);
+    // AUROC over the same images, as the trained model's recorded scores give it (the manifest's
+    // figure counts the six younger patients too).
+    const aurocOf = (s: { pneumonia: number[]; normal: number[] }) => {
+      let wins = 0;
+      for (const p of s.pneumonia) for (const n of s.normal) wins += p > n ? 1 : p === n ? 0.5 : 0;
+      return wins / (s.pneumonia.length * s.normal.length);
+    };
+    const adults = new Set(cxrRows().filter((r) => r.chexnet_split === 'val' && inBand(r)).map((r) => r.filename));
+    const pytorch = { pneumonia: [] as number[], normal: [] as number[] };
+    for (const x of recorded) if (adults.has(x.filename)) pytorch[x.label as 'pneumonia' | 'normal'].push(x.score);
+    assert.ok(Math.abs(aurocOf(scores) - aurocOf(pytorch)) < 0.002, `AUROC ${aurocOf(scores)} vs PyTorch ${aurocOf(pytorch)}`);
   });
 
   it('marks studies outside the scope not applicable, saying why', () => {
@@ -135,6 +150,12 @@ describe('amur triage on real chest radiographs', () => {
     assert.match(reasonOf('lat').reason!, /ViewPosition is LL/);
     assert.equal(reasonOf('nobody').status, 'not-applicable');
     assert.match(reasonOf('nobody').reason!, /the image has no BodyPartExamined, and the model applies only to CHEST, THORAX/);
+    const young = results.filter((r) => byStudy.get(r.StudyInstanceUID)!.outsideBands);
+    assert.equal(young.length, 6);
+    for (const r of young) {
+      assert.equal(r.status, 'not-applicable');
+      assert.match(r.reason!, /the patient is aged 1\d \(PatientAge 01\dY\), and the model is validated only for ages 18–85/);
+    }
   });
 
   it('triages a JPEG-LS compressed radiograph with the score of its uncompressed original', () => {

@@ -18,6 +18,13 @@ export interface CxrRow {
   patient_id: string;
   view: 'AP' | 'PA';
   chexnet_split: 'train' | 'val';
+  /** Whole years, as NIH gives it. */
+  age: string;
+}
+
+/** A row's age as a DICOM Age String (PatientAge, AS): "045Y". */
+export function nihPatientAge(row: Pick<CxrRow, 'age'>): string {
+  return `${row.age.padStart(3, '0')}Y`;
 }
 
 export function cxrRows(): CxrRow[] {
@@ -49,6 +56,8 @@ export interface DicomSpec {
   Modality: string;
   BodyPartExamined?: string;
   ViewPosition?: string;
+  /** Written only when given (e.g. nihPatientAge(row)): the age triage chooses the model population by. */
+  PatientAge?: string;
   /** 'MONOCHROME2-8': stored = PNG value, window 128/256 LINEAR.
    *  'MONOCHROME1-12': stored = (255 - value) * 16 in 16 bits (BitsStored 12), slope 2, intercept -100,
    *  window LINEAR_EXACT centred on the full range: after inversion it is the same image. */
@@ -82,6 +91,7 @@ for s in specs:
     ds.Modality = s['Modality']
     if s.get('BodyPartExamined') is not None: ds.BodyPartExamined = s['BodyPartExamined']
     if s.get('ViewPosition') is not None: ds.ViewPosition = s['ViewPosition']
+    if s.get('PatientAge') is not None: ds.PatientAge = s['PatientAge']
     ds.SeriesNumber = 1
     ds.InstanceNumber = 1
     ds.Rows = s['rows']

@@ -14,7 +14,7 @@ import { LocalStudyService } from '../core/studies/service.js';
 import { orderWorklist } from '../core/triage/priority.js';
 import { LocalTriageService } from '../core/triage/service.js';
 import { REPO_ROOT } from './shared-data.js';
-import { cxrRows, makeDicoms, uid, type DicomSpec } from './triage-fixtures.js';
+import { cxrRows, makeDicoms, nihPatientAge, uid, type DicomSpec } from './triage-fixtures.js';
 import { unlockTestHome } from './vault.js';
 
 const MODEL_DIR = join(REPO_ROOT, 'models', 'cxr-pneumonia');
@@ -37,9 +37,9 @@ describe('background triage after import', () => {
     mkdirSync(input);
     const base = { PatientID: 'P1', BodyPartExamined: 'CHEST', variant: 'MONOCHROME2-8' as const };
     const specs: DicomSpec[] = [
-      { ...base, png: val[0].filename, out: join(input, 'pa.dcm'), StudyInstanceUID: chest.StudyInstanceUID, SeriesInstanceUID: uid(), SOPInstanceUID: chest.frontal, Modality: 'CR', ViewPosition: val[0].view },
-      { ...base, png: val[1].filename, out: join(input, 'lat.dcm'), StudyInstanceUID: chest.StudyInstanceUID, SeriesInstanceUID: uid(), SOPInstanceUID: chest.lateral, Modality: 'CR', ViewPosition: 'LL' },
-      { ...base, png: val[2].filename, out: join(input, 'ct.dcm'), StudyInstanceUID: ct, SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'P2', Modality: 'CT' },
+      { ...base, png: val[0].filename, out: join(input, 'pa.dcm'), StudyInstanceUID: chest.StudyInstanceUID, SeriesInstanceUID: uid(), SOPInstanceUID: chest.frontal, Modality: 'CR', ViewPosition: val[0].view, PatientAge: nihPatientAge(val[0]) },
+      { ...base, png: val[1].filename, out: join(input, 'lat.dcm'), StudyInstanceUID: chest.StudyInstanceUID, SeriesInstanceUID: uid(), SOPInstanceUID: chest.lateral, Modality: 'CR', ViewPosition: 'LL', PatientAge: nihPatientAge(val[1]) },
+      { ...base, png: val[2].filename, out: join(input, 'ct.dcm'), StudyInstanceUID: ct, SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'P2', Modality: 'CT', PatientAge: nihPatientAge(val[2]) },
     ];
     makeDicoms(specs, work);
 
@@ -73,6 +73,7 @@ describe('background triage after import', () => {
     assert.equal(r.status, 'done');
     assert.deepEqual(r.instances, { done: 1, notApplicable: 1, error: 0 });
     assert.equal(r.SOPInstanceUID, chest.frontal);
+    assert.equal(r.population, 'adult');
     const expected = recorded.find((x) => x.filename === val[0].filename)!.score;
     assert.ok(Math.abs(r.findings[0].score - expected) < 1e-4);
     assert.equal(r.findings[0].positive, r.findings[0].score >= r.operatingPoints.balanced);
@@ -122,7 +123,7 @@ describe('triage as the hosts serve it', () => {
       mkdirSync(input);
       const row = cxrRows().find((r) => r.chexnet_split === 'val')!;
       const StudyInstanceUID = uid();
-      makeDicoms([{ png: row.filename, out: join(input, 'a.dcm'), StudyInstanceUID, SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'H1', Modality: 'DX', BodyPartExamined: 'CHEST', ViewPosition: row.view, variant: 'MONOCHROME1-12' }], work);
+      makeDicoms([{ png: row.filename, out: join(input, 'a.dcm'), StudyInstanceUID, SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'H1', Modality: 'DX', BodyPartExamined: 'CHEST', ViewPosition: row.view, PatientAge: nihPatientAge(row), variant: 'MONOCHROME1-12' }], work);
       const { services } = hosted;
       const triaged = new Promise<StudyTriageResult>((resolve) => services.triage.onDidTriageStudy(resolve));
       await services.studies.importPaths([input]);

@@ -1,8 +1,9 @@
 // `amur triage [--study UID | --all] [--json]`: runs the AI triage model on stored studies and
 // stores the results. Without an option it triages the studies that have no result from the current
 // model yet. --json prints an array with one object per study (the contract automated checks rely
-// on): StudyInstanceUID, status, reason (when not done), model {id, version, sha256}, findings
-// [{label, score, positive at the balanced operating point}].
+// on): StudyInstanceUID, status, reason (when not done), model {id, version, sha256}, population
+// (when done: the id of the model population whose operating points apply), findings [{label,
+// score, positive at that population's balanced operating point}].
 import type { StudyTriageResult } from '../../core/contract/triage.js';
 import { t } from '../../core/i18n/index.js';
 import { LocalTriageService } from '../../core/triage/service.js';
@@ -17,6 +18,7 @@ export function triageJson(r: StudyTriageResult) {
     status: r.status,
     ...(r.status !== 'done' && r.reason ? { reason: r.reason } : {}),
     model: { id: r.model.id, version: r.model.version, sha256: r.model.sha256 },
+    ...(r.status === 'done' && r.population ? { population: r.population } : {}),
     findings: r.findings.map((f) => ({ label: f.label, score: f.score, positive: f.positive })),
   };
 }

@@ -41,7 +41,13 @@ export interface StudyTriageResult {
   reason?: string;
   model: TriageModelRef;
   findings: TriageFinding[];
+  /**
+   * The thresholds the findings were judged at: those of the population of the instance that gave
+   * the score. A result that is not done carries those of the model's headline population.
+   */
   operatingPoints: { balanced: number; high_sensitivity: number };
+  /** Done results: the id of the model population (chosen by the patient's age) whose operating points apply. */
+  population?: string;
   /** The instance whose score is the study's (the highest of its in-scope images). */
   SOPInstanceUID?: string;
   heatmap?: TriageHeatmap;
@@ -61,7 +67,31 @@ export interface TriageModelSummary extends TriageModelRef {
   /** Whether the model file's SHA-256 matches its manifest; a model that does not is never used. */
   hashStatus: 'ok' | 'mismatch' | 'missing-file';
   intendedUse: string;
-  metrics: { auroc: number | null; auroc_ci95: [number | null, number | null]; sensitivity: number | null; specificity: number | null; n: number };
+  /** The headline figures (one population's). */
+  metrics: TriageMetrics;
+  /** Every population the model was validated for, with its own figures. */
+  populations: TriagePopulationSummary[];
+}
+
+/** Figures on data the model never trained on, measured on one population. */
+export interface TriageMetrics {
+  population: string;
+  auroc: number | null;
+  auroc_ci95: [number | null, number | null];
+  sensitivity: number | null;
+  specificity: number | null;
+  n: number;
+}
+
+export interface TriagePopulationSummary {
+  id: string;
+  /** The manifest's own words (as the model's author wrote them, not translated). */
+  description: string;
+  /** Inclusive bounds on whole years of age. */
+  ageYears: [number, number];
+  /** The ViewPosition values validated for the population. */
+  views: string[];
+  metrics: TriageMetrics;
 }
 
 export interface TriageService {

@@ -238,6 +238,20 @@ export const migrations: Migration[] = [
         INSERT INTO vault_state (files_sealed) SELECT CASE WHEN EXISTS (SELECT 1 FROM instances) THEN 0 ELSE 1 END;`);
     },
   },
+  {
+    // A column rather than a key inside operating_points: which population's figures apply is a fact
+    // of the result in its own right (the worklist may filter on it), and operating_points stays the
+    // plain pair the contract names.
+    version: 6,
+    why: 'A triage model validated for several patient populations (chosen by age): a done result names the population whose operating points it was judged at.',
+    up(db) {
+      db.exec(`
+        -- The id of the model population (manifest "populations") of the instance that gave the
+        -- score; NULL for a result that is not done, and for results made before models had populations.
+        ALTER TABLE triage_results ADD COLUMN population TEXT;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -16,6 +16,35 @@ export interface ScopeRule {
   PhotometricInterpretation: string[];
 }
 
+/** Figures measured on data the model never trained on, for one population. */
+export interface PopulationMetrics {
+  /** The population the figures were measured on (a populations[].id). */
+  population: string;
+  auroc: number | null;
+  auroc_ci95: [number | null, number | null];
+  sensitivity: number | null;
+  specificity: number | null;
+  n: number;
+  ece?: number | null;
+}
+
+/**
+ * A patient population the model was validated for. Its index in `populations` is its column in the
+ * "ood" output (and in "score" when that has one column per population).
+ */
+export interface Population {
+  id: string;
+  description: string;
+  /** Inclusive bounds on whole years of age (the floor of the exact age). */
+  age_years: [number, number];
+  /** The views validated for this population (a subset of scope.ViewPosition). */
+  ViewPosition: string[];
+  operating_points: { balanced: number; high_sensitivity: number; how_chosen?: string };
+  metrics: PopulationMetrics;
+  /** The largest distance in this population's "ood" column that is still scored. */
+  ood_threshold?: number;
+}
+
 export interface ModelManifest {
   id: string;
   version: string;
@@ -27,9 +56,17 @@ export interface ModelManifest {
   scope: ScopeRule & { description?: string };
   input: { name: string; shape: [number, number, number, number]; type: 'float32' };
   preprocessing: { normalisation: { mean: number; std: number } } & Record<string, unknown>;
-  outputs: { score: Record<string, unknown>; cam?: { shape: unknown[]; heatmap_scale?: number } & Record<string, unknown> };
-  operating_points: { balanced: number; high_sensitivity: number };
-  metrics: { auroc: number | null; auroc_ci95: [number | null, number | null]; sensitivity: number | null; specificity: number | null; n: number };
+  outputs: {
+    score: Record<string, unknown>;
+    cam?: { shape: unknown[]; heatmap_scale?: number } & Record<string, unknown>;
+    ood?: Record<string, unknown>;
+  };
+  /** At least one; chosen per instance by age (core/triage/scope.ts). */
+  populations: Population[];
+  /** Present when the model has an image-based out-of-distribution output (one column per population). */
+  ood?: { output: string; method?: string; note?: string };
+  /** The headline figures: a copy of one population's metrics. */
+  metrics: PopulationMetrics;
 }
 
 export type HashStatus = 'ok' | 'mismatch' | 'missing-file';
@@ -61,6 +98,7 @@ export function readManifest(dir: string): ModelManifest {
   } catch (e) {
     fail(dir, e instanceof Error ? e.message : String(e));
   }
+  if (!m || typeof m !== 'object' || Array.isArray(m)) fail(dir, 'the manifest must be a JSON object');
   const str = (v: unknown) => typeof v === 'string' && v.length > 0;
   if (!str(m.id) || !str(m.version) || !str(m.file)) fail(dir, 'id, version and file are required');
   if (!/^[0-9a-f]{64}$/.test(m.sha256 ?? '')) fail(dir, 'sha256 must be 64 lowercase hex digits');
@@ -68,15 +106,74 @@ export function readManifest(dir: string): ModelManifest {
   if (!Array.isArray(m.labels) || m.labels.length !== 1) fail(dir, 'exactly one label is supported');
   if (!/assistive/i.test(m.intended_use ?? '')) fail(dir, 'intended_use must state that the model is assistive');
   for (const k of ['Modality', 'BodyPartExamined', 'ViewPosition', 'PhotometricInterpretation'] as const) {
-    if (!Array.isArray(m.scope?.[k]) || m.scope[k].length === 0) fail(dir, `scope.${k} must list accepted values`);
+    if (!Array.isArray(m.scope?.[k]) || m.scope[k].length === 0 || !m.scope[k].every((v) => typeof v === 'string')) fail(dir, `scope.${k} must list accepted values`);
   }
   const shape = m.input?.shape;
   if (!Array.isArray(shape) || shape.length !== 4 || shape[1] !== 1 || shape[2] !== shape[3]) fail(dir, 'input.shape must be [1, 1, N, N]');
   const n = m.preprocessing?.normalisation;
   if (!(typeof n?.mean === 'number' && typeof n?.std === 'number' && n.std > 0)) fail(dir, 'preprocessing.normalisation needs mean and std');
-  const op = m.operating_points;
-  if (!(typeof op?.balanced === 'number' && typeof op?.high_sensitivity === 'number')) fail(dir, 'operating_points needs balanced and high_sensitivity');
+  checkPopulations(dir, m);
   return m;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNumberOrNull = (v: unknown) => v === null || isNumber(v);
+
+/** The metrics block at `where` (populations[i].metrics, or the top-level metrics). */
+function checkMetrics(dir: string, where: string, v: unknown): void {
+  const x = v as Partial<PopulationMetrics> | undefined;
+  if (!x || typeof x !== 'object') fail(dir, `${where} is required`);
+  if (typeof x.population !== 'string' || x.population === '') fail(dir, `${where}.population must name the population the figures were measured on`);
+  if (!isNumberOrNull(x.auroc) || !Array.isArray(x.auroc_ci95) || x.auroc_ci95.length !== 2 || !x.auroc_ci95.every(isNumberOrNull)
+    || !isNumberOrNull(x.sensitivity) || !isNumberOrNull(x.specificity) || !isNumber(x.n)) {
+    fail(dir, `${where} needs auroc, auroc_ci95 [low, high], sensitivity, specificity (numbers or null) and n`);
+  }
+}
+
+/**
+ * The populations (manifest format of cxr-pneumonia 2.0.0): each validated on its own, their age
+ * bands disjoint (an age must choose one population), their views within the scope's, an
+ * ood_threshold for each when the model has an "ood" output; the headline metrics name one of them.
+ */
+function checkPopulations(dir: string, m: ModelManifest): void {
+  const pops = m.populations as unknown;
+  if (!Array.isArray(pops) || pops.length === 0) fail(dir, 'populations is required: a list of at least one population (id, description, age_years, ViewPosition, operating_points, metrics)');
+  if (m.ood !== undefined && (typeof m.ood !== 'object' || m.ood === null || typeof m.ood.output !== 'string' || m.ood.output === '')) {
+    fail(dir, 'ood.output must name the model output that holds the out-of-distribution distances');
+  }
+  const scopeViews = m.scope.ViewPosition.map((v) => v.trim().toUpperCase());
+  const seen = new Set<string>();
+  (pops as Population[]).forEach((p, i) => {
+    const at = `populations[${i}]`;
+    if (!p || typeof p !== 'object') fail(dir, `${at} must be an object`);
+    if (typeof p.id !== 'string' || p.id === '') fail(dir, `${at}.id is required`);
+    if (seen.has(p.id)) fail(dir, `${at}.id "${p.id}" is used twice`);
+    seen.add(p.id);
+    if (typeof p.description !== 'string' || p.description === '') fail(dir, `${at}.description is required`);
+    const a = p.age_years;
+    if (!Array.isArray(a) || a.length !== 2 || !a.every((y) => Number.isInteger(y) && y >= 0) || a[0] > a[1]) {
+      fail(dir, `${at}.age_years must be [min, max], whole years with 0 <= min <= max`);
+    }
+    if (!Array.isArray(p.ViewPosition) || p.ViewPosition.length === 0 || !p.ViewPosition.every((v) => typeof v === 'string' && v.trim() !== '')) {
+      fail(dir, `${at}.ViewPosition must list the views validated for the population`);
+    }
+    const outside = p.ViewPosition.filter((v) => !scopeViews.includes(v.trim().toUpperCase()));
+    if (outside.length) fail(dir, `${at}.ViewPosition ${outside.join(', ')} is not in scope.ViewPosition`);
+    const op = p.operating_points;
+    if (!(isNumber(op?.balanced) && isNumber(op?.high_sensitivity))) fail(dir, `${at}.operating_points needs balanced and high_sensitivity`);
+    checkMetrics(dir, `${at}.metrics`, p.metrics);
+    if (p.metrics.population !== p.id) fail(dir, `${at}.metrics.population is "${p.metrics.population}", not the population's id "${p.id}"`);
+    if (p.ood_threshold !== undefined && !isNumber(p.ood_threshold)) fail(dir, `${at}.ood_threshold must be a number`);
+    if (m.ood && p.ood_threshold === undefined) fail(dir, `${at}.ood_threshold is required, since the manifest has "ood"`);
+  });
+  const bands = (pops as Population[]).map((p) => p.age_years);
+  for (let i = 0; i < bands.length; i++) {
+    for (let j = i + 1; j < bands.length; j++) {
+      if (bands[i][0] <= bands[j][1] && bands[j][0] <= bands[i][1]) fail(dir, `populations[${i}] and populations[${j}] have overlapping age_years`);
+    }
+  }
+  checkMetrics(dir, 'metrics', m.metrics);
+  if (!seen.has(m.metrics.population)) fail(dir, `metrics.population "${m.metrics.population}" is none of the populations`);
 }
 
 /** Every model package found, bundled ones first; a folder with a broken manifest is reported, not skipped. */

@@ -1,5 +1,5 @@
-// Where triage results live: the triage_results table of the study store (migration 2), one row
-// per study and model. Reasons are stored as code + parameters and translated when read, so the
+// Where triage results live: the triage_results table of the study store (migration 2; the
+// population column, migration 6), one row per study and model. Reasons are stored as code + parameters and translated when read, so the
 // same result reads in Chinese, Russian or English.
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import type { ErrorParams } from '../common/errors.js';
@@ -21,6 +21,7 @@ interface Row {
   reason_params: string | null;
   findings: string;
   operating_points: string;
+  population: string | null;
   SOPInstanceUID: string | null;
   heatmap: string | null;
   instance_counts: string;
@@ -43,13 +44,13 @@ export class TriageResults {
     const score = r.findings.length ? Math.max(...r.findings.map((f) => f.score)) : null;
     this.db.prepare(`
       INSERT INTO triage_results (study_id, model_id, model_version, model_sha256, status, reason_code, reason_params,
-        score, findings, operating_points, SOPInstanceUID, heatmap, instance_counts, triaged_at)
+        score, findings, operating_points, population, SOPInstanceUID, heatmap, instance_counts, triaged_at)
       VALUES (@study_id, @model_id, @model_version, @model_sha256, @status, @reason_code, @reason_params,
-        @score, @findings, @operating_points, @SOPInstanceUID, @heatmap, @instance_counts, @triaged_at)
+        @score, @findings, @operating_points, @population, @SOPInstanceUID, @heatmap, @instance_counts, @triaged_at)
       ON CONFLICT (study_id, model_id) DO UPDATE SET
         model_version = excluded.model_version, model_sha256 = excluded.model_sha256, status = excluded.status,
         reason_code = excluded.reason_code, reason_params = excluded.reason_params, score = excluded.score,
-        findings = excluded.findings, operating_points = excluded.operating_points,
+        findings = excluded.findings, operating_points = excluded.operating_points, population = excluded.population,
         SOPInstanceUID = excluded.SOPInstanceUID, heatmap = excluded.heatmap,
         instance_counts = excluded.instance_counts, triaged_at = excluded.triaged_at
     `).run({
@@ -63,6 +64,7 @@ export class TriageResults {
       score,
       findings: JSON.stringify(r.findings),
       operating_points: JSON.stringify(r.operatingPoints),
+      population: r.population ?? null,
       SOPInstanceUID: r.SOPInstanceUID ?? null,
       heatmap: r.heatmap ? JSON.stringify(r.heatmap) : null,
       instance_counts: JSON.stringify(r.instances),
@@ -88,6 +90,7 @@ export class TriageResults {
       };
       if (row.reason_code) out.reasonCode = row.reason_code;
       if (row.reason_params) out.reasonParams = JSON.parse(row.reason_params) as ErrorParams;
+      if (row.population) out.population = row.population;
       if (row.SOPInstanceUID) out.SOPInstanceUID = row.SOPInstanceUID;
       if (row.heatmap) out.heatmap = JSON.parse(row.heatmap) as TriageHeatmap;
       return out;

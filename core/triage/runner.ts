@@ -1,5 +1,6 @@
 // One model loaded into onnxruntime (CPU) and the whole per-image pipeline around it: read the
-// file, judge the scope from its header, decode, preprocess, run, postprocess. It runs inside a
+// file, judge the scope and choose the population from its header, decode, preprocess, run, refuse
+// an image unlike the population's training images (manifest "ood"), postprocess. It runs inside a
 // triage worker thread (triage.worker.ts); the benchmark also drives its stages one by one.
 import * as ort from 'onnxruntime-node';
 import { AmurError, isAmurError } from '../common/errors.js';
@@ -22,13 +23,52 @@ export interface StageTimings {
 
 /** The outcome for one instance; errors travel as code + params (AmurError does not survive postMessage). */
 export type InstanceOutcome =
-  | { status: 'done'; SOPInstanceUID: string; score: number; heatmap: number[]; notes: string[]; timings: StageTimings }
+  | {
+      status: 'done'; SOPInstanceUID: string; score: number; heatmap: number[]; notes: string[]; timings: StageTimings;
+      /** The id of the population (manifest "populations") whose operating points apply. */
+      population: string;
+    }
   | { status: 'not-applicable' | 'error'; SOPInstanceUID: string; code: string; params: Record<string, string | number> };
 
 export interface ModelOutput {
+  /** The score for the population asked for: its column when "score" has one per population, else the only one. */
   score: number;
   /** The raw class activation map, row-major. */
   cam: Float32Array;
+  /** The out-of-distribution distances, one per population (manifest "ood"); absent without one. */
+  ood?: Float32Array;
+}
+
+/**
+ * The column of a per-image output for population p: "score" has either one column (the same
+ * score whatever the population) or one per population; anything else is a model that does not
+ * fit its manifest.
+ */
+export function columnFor(values: Float32Array, p: number, populations: number, output: string, id: string): number {
+  if (values.length === 1) return values[0];
+  if (values.length === populations) return values[p];
+  throw new AmurError('triage.badOutputShape', { id, output, actual: values.length, expected: populations === 1 ? '1' : `1 or ${populations}` });
+}
+
+/**
+ * The image-based check (manifest "ood"): the image's distance from population p's training
+ * images, against that population's ood_threshold. Returns the figures of a refusal, or undefined
+ * when the image may be scored (or the manifest has no "ood"). A distance that is not a number is
+ * an error, never a pass.
+ */
+export function outOfDistribution(manifest: Pick<ModelManifest, 'id' | 'ood' | 'populations'>, output: Pick<ModelOutput, 'ood'>, p: number):
+  { distance: number; threshold: number; population: string } | undefined {
+  if (!manifest.ood) return undefined;
+  const P = manifest.populations.length;
+  const population = manifest.populations[p];
+  if (!output.ood || output.ood.length !== P) {
+    throw new AmurError('triage.badOutputShape', { id: manifest.id, output: manifest.ood.output, actual: output.ood?.length ?? 0, expected: String(P) });
+  }
+  const distance = output.ood[p];
+  if (!Number.isFinite(distance)) throw new AmurError('triage.badDistance', { id: manifest.id, value: String(distance) });
+  const threshold = population.ood_threshold!;
+  if (distance <= threshold) return undefined;
+  return { distance: Math.round(distance * 10) / 10, threshold, population: population.id };
 }
 
 /**
@@ -55,20 +95,34 @@ export class ModelRunner {
     this.size = manifest.input.shape[2];
   }
 
-  /** Verifies the model's SHA-256 and creates the session from the very bytes that were hashed. */
+  /**
+   * Verifies the model's SHA-256 and creates the session from the very bytes that were hashed. A
+   * model without the outputs its manifest declares ("score", and the "ood" output when the
+   * manifest has "ood") is refused here: skipping the image-based check silently would score images
+   * the manifest says must be checked first.
+   */
   static async load(model: { manifest: ModelManifest; modelPath: string }, intraOpNumThreads = 1): Promise<ModelRunner> {
     const bytes = readVerifiedModel(model);
+    let session: ort.InferenceSession;
     try {
-      const session = await ort.InferenceSession.create(bytes, {
+      session = await ort.InferenceSession.create(bytes, {
         executionProviders: ['cpu'],
         intraOpNumThreads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
       });
-      return new ModelRunner(model.manifest, session);
     } catch (e) {
       throw new AmurError('triage.modelLoadFailed', { id: model.manifest.id, path: model.modelPath, detail: e instanceof Error ? e.message : String(e) });
     }
+    const wanted = ['score', ...(model.manifest.ood ? [model.manifest.ood.output] : [])];
+    const missing = wanted.filter((name) => !session.outputNames.includes(name));
+    if (missing.length) {
+      await session.release();
+      throw new AmurError('triage.modelLoadFailed', {
+        id: model.manifest.id, path: model.modelPath, detail: `the model has no output ${missing.join(', ')} (it has ${session.outputNames.join(', ')})`,
+      });
+    }
+    return new ModelRunner(model.manifest, session);
   }
 
   /**
@@ -79,13 +133,19 @@ export class ModelRunner {
     return toInputTensor(img, this.size, this.manifest.preprocessing.normalisation);
   }
 
-  /** The bare model call on a prepared tensor; also what the benchmark compares the pipeline with. */
-  async run(tensor: Float32Array): Promise<ModelOutput> {
+  /**
+   * The bare model call on a prepared tensor, for population p (index in manifest "populations");
+   * also what the benchmark compares the pipeline with.
+   */
+  async run(tensor: Float32Array, p = 0): Promise<ModelOutput> {
     const feeds = { [this.manifest.input.name]: new ort.Tensor('float32', tensor, [1, 1, this.size, this.size]) };
     const out = await this.session.run(feeds);
-    const score = (out.score.data as Float32Array)[0];
+    const P = this.manifest.populations.length;
+    const score = columnFor(out.score.data as Float32Array, p, P, 'score', this.manifest.id);
     const cam = out.cam ? (out.cam.data as Float32Array) : new Float32Array(0);
-    return { score, cam };
+    const oodName = this.manifest.ood?.output;
+    const ood = oodName && out[oodName] ? (out[oodName].data as Float32Array) : undefined;
+    return ood ? { score, cam, ood } : { score, cam };
   }
 
   /** The whole pipeline for one stored file. Never throws: every failure becomes an outcome. */
@@ -96,24 +156,25 @@ export class ModelRunner {
       const bytes = await readSource(source);
       const header = await readDicomHeaderFromBytes(bytes, { path });
       const uid = header.attributes.SOPInstanceUID ?? SOPInstanceUID;
-      const scope = judgeScope(header.attributes, this.manifest.scope);
-      if (!scope.inScope) {
-        return scope.value
-          ? { status: 'not-applicable', SOPInstanceUID: uid, code: 'triage.outOfScope', params: { keyword: scope.keyword, value: scope.value, expected: scope.expected } }
-          : { status: 'not-applicable', SOPInstanceUID: uid, code: 'triage.outOfScopeMissing', params: { keyword: scope.keyword, expected: scope.expected } };
-      }
+      const scope = judgeScope(header.attributes, this.manifest.scope, this.manifest.populations);
+      if (!scope.inScope) return { status: 'not-applicable', SOPInstanceUID: uid, code: scope.code, params: scope.params };
+      const p = scope.population.index;
       const t1 = performance.now();
       const img = await decodeGreyImage(bytes, path);
       const t2 = performance.now();
       const tensor = this.preprocess(img);
       const t3 = performance.now();
-      const { score, cam } = await this.run(tensor);
+      const output = await this.run(tensor, p);
       const t4 = performance.now();
+      // An image unlike the population's training images gets no score at all, not a flagged one.
+      const ood = outOfDistribution(this.manifest, output, p);
+      if (ood) return { status: 'not-applicable', SOPInstanceUID: uid, code: 'triage.outOfDistribution', params: ood };
+      const { score, cam } = output;
       if (!Number.isFinite(score) || score < 0 || score > 1) throw new AmurError('triage.badOutput', { id: this.manifest.id, value: String(score) });
       const heatmap = heatmapFromCam(cam, this.manifest.outputs.cam?.heatmap_scale);
       const t5 = performance.now();
       return {
-        status: 'done', SOPInstanceUID: uid, score, heatmap, notes: img.notes,
+        status: 'done', SOPInstanceUID: uid, score, heatmap, notes: img.notes, population: scope.population.id,
         timings: { read: t1 - t0, decode: t2 - t1, preprocess: t3 - t2, run: t4 - t3, postprocess: t5 - t4 },
       };
     } catch (e) {

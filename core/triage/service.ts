@@ -3,12 +3,12 @@
 // brought in, in the background. A study's score is the highest of its in-scope images; studies
 // with none are "not-applicable" with the reason, failures are "error" with the reason: never silent.
 import type { StudyService, Unsubscribe } from '../contract/services.js';
-import type { StudyTriageResult, TriageModelSummary, TriageService } from '../contract/triage.js';
+import type { StudyTriageResult, TriageMetrics, TriageModelSummary, TriageService } from '../contract/triage.js';
 import { Emitter } from '../common/emitter.js';
 import { AmurError, isAmurError, type ErrorParams } from '../common/errors.js';
 import type { Language } from '../i18n/index.js';
 import type { StudyStore } from '../store/store.js';
-import { hashStatus, listInstalledModels, readVerifiedModel, selectModel, type InstalledModel } from './models.js';
+import { hashStatus, listInstalledModels, readVerifiedModel, selectModel, type InstalledModel, type Population, type PopulationMetrics } from './models.js';
 import { TriagePool } from './pool.js';
 import { TriageResults, withReason, type StoredTriage } from './results.js';
 import type { InstanceOutcome } from './runner.js';
@@ -22,14 +22,23 @@ export interface LocalTriageServiceOptions {
   modelId?: string;
 }
 
-/** Folds the per-image outcomes of one study into its result. */
+const metricsOf = (x: PopulationMetrics): TriageMetrics => ({
+  population: x.population, auroc: x.auroc, auroc_ci95: x.auroc_ci95, sensitivity: x.sensitivity, specificity: x.specificity, n: x.n,
+});
+
+/**
+ * Folds the per-image outcomes of one study into its result. The study's score is its best image's,
+ * judged at the operating points of that image's population; a result with no score carries the
+ * headline population's (the contract always has operating points).
+ */
 export function studyResult(StudyInstanceUID: string, model: InstalledModel, outcomes: InstanceOutcome[], now = new Date()): StoredTriage {
   const m = model.manifest;
-  const op = m.operating_points;
+  const opsOf = (p: Population) => ({ balanced: p.operating_points.balanced, high_sensitivity: p.operating_points.high_sensitivity });
+  const headline = m.populations.find((p) => p.id === m.metrics.population) ?? m.populations[0];
   const base = {
     StudyInstanceUID,
     model: { id: m.id, version: m.version, sha256: m.sha256 },
-    operatingPoints: { balanced: op.balanced, high_sensitivity: op.high_sensitivity },
+    operatingPoints: opsOf(headline),
     instances: {
       done: outcomes.filter((o) => o.status === 'done').length,
       notApplicable: outcomes.filter((o) => o.status === 'not-applicable').length,
@@ -40,10 +49,16 @@ export function studyResult(StudyInstanceUID: string, model: InstalledModel, out
   let best: Extract<InstanceOutcome, { status: 'done' }> | undefined;
   for (const o of outcomes) if (o.status === 'done' && (!best || o.score > best.score)) best = o;
   if (best) {
+    const population = m.populations.find((p) => p.id === best.population);
+    // The outcomes come from this very manifest; an unknown id is a bug, stored as an error.
+    if (!population) throw new Error(`population "${best.population}" is not in the manifest of ${m.id} ${m.version}`);
+    const op = opsOf(population);
     const side = Math.round(Math.sqrt(best.heatmap.length));
     return {
       ...base,
       status: 'done',
+      operatingPoints: op,
+      population: population.id,
       findings: [{ label: m.labels[0], score: best.score, positive: best.score >= op.balanced, positiveAtHighSensitivity: best.score >= op.high_sensitivity }],
       SOPInstanceUID: best.SOPInstanceUID,
       heatmap: side * side === best.heatmap.length && side > 0 ? { SOPInstanceUID: best.SOPInstanceUID, rows: side, columns: side, values: best.heatmap } : undefined,
@@ -235,6 +250,9 @@ export function listModelSummaries(env: NodeJS.ProcessEnv = process.env): Triage
     origin: m.origin,
     hashStatus: hashStatus(m).status,
     intendedUse: m.manifest.intended_use,
-    metrics: m.manifest.metrics,
+    metrics: metricsOf(m.manifest.metrics),
+    populations: m.manifest.populations.map((p) => ({
+      id: p.id, description: p.description, ageYears: p.age_years, views: p.ViewPosition, metrics: metricsOf(p.metrics),
+    })),
   }));
 }
