@@ -1,6 +1,7 @@
 // `amur models list [--json]`: the installed triage models (bundled in models/ and added under
-// AMUR_HOME/models) and whether each model file's SHA-256 matches its manifest. A model that does
-// not match is never loaded.
+// AMUR_HOME/models), whether each model file's SHA-256 matches its manifest (a model that does not
+// match is never loaded), and the populations each was validated for with their own AUROC.
+import type { TriageMetrics } from '../../core/contract/triage.js';
 import { errorMessage, t } from '../../core/i18n/index.js';
 import { listInstalledModels } from '../../core/triage/models.js';
 import { listModelSummaries } from '../../core/triage/service.js';
@@ -24,16 +25,23 @@ export const modelsCommand: Command = {
       return 0;
     }
     const col = (k: string) => t(`triage.models.columns.${k}`, {}, ctx.lang);
+    const auroc = (x: TriageMetrics) =>
+      x.auroc === null ? '' : `${x.auroc.toFixed(3)} [${x.auroc_ci95.map((v) => v?.toFixed(3)).join(', ')}] n=${x.n}`;
+    // One line per population (the model's own columns on its first line only): each population
+    // has its own figures, and none of them stands for the others.
     ctx.stdout.write(renderTable(
-      [col('id'), col('version'), col('origin'), col('hash'), col('auroc'), col('sha256')],
-      models.map((m) => [
-        m.id,
-        m.version,
-        t(`triage.models.origin.${m.origin}`, {}, ctx.lang),
-        t(`triage.models.hash.${m.hashStatus}`, {}, ctx.lang),
-        m.metrics.auroc === null ? '' : `${m.metrics.auroc.toFixed(3)} [${m.metrics.auroc_ci95.map((v) => v?.toFixed(3)).join(', ')}] n=${m.metrics.n}`,
-        m.sha256,
-      ]),
+      [col('id'), col('version'), col('origin'), col('hash'), col('population'), col('ages'), col('views'), col('auroc'), col('sha256')],
+      models.flatMap((m) => m.populations.map((p, i) => [
+        i === 0 ? m.id : '',
+        i === 0 ? m.version : '',
+        i === 0 ? t(`triage.models.origin.${m.origin}`, {}, ctx.lang) : '',
+        i === 0 ? t(`triage.models.hash.${m.hashStatus}`, {}, ctx.lang) : '',
+        p.id,
+        `${p.ageYears[0]}–${p.ageYears[1]}`,
+        p.views.join(', '),
+        auroc(p.metrics),
+        i === 0 ? m.sha256 : '',
+      ])),
     ));
     for (const b of broken) ctx.stdout.write(`${errorMessage(b.error, ctx.lang)}\n`);
     return 0;

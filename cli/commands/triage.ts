@@ -65,14 +65,21 @@ export const triageCommand: Command = {
       }
       const col = (k: string) => t(`triage.cli.columns.${k}`, {}, ctx.lang);
       const m = results[0].model;
-      ctx.stdout.write(`${t('triage.cli.header', { id: m.id, version: m.version, threshold: results[0].operatingPoints.balanced }, ctx.lang)}\n\n`);
+      // Each population has its own threshold: the header names those of the populations shown.
+      const thresholds = new Map<string, number>();
+      for (const r of results) if (r.status === 'done' && r.population) thresholds.set(r.population, r.operatingPoints.balanced);
+      const threshold = thresholds.size <= 1
+        ? String(thresholds.values().next().value ?? results[0].operatingPoints.balanced)
+        : [...thresholds].map(([p, v]) => `${v} (${p})`).join(', ');
+      ctx.stdout.write(`${t('triage.cli.header', { id: m.id, version: m.version, threshold }, ctx.lang)}\n\n`);
       ctx.stdout.write(renderTable(
-        [col('StudyInstanceUID'), col('status'), col('finding'), col('score'), col('positive'), col('reason')],
+        [col('StudyInstanceUID'), col('status'), col('population'), col('finding'), col('score'), col('positive'), col('reason')],
         results.map((r) => {
           const f = r.findings[0];
           return [
             r.StudyInstanceUID,
             t(`triage.status.${r.status}`, {}, ctx.lang),
+            r.status === 'done' ? (r.population ?? '') : '',
             f ? t(`triage.labels.${f.label}`, { defaultValue: f.label }, ctx.lang) : '',
             f ? f.score.toFixed(3) : '',
             f ? t(f.positive ? 'triage.cli.yes' : 'triage.cli.no', {}, ctx.lang) : '',
