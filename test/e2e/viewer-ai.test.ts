@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../shared-data.js';
-import { makeDicoms, uid, type DicomSpec } from '../triage-fixtures.js';
+import { cxrRows, makeDicoms, nihPatientAge, uid, type DicomSpec } from '../triage-fixtures.js';
 import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
 
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'cxr-pneumonia', 'manifest.json'), 'utf8'));
@@ -91,6 +91,7 @@ describe('the viewer AI panel and heatmap overlay', () => {
   const spec: DicomSpec = {
     png: flagged.filename, out: '', StudyInstanceUID: uid(), SeriesInstanceUID: uid(), SOPInstanceUID: uid(),
     PatientID: 'AI-VIEWER', Modality: 'CR', BodyPartExamined: 'CHEST', ViewPosition: flagged.view, variant: 'MONOCHROME2-8',
+    PatientAge: nihPatientAge(cxrRows().find((r) => r.filename === flagged.filename)!),
   };
   const jls: DicomSpec = { ...spec, StudyInstanceUID: uid(), SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'AI-VIEWER-JLS' };
   before(async () => {
@@ -133,8 +134,9 @@ describe('the viewer AI panel and heatmap overlay', () => {
     assert.match(await page.locator('[data-testid="ai-assistive"]').innerText(), /^Assistive only: .*the radiologist reads the images and decides\.$/);
     assert.match(
       await page.locator('[data-testid="ai-operating-point"]').innerText(),
-      new RegExp(`balanced \\(flagged at a score of ${Math.floor(manifest.operating_points.balanced * 100)}% or more\\)`),
+      new RegExp(`balanced \\(flagged at a score of ${Math.floor(manifest.populations[0].operating_points.balanced * 100)}% or more\\)`),
     );
+    assert.equal(await page.locator('[data-testid="ai-population"]').innerText(), 'Thresholds and figures of the population: adults.');
     const model = await page.locator('[data-testid="ai-model"]').innerText();
     assert.match(model, new RegExp(`${manifest.id} ${manifest.version.replace(/\./g, '\\.')}`));
     assert.match(model, new RegExp(manifest.sha256.slice(0, 12)));

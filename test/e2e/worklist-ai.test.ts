@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../shared-data.js';
-import { makeDicoms, uid, type DicomSpec } from '../triage-fixtures.js';
+import { cxrRows, makeDicoms, nihPatientAge, uid, type DicomSpec } from '../triage-fixtures.js';
 import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
 
 // The model's own recorded validation scores pick a clearly flagged and a clearly clear radiograph.
@@ -16,6 +16,7 @@ const scores: { filename: string; score: number; view: string }[] = JSON.parse(
 ).sort((a: { score: number }, b: { score: number }) => a.score - b.score);
 const clear = scores[0];
 const flagged = scores[scores.length - 1];
+const ageOf = (filename: string) => nihPatientAge(cxrRows().find((r) => r.filename === filename)!);
 
 describe('AI priority in the worklist', () => {
   let app: RunningApp;
@@ -27,8 +28,8 @@ describe('AI priority in the worklist', () => {
     work = mkdtempSync(join(tmpdir(), 'amur-'));
     const base = { BodyPartExamined: 'CHEST', variant: 'MONOCHROME2-8' as const, Modality: 'CR' };
     const specs: DicomSpec[] = [
-      { ...base, png: clear.filename, out: join(work, 'clear.dcm'), StudyInstanceUID: study.clear, SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'AI-CLEAR', ViewPosition: clear.view },
-      { ...base, png: flagged.filename, out: join(work, 'flagged.dcm'), StudyInstanceUID: study.flagged, SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'AI-FLAGGED', ViewPosition: flagged.view },
+      { ...base, png: clear.filename, out: join(work, 'clear.dcm'), StudyInstanceUID: study.clear, SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'AI-CLEAR', ViewPosition: clear.view, PatientAge: ageOf(clear.filename) },
+      { ...base, png: flagged.filename, out: join(work, 'flagged.dcm'), StudyInstanceUID: study.flagged, SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'AI-FLAGGED', ViewPosition: flagged.view, PatientAge: ageOf(flagged.filename) },
       { ...base, png: clear.filename, out: join(work, 'ct.dcm'), StudyInstanceUID: study.ct, SeriesInstanceUID: uid(), SOPInstanceUID: uid(), PatientID: 'AI-CT', Modality: 'CT' },
     ];
     makeDicoms(specs, work);

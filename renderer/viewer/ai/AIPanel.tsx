@@ -1,7 +1,8 @@
 // The viewer's AI panel: the study's triage result as the host stored it (findings, scores, the
-// operating point the decision used, the model and its hash), always labelled assistive, and the
-// controls of the heatmap overlay (toggle by button or key, opacity). The overlay starts hidden so
-// that the radiologist looks at the image before looking at where the model looked.
+// operating point the decision used and the patient population whose it is, the model and its
+// hash), always labelled assistive, and the controls of the heatmap overlay (toggle by button or
+// key, opacity). The overlay starts hidden so that the radiologist looks at the image before
+// looking at where the model looked.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StudyTriageResult } from '../../../core/contract/triage';
@@ -96,6 +97,11 @@ export function AIPanel({ StudyInstanceUID }: { StudyInstanceUID: string }) {
               })}
             </p>
           ))}
+          {result.population && (
+            <p className="viewer-ai-muted" data-testid="ai-population" data-population={result.population}>
+              {t('ui.ai.population', { population: t(`triage.populations.${result.population}`, { defaultValue: result.population }) })}
+            </p>
+          )}
         </>
       )}
       {result && (
