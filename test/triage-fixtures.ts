@@ -1,8 +1,10 @@
-// Real chest radiographs turned into DICOM at test time, for the triage tests: the NIH PNGs of the
-// shared data (../shared/data/nih-cxr-pneumonia) are read with pngjs and written as DICOM by
-// pydicom (Debian's python3-pydicom, run with the system interpreter), in the variants the runtime
-// must handle: 8-bit MONOCHROME2 CR, 12-bit-in-16 MONOCHROME1 DX with a rescale, and out-of-scope
-// objects (CT, lateral view, no BodyPartExamined). Nothing here is hand-written DICOM.
+// Real chest radiographs turned into DICOM at test time, for the triage tests: the adult NIH PNGs
+// (../shared/data/nih-cxr-pneumonia, read with pngjs) and the paediatric Kermany JPEGs
+// (../shared/data/kermany-pediatric-train, read by Pillow as the training recipe reads them) are
+// written as DICOM by pydicom (Debian's python3-pydicom, run with the system interpreter), in the
+// variants the runtime must handle: 8-bit MONOCHROME2 CR, 12-bit-in-16 MONOCHROME1 DX with a
+// rescale, and out-of-scope objects (CT, lateral view, no BodyPartExamined, colour, a head CT slice
+// labelled as a chest radiograph). Nothing here is hand-written DICOM.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -45,9 +47,67 @@ export function readPng(filename: string): { width: number; height: number; grey
   return { width: png.width, height: png.height, grey };
 }
 
+/** The shared folder of a model population's images (manifest "populations"). */
+export function populationImage(population: string, filename: string): string {
+  if (population === 'adult') return join(CXR(), filename);
+  if (population === 'paediatric') return shared('data', 'kermany-pediatric-train', filename);
+  throw new Error(`no shared data for population ${population}`);
+}
+
+const READ_GREY_PY = `
+import struct, sys
+import numpy as np
+from PIL import Image
+out = sys.stdout.buffer
+for path in sys.argv[1:]:
+    try:
+        a = np.asarray(Image.open(path).convert('L'), dtype=np.uint8)
+    except Exception:
+        # A DICOM image: the first window (or min-max) to 8 bits, MONOCHROME1 inverted.
+        import pydicom
+        ds = pydicom.dcmread(path)
+        v = ds.pixel_array.astype(np.float64) * float(getattr(ds, 'RescaleSlope', 1) or 1) + float(getattr(ds, 'RescaleIntercept', 0) or 0)
+        wc, ww = getattr(ds, 'WindowCenter', None), getattr(ds, 'WindowWidth', None)
+        if wc is not None and ww is not None:
+            wc = float(wc[0] if isinstance(wc, pydicom.multival.MultiValue) else wc)
+            ww = float(ww[0] if isinstance(ww, pydicom.multival.MultiValue) else ww)
+            v = np.clip((v - (wc - 0.5)) / (ww - 1) + 0.5, 0, 1)
+        else:
+            v = (v - v.min()) / max(1e-9, v.max() - v.min())
+        if getattr(ds, 'PhotometricInterpretation', '') == 'MONOCHROME1':
+            v = 1 - v
+        a = np.round(v * 255).astype(np.uint8)
+    out.write(struct.pack('<II', a.shape[1], a.shape[0]))
+    out.write(a.tobytes())
+`;
+
+/**
+ * The 8-bit grey pixels of image files (PNG, JPEG, or a DICOM image windowed to 8 bits), read by
+ * Pillow's 'L' conversion (ITU-R 601 luma), exactly as the training recipe reads them: one Python
+ * run for all of them.
+ */
+export function readGreyImages(paths: string[]): { width: number; height: number; grey: Uint8Array }[] {
+  if (paths.length === 0) return [];
+  const r = spawnSync('/usr/bin/python3', ['-c', READ_GREY_PY, ...paths], { maxBuffer: 1024 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`reading images failed: ${r.stderr?.toString() || r.error}`);
+  const buf = r.stdout;
+  const out = [];
+  let o = 0;
+  for (let i = 0; i < paths.length; i++) {
+    const width = buf.readUInt32LE(o);
+    const height = buf.readUInt32LE(o + 4);
+    o += 8;
+    out.push({ width, height, grey: new Uint8Array(buf.subarray(o, o + width * height)) });
+    o += width * height;
+  }
+  return out;
+}
+
 export interface DicomSpec {
-  /** PNG under the shared set. */
+  /** PNG under the shared NIH set (CXR()); or, with `image`, ignored. */
   png: string;
+  /** Any image file (absolute path: PNG, JPEG, DICOM), read as grey by readGreyImages. */
+  image?: string;
   out: string;
   StudyInstanceUID: string;
   SeriesInstanceUID: string;
@@ -58,10 +118,13 @@ export interface DicomSpec {
   ViewPosition?: string;
   /** Written only when given (e.g. nihPatientAge(row)): the age triage chooses the model population by. */
   PatientAge?: string;
+  /** Written only when given: with the study date 20261122, the age when PatientAge is absent. */
+  PatientBirthDate?: string;
   /** 'MONOCHROME2-8': stored = PNG value, window 128/256 LINEAR.
    *  'MONOCHROME1-12': stored = (255 - value) * 16 in 16 bits (BitsStored 12), slope 2, intercept -100,
-   *  window LINEAR_EXACT centred on the full range: after inversion it is the same image. */
-  variant: 'MONOCHROME2-8' | 'MONOCHROME1-12';
+   *  window LINEAR_EXACT centred on the full range: after inversion it is the same image.
+   *  'RGB-8': the grey image written as a colour (RGB) image, which triage must refuse. */
+  variant: 'MONOCHROME2-8' | 'MONOCHROME1-12' | 'RGB-8';
   /** Enlarge the PNG this many times (bilinear) before writing, for detector-sized images. */
   scale?: number;
 }
@@ -86,19 +149,25 @@ for s in specs:
     ds.StudyInstanceUID = s['StudyInstanceUID']
     ds.SeriesInstanceUID = s['SeriesInstanceUID']
     ds.PatientID = s['PatientID']
-    ds.PatientName = 'NIH^' + s['PatientID']
+    ds.PatientName = 'TEST^' + s['PatientID']
     ds.StudyDate = '20261122'
     ds.Modality = s['Modality']
     if s.get('BodyPartExamined') is not None: ds.BodyPartExamined = s['BodyPartExamined']
     if s.get('ViewPosition') is not None: ds.ViewPosition = s['ViewPosition']
     if s.get('PatientAge') is not None: ds.PatientAge = s['PatientAge']
+    if s.get('PatientBirthDate') is not None: ds.PatientBirthDate = s['PatientBirthDate']
     ds.SeriesNumber = 1
     ds.InstanceNumber = 1
     ds.Rows = s['rows']
     ds.Columns = s['cols']
-    ds.SamplesPerPixel = 1
+    ds.SamplesPerPixel = 3 if s['variant'] == 'RGB-8' else 1
     ds.PixelRepresentation = 0
-    if s['variant'] == 'MONOCHROME2-8':
+    if s['variant'] == 'RGB-8':
+        ds.PhotometricInterpretation = 'RGB'
+        ds.PlanarConfiguration = 0
+        ds.BitsAllocated = 8; ds.BitsStored = 8; ds.HighBit = 7
+        ds.PixelData = raw
+    elif s['variant'] == 'MONOCHROME2-8':
         ds.PhotometricInterpretation = 'MONOCHROME2'
         ds.BitsAllocated = 8; ds.BitsStored = 8; ds.HighBit = 7
         ds.WindowCenter = 128; ds.WindowWidth = 256
@@ -116,12 +185,18 @@ for s in specs:
 
 /** Writes the DICOM files (one pydicom run for all of them). */
 export function makeDicoms(specs: DicomSpec[], workDir: string): void {
+  const others = specs.filter((s) => s.image);
+  const read = new Map(readGreyImages(others.map((s) => s.image!)).map((img, i) => [others[i], img]));
   const jobs = specs.map((s, i) => {
-    const img = readPng(s.png);
+    const img = read.get(s) ?? readPng(s.png);
     const { width, height, grey } = s.scale && s.scale > 1 ? enlarge(img, s.scale) : img;
     const raw = join(workDir, `px-${i}.raw`);
     if (s.variant === 'MONOCHROME2-8') {
       writeFileSync(raw, grey);
+    } else if (s.variant === 'RGB-8') {
+      const px = Buffer.alloc(grey.length * 3);
+      for (let k = 0; k < grey.length; k++) px[k * 3] = px[k * 3 + 1] = px[k * 3 + 2] = grey[k];
+      writeFileSync(raw, px);
     } else {
       const px = Buffer.alloc(grey.length * 2);
       for (let k = 0; k < grey.length; k++) px.writeUInt16LE((255 - grey[k]) * 16, k * 2);

@@ -43,6 +43,10 @@ export interface Population {
   metrics: PopulationMetrics;
   /** The largest distance in this population's "ood" column that is still scored. */
   ood_threshold?: number;
+  /** How the score was calibrated from the CAM's mean (documentation, and what the parity test checks). */
+  calibration?: { a: number; b: number };
+  /** The heatmap display scale of this population's CAM channel (else outputs.cam.heatmap_scale). */
+  heatmap_scale?: number;
 }
 
 export interface ModelManifest {
@@ -165,6 +169,7 @@ function checkPopulations(dir: string, m: ModelManifest): void {
     if (p.metrics.population !== p.id) fail(dir, `${at}.metrics.population is "${p.metrics.population}", not the population's id "${p.id}"`);
     if (p.ood_threshold !== undefined && !isNumber(p.ood_threshold)) fail(dir, `${at}.ood_threshold must be a number`);
     if (m.ood && p.ood_threshold === undefined) fail(dir, `${at}.ood_threshold is required, since the manifest has "ood"`);
+    if (p.heatmap_scale !== undefined && !(isNumber(p.heatmap_scale) && p.heatmap_scale > 0)) fail(dir, `${at}.heatmap_scale must be a positive number`);
   });
   const bands = (pops as Population[]).map((p) => p.age_years);
   for (let i = 0; i < bands.length; i++) {

@@ -68,11 +68,13 @@ describe('out-of-distribution decision', () => {
 
 describe('loading a model', () => {
   it('refuses a model without the "ood" output its manifest declares', async () => {
-    // The shipped file (verified by its real sha256) has score and cam only.
+    // The shipped file (verified by its real sha256) has score, cam and ood; this manifest names
+    // an output it does not have.
     const manifest = twoPopulationManifest();
+    manifest.ood = { ...manifest.ood!, output: 'distance' };
     await assert.rejects(ModelRunner.load({ manifest, modelPath: join(BUNDLED_MODELS_DIR, 'cxr-pneumonia', manifest.file) }), (e) => {
       assert.ok(isAmurError(e) && e.code === 'triage.modelLoadFailed');
-      assert.match(String(e.params.detail), /the model has no output ood \(it has score, cam\)/);
+      assert.match(String(e.params.detail), /the model has no output distance \(it has score, cam, ood\)/);
       return true;
     });
   });

@@ -51,6 +51,19 @@ export function columnFor(values: Float32Array, p: number, populations: number, 
 }
 
 /**
+ * The class activation map of population p: "cam" has one channel (the same map whatever the
+ * population) or one per population (a package with one network per population).
+ */
+export function camFor(cam: ort.Tensor, p: number, populations: number, id: string): Float32Array {
+  const data = cam.data as Float32Array;
+  const channels = cam.dims.length === 4 ? cam.dims[1] : 1;
+  if (channels === 1) return data;
+  if (channels !== populations) throw new AmurError('triage.badOutputShape', { id, output: 'cam', actual: channels, expected: populations === 1 ? '1' : `1 or ${populations}` });
+  const per = data.length / channels;
+  return data.subarray(p * per, (p + 1) * per);
+}
+
+/**
  * The image-based check (manifest "ood"): the image's distance from population p's training
  * images, against that population's ood_threshold. Returns the figures of a refusal, or undefined
  * when the image may be scored (or the manifest has no "ood"). A distance that is not a number is
@@ -73,7 +86,7 @@ export function outOfDistribution(manifest: Pick<ModelManifest, 'id' | 'ood' | '
 
 /**
  * The heatmap the viewer overlays: the CAM's positive part (where the evidence for the label is),
- * divided by the model's fixed heatmap scale (manifest outputs.cam.heatmap_scale) and capped at 1, so
+ * divided by a fixed heatmap scale (see heatmapScale) and capped at 1, so
  * that a low-scoring image shows faint heat rather than a red spot of its own maximum; without a
  * scale, by the image's own maximum. Rounded to 3 decimals to keep stored results small.
  */
@@ -82,6 +95,11 @@ export function heatmapFromCam(cam: Float32Array, scale?: number): number[] {
   for (const v of cam) if (v > max) max = v;
   const by = scale && scale > 0 ? scale : max;
   return Array.from(cam, (v) => (by > 0 && v > 0 ? Math.round(Math.min(1, v / by) * 1000) / 1000 : 0));
+}
+
+/** The display scale of population p's heatmap: its own (a network per population), else the model's. */
+export function heatmapScale(manifest: Pick<ModelManifest, 'populations' | 'outputs'>, p: number): number | undefined {
+  return manifest.populations[p]?.heatmap_scale ?? manifest.outputs.cam?.heatmap_scale;
 }
 
 export class ModelRunner {
@@ -142,7 +160,7 @@ export class ModelRunner {
     const out = await this.session.run(feeds);
     const P = this.manifest.populations.length;
     const score = columnFor(out.score.data as Float32Array, p, P, 'score', this.manifest.id);
-    const cam = out.cam ? (out.cam.data as Float32Array) : new Float32Array(0);
+    const cam = out.cam ? camFor(out.cam, p, P, this.manifest.id) : new Float32Array(0);
     const oodName = this.manifest.ood?.output;
     const ood = oodName && out[oodName] ? (out[oodName].data as Float32Array) : undefined;
     return ood ? { score, cam, ood } : { score, cam };
@@ -171,7 +189,7 @@ export class ModelRunner {
       if (ood) return { status: 'not-applicable', SOPInstanceUID: uid, code: 'triage.outOfDistribution', params: ood };
       const { score, cam } = output;
       if (!Number.isFinite(score) || score < 0 || score > 1) throw new AmurError('triage.badOutput', { id: this.manifest.id, value: String(score) });
-      const heatmap = heatmapFromCam(cam, this.manifest.outputs.cam?.heatmap_scale);
+      const heatmap = heatmapFromCam(cam, heatmapScale(this.manifest, p));
       const t5 = performance.now();
       return {
         status: 'done', SOPInstanceUID: uid, score, heatmap, notes: img.notes, population: scope.population.id,
