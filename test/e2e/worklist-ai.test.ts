@@ -11,9 +11,11 @@ import { cxrRows, makeDicoms, nihPatientAge, uid, type DicomSpec } from '../tria
 import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
 
 // The model's own recorded validation scores pick a clearly flagged and a clearly clear radiograph.
-const scores: { filename: string; score: number; view: string }[] = JSON.parse(
+// Adults only (NIH PNGs with their real age), in the model's age band and accepted by its OOD check.
+const scores: { filename: string; score: number; view: string }[] = (JSON.parse(
   readFileSync(join(REPO_ROOT, 'models', 'cxr-pneumonia', 'train', 'val_scores.json'), 'utf8'),
-).sort((a: { score: number }, b: { score: number }) => a.score - b.score);
+) as { population: string; filename: string; score: number; view: string; in_age_band: boolean; accepted: boolean }[])
+  .filter((r) => r.population === 'adult' && r.in_age_band && r.accepted).sort((a: { score: number }, b: { score: number }) => a.score - b.score);
 const clear = scores[0];
 const flagged = scores[scores.length - 1];
 const ageOf = (filename: string) => nihPatientAge(cxrRows().find((r) => r.filename === filename)!);
