@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AmurError } from '../common/errors.js';
 import { amurHome } from '../common/paths.js';
+import type { TriageMetrics } from '../contract/triage.js';
 
 export interface ScopeRule {
   Modality: string[];
@@ -16,15 +17,8 @@ export interface ScopeRule {
   PhotometricInterpretation: string[];
 }
 
-/** Figures measured on data the model never trained on, for one population. */
-export interface PopulationMetrics {
-  /** The population the figures were measured on (a populations[].id). */
-  population: string;
-  auroc: number | null;
-  auroc_ci95: [number | null, number | null];
-  sensitivity: number | null;
-  specificity: number | null;
-  n: number;
+/** Figures measured on data the model never trained on, for one population (as the contract shows them, plus calibration). */
+export interface PopulationMetrics extends TriageMetrics {
   ece?: number | null;
 }
 
