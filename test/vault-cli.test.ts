@@ -205,7 +205,8 @@ async function makeClear(home: string): Promise<void> {
   store.close();
   for (const f of files) writeFileSync(f.path, f.bytes);
   const db = openVaultDatabase(home, join(home, 'store', 'catalogue.sqlite'), 'catalogue/1');
-  db.exec('DROP TABLE study_keys; DROP TABLE vault_state;');
+  // Back to the schema of version 4: undo what migrations 5 (keys) and 6 (triage population) added.
+  db.exec('DROP TABLE study_keys; DROP TABLE vault_state; ALTER TABLE triage_results DROP COLUMN population;');
   for (const f of files) db.prepare('UPDATE instances SET file_size = ? WHERE file_path = ?').run(f.bytes.length, f.path.slice(join(home, 'store').length + 1));
   db.pragma('user_version = 4');
   db.pragma('journal_mode = DELETE');
