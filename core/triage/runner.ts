@@ -40,27 +40,25 @@ export interface ModelOutput {
 }
 
 /**
- * The column of a per-image output for population p: "score" has either one column (the same
- * score whatever the population) or one per population; anything else is a model that does not
- * fit its manifest.
+ * Population p's part of a per-image output with `channels` channels: either one channel (the same
+ * whatever the population) or one per population (a package with one network per population);
+ * anything else is a model that does not fit its manifest.
  */
-export function columnFor(values: Float32Array, p: number, populations: number, output: string, id: string): number {
-  if (values.length === 1) return values[0];
-  if (values.length === populations) return values[p];
-  throw new AmurError('triage.badOutputShape', { id, output, actual: values.length, expected: populations === 1 ? '1' : `1 or ${populations}` });
-}
-
-/**
- * The class activation map of population p: "cam" has one channel (the same map whatever the
- * population) or one per population (a package with one network per population).
- */
-export function camFor(cam: ort.Tensor, p: number, populations: number, id: string): Float32Array {
-  const data = cam.data as Float32Array;
-  const channels = cam.dims.length === 4 ? cam.dims[1] : 1;
+function channelFor(data: Float32Array, channels: number, p: number, populations: number, output: string, id: string): Float32Array {
   if (channels === 1) return data;
-  if (channels !== populations) throw new AmurError('triage.badOutputShape', { id, output: 'cam', actual: channels, expected: populations === 1 ? '1' : `1 or ${populations}` });
+  if (channels !== populations) throw new AmurError('triage.badOutputShape', { id, output, actual: channels, expected: populations === 1 ? '1' : `1 or ${populations}` });
   const per = data.length / channels;
   return data.subarray(p * per, (p + 1) * per);
+}
+
+/** The score of population p ("score" is [1, 1] or [1, P]). */
+export function columnFor(values: Float32Array, p: number, populations: number, output: string, id: string): number {
+  return channelFor(values, values.length, p, populations, output, id)[0];
+}
+
+/** The class activation map of population p ("cam" is [1, 1, H, W] or [1, P, H, W]). */
+export function camFor(cam: ort.Tensor, p: number, populations: number, id: string): Float32Array {
+  return channelFor(cam.data as Float32Array, cam.dims.length === 4 ? cam.dims[1] : 1, p, populations, 'cam', id);
 }
 
 /**

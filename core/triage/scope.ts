@@ -30,7 +30,7 @@ const band = (p: Population) => `${p.age_years[0]}–${p.age_years[1]}`;
  * The first attribute that rules the instance out, in the order a reader would check them. With
  * the manifest's populations it then chooses the population by age (whole years, inclusive bounds)
  * and checks the view against that population's; without them only the scope's attributes are
- * judged (the header-only check of the benchmark).
+ * judged.
  */
 export function judgeScope(attrs: ScopeAttributes, rule: ScopeRule): AttributeDecision;
 export function judgeScope(attrs: ScopeAttributes, rule: ScopeRule, populations: readonly Population[]): ScopeDecision;

@@ -667,7 +667,7 @@ def main():
     logits = np.array([logit_by[r['pop']][i] for i, r in enumerate(rows)])
 
     # Per-population calibration, operating points and OOD statistics (train / tune only).
-    calib, mus, chols, pops_out = [], [], [], []
+    calib, mus, chols = [], [], []
     report = {'populations': {}}
     scores = np.zeros(len(rows))
     ood_own = np.zeros(len(rows))
@@ -676,7 +676,7 @@ def main():
         a, b = platt(logit_by[p][tune], y[tune])
         calib.append((a, b))
         trn = (pop == p) & (split == 'train')
-        mu, cov, shrink = ledoit_wolf(emb_by[p][trn])
+        mu, cov, _ = ledoit_wolf(emb_by[p][trn])
         chol = np.linalg.cholesky(np.linalg.inv(cov))
         mus.append(mu)
         chols.append(chol)
