@@ -5,7 +5,7 @@ import { bridgeTransport, type ShellBridge } from '../../core/contract/bridge';
 import { createServiceProxy } from '../../core/contract/proxy';
 import type { AmurServices } from '../../core/contract/services';
 import type { ImportSummary } from '../../core/contract/studies';
-import { uploadAndImport } from './upload';
+import { uploadAndImport, type ChosenFile } from './upload';
 import { WebSocketTransport } from './ws-transport';
 
 declare global {
@@ -14,11 +14,7 @@ declare global {
   }
 }
 
-/** A file to import and its path relative to what the user chose (a dropped folder keeps its tree). */
-export interface ChosenFile {
-  file: File;
-  relativePath: string;
-}
+export type { ChosenFile } from './upload';
 
 export type ShellKind = 'electron' | 'browser';
 

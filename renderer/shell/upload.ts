@@ -3,7 +3,16 @@
 // travel in a header, never in the URL; the host's secret is the HttpOnly cookie.
 import type { ImportSummary } from '../../core/contract/studies';
 import { RemoteError } from '../../core/contract/proxy';
-import type { ChosenFile } from './index';
+
+/**
+ * A file to import and its path relative to what the user chose (a dropped folder keeps its tree).
+ * Declared here, not in the shell's index, so that this module depends on nothing of the index:
+ * the index imports the upload, never the other way round.
+ */
+export interface ChosenFile {
+  file: File;
+  relativePath: string;
+}
 
 const PARALLEL = 4;
 
