@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { shared } from '../test/shared-data.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
-import { describeCorpus, listFiles, makeCopiedStudyCorpus, type CorpusInfo } from './lib/corpus.js';
+import { describeCorpus, listFiles, makeCopiedStudyCorpus, makeMixedCorpus, type CorpusInfo } from './lib/corpus.js';
 import { processCpuMs, selfCpuMs } from './lib/cpu.js';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
 import { machineInfo, toolVersion } from './lib/machine.js';
@@ -74,7 +74,15 @@ async function run(ctx: BenchContext): Promise<void> {
     corpora.push(describeCorpus(`headct-x${copies}`, dir,
       `the 28-slice GE head CT from dcm_qa_ct copied ${copies} times, each copy a new study (new Study/Series/SOP Instance UIDs and PatientID by dcmodify)`));
   }
-  if (corpora.length === 0) throw new Error(`--corpus must be shared, headct or all (got ${which})`);
+  if (which === 'all' || which === 'mixed') {
+    const studies = numberOption(ctx, 'mixed-studies', 50);
+    const dir = join(ctx.tmpRoot, `corpus-mixed-${studies}`);
+    ctx.log(`making corpus: ${studies} case folders of 10 small DICOM files and 20 other files each, in ${dir}`);
+    await makeMixedCorpus(shared('dicom'), studies, 10, 20, dir);
+    corpora.push(describeCorpus(`mixed-${studies}`, dir,
+      `a download as users bring it: ${studies} case folders, each with 10 small DICOM files (SR, SEG, CT, MR, JPEG-LS multi-frame of the shared data, 4 to 76 KB, new SOP Instance and Series UIDs by dcmodify, one new study per folder) and 20 non-DICOM files (text, JSON, PNG, CSV, HTML, 0.3 to 40 KB) in nested folders`));
+  }
+  if (corpora.length === 0) throw new Error(`--corpus must be shared, headct, mixed or all (got ${which})`);
 
   const amurCli = await amurCliAvailable(ctx);
   if (!amurCli) ctx.log('Amur not measured (--baselines-only, or no `amur import` command): baselines only');
@@ -82,7 +90,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const results = [];
   for (const corpus of corpora) {
     ctx.log(`corpus ${corpus.name}: ${corpus.files} files, ${(corpus.bytes / 1e6).toFixed(1)} MB`);
-    results.push(await benchCorpus(ctx, corpus, { reps, concurrency, amurCli, work, profile: ctx.options.profile === true }));
+    results.push(await benchCorpus(ctx, corpus, { reps, concurrency, amurCli, work, profile: ctx.options.profile === true, orthanc: ctx.options['no-orthanc'] !== true }));
   }
   await cleanup(work);
   rmSync(work, { recursive: true, force: true });
@@ -116,6 +124,8 @@ async function run(ctx: BenchContext): Promise<void> {
 
 interface CorpusOptions {
   profile: boolean;
+  /** Measure Orthanc's ingest too (--no-orthanc leaves it out, for a quicker run about Amur alone). */
+  orthanc: boolean;
   reps: number;
   concurrency: number;
   amurCli: boolean;
@@ -203,11 +213,11 @@ async function benchCorpus(ctx: BenchContext, corpus: CorpusInfo, o: CorpusOptio
   }
   // Orthanc fsyncs every stored file by default (SyncStorageArea) and Amur does not (see
   // core/store/store.ts), so the like-for-like comparison is the run with SyncStorageArea false.
-  const orthancRuns: { conc: number; sync: boolean }[] = [
+  const orthancRuns: { conc: number; sync: boolean }[] = o.orthanc ? [
     { conc: 1, sync: true },
     { conc: o.concurrency, sync: true },
     { conc: o.concurrency, sync: false },
-  ];
+  ] : [];
   for (const { conc, sync } of orthancRuns) {
     const inFlight = conc === 1 ? 'sequential' : `${conc} in flight`;
     methods.push({

@@ -125,3 +125,76 @@ export async function makeSeriesFromSlices(
   writeFileSync(stamp, JSON.stringify({ recipe, study, series }));
   return { study, series };
 }
+
+/** Small DICOM objects of the shared data (4 KB to 76 KB: SR, SEG, CT, MR, JPEG-LS multi-frame) the mixed corpus is made of. */
+const MIXED_DICOM_SOURCES = [
+  ['dcmjs', 'test', 'sample-sr.dcm'],
+  ['dcmjs', 'examples', 'data', 'structured_report.dcm'],
+  ['dicomweb-client', 'testData', 'sample.dcm'],
+  ['dcmjs', 'examples', 'data', 'QIICR_Test3', 'tumor_User1_Manual_Trial1.dcm'],
+  ['dicomParser', 'testImages', 'encapsulated', 'multi-frame', 'CT0012.fragmented_no_bot_jpeg_ls.81.dcm'],
+  ['dcmjs', 'examples', 'data', 'IM-0001-0001.dcm'],
+];
+
+/**
+ * Makes (or reuses) a folder as a user's export or a portal's download looks: `studies` study
+ * folders, each with `perStudy` small DICOM files (cycled from MIXED_DICOM_SOURCES under sharedDicom,
+ * every file a new SOP Instance and Series UID by dcmodify, one new Study UID and PatientID per
+ * folder) beside notes, JSON sidecars, PNG thumbnails, CSV and HTML files (`otherPerStudy` of them,
+ * 0.3 KB to 40 KB, contents fixed by their index) in nested folders. The importer has to find the
+ * DICOM among them and reject the rest, as it would in a real download.
+ */
+export async function makeMixedCorpus(sharedDicom: string, studies: number, perStudy: number, otherPerStudy: number, dest: string): Promise<void> {
+  const stamp = `${dest}.json`;
+  const want = JSON.stringify({ recipe: 'mixed-1', sources: MIXED_DICOM_SOURCES.map((s) => s.join('/')), studies, perStudy, otherPerStudy });
+  if (existsSync(stamp) && existsSync(dest) && readFileSync(stamp, 'utf8') === want) return;
+  rmSync(stamp, { force: true });
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  const { PNG } = await import('pngjs');
+  const sources = MIXED_DICOM_SOURCES.map((s) => join(sharedDicom, ...s));
+  const width = String(studies).length;
+  let n = 0;
+  for (let i = 1; i <= studies; i++) {
+    const id = String(i).padStart(width, '0');
+    const studyDir = join(dest, `case-${id}`);
+    const imageDir = join(studyDir, 'DICOM', 'images');
+    mkdirSync(imageDir, { recursive: true });
+    const targets: string[] = [];
+    for (let k = 0; k < perStudy; k++) {
+      const t = join(imageDir, `IM${String(k + 1).padStart(4, '0')}`);
+      copyFileSync(sources[(i + k) % sources.length], t);
+      chmodSync(t, 0o644); // the shared data are read-only; dcmodify rewrites in place
+      targets.push(t);
+    }
+    await runChecked('dcmodify', [
+      '-nb', '-gin', '-gse',
+      '-m', `(0020,000D)=${newUid()}`,
+      '-m', `(0010,0020)=MIXED-${id}`,
+      ...targets,
+    ], { timeoutMs: 120_000 });
+    for (let k = 0; k < otherPerStudy; k++, n++) {
+      const kind = n % 6;
+      const sub = join(studyDir, ['notes', 'meta', 'thumbs', 'export/tables', 'viewer/html', 'thumbs/large'][kind]);
+      mkdirSync(sub, { recursive: true });
+      const line = `case ${id} item ${k}: lorem ipsum dolor sit amet, consectetur adipiscing elit ${n}\n`;
+      if (kind === 0) writeFileSync(join(sub, `note-${k}.txt`), line.repeat(4 + (n % 40)));
+      else if (kind === 1) writeFileSync(join(sub, `item-${k}.json`), JSON.stringify({ case: id, item: k, values: Array.from({ length: 20 + (n % 200) }, (_, j) => j * n) }));
+      else if (kind === 3) writeFileSync(join(sub, `table-${k}.csv`), Array.from({ length: 10 + (n % 100) }, (_, j) => `${j},${n},${id},${j * k}`).join('\n'));
+      else if (kind === 4) writeFileSync(join(sub, `page-${k}.html`), `<!doctype html><html><body><p>${line.repeat(3 + (n % 30))}</p></body></html>`);
+      else {
+        // A thumbnail: noise-free gradients compress well, so these stay small (a few KB to ~40 KB).
+        const side = kind === 5 ? 96 + (n % 64) : 32 + (n % 32);
+        const png = new PNG({ width: side, height: side });
+        for (let p = 0; p < side * side; p++) {
+          png.data[p * 4] = (p * 7 + n) & 0xff;
+          png.data[p * 4 + 1] = (p >> 3) & 0xff;
+          png.data[p * 4 + 2] = (n * 13) & 0xff;
+          png.data[p * 4 + 3] = 0xff;
+        }
+        writeFileSync(join(sub, `thumb-${k}.png`), PNG.sync.write(png));
+      }
+    }
+  }
+  writeFileSync(stamp, want);
+}
