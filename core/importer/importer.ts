@@ -7,13 +7,14 @@
 import { rm } from 'node:fs/promises';
 import { audit } from '../audit/index.js';
 import { AmurError } from '../common/errors.js';
-import type { ImportProgress, ImportSummary, RejectedFile, SourceSummary } from '../contract/studies.js';
+import type { ImportNotice, ImportProgress, ImportSummary, RejectedFile, SourceSummary } from '../contract/studies.js';
 import { REQUIRED_KEYWORDS, type DicomHeader } from '../dicom/attributes.js';
 import { readDicomHeaderFromBytes, readDicomHeaderFromFile } from '../dicom/header.js';
-import { errorMessage, type Language } from '../i18n/index.js';
+import { errorMessage, t, type Language } from '../i18n/index.js';
 import { discardFile, type IncomingInstance, type StudyStore } from '../store/store.js';
 import { readSource } from '../vault/file-cipher.js';
 import { HeaderPool } from './header-pool.js';
+import { probeFile } from './probe.js';
 import { DEFAULT_ZIP_LIMITS, looksLikeZip, walkInputs, type Candidate, type ZipLimits } from './walk.js';
 
 export interface ImportOptions {
@@ -60,6 +61,9 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
   const lang = options.lang ?? 'en';
   const source = options.source ?? store.defaultSource();
   const workers = options.pool ? options.pool.size : (options.workers ?? 0);
+  // Without worker threads there is no UI on this thread to keep responsive (the CLI, a benchmark):
+  // files on disk are then probed and read with synchronous I/O (probe.ts), once each.
+  const inline = !options.pool && workers === 0;
   // Enough files in flight to keep every worker and the copy busy, few enough to bound memory.
   const maxInFlight = Math.max(1, workers) * 8;
   const progress: ImportProgress = { seen: 0, imported: 0, duplicates: 0, rejected: 0, walkDone: false };
@@ -79,11 +83,13 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     options.onProgress({ ...progress });
   };
 
+  const notices: ImportNotice[] = [];
   const reject = (displayPath: string, e: unknown) => {
     const code = e instanceof AmurError ? e.code : 'internal';
     // Every reason names the file, so a list of reasons read on its own still says which file.
     const err = e instanceof AmurError && !('path' in e.params) ? new AmurError(e.code, { ...e.params, path: displayPath }) : e;
-    rejected.push({ path: displayPath, code, reason: errorMessage(err, lang) });
+    const params = e instanceof AmurError ? textParams({ ...e.params, path: displayPath }) : { path: displayPath, detail: e instanceof Error ? e.message : String(e) };
+    rejected.push({ path: displayPath, code, reason: errorMessage(err, lang), params });
     progress.rejected++;
     report();
   };
@@ -135,13 +141,29 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
   const handle = async (c: Candidate, pool: HeaderReader): Promise<void> => {
     let header: DicomHeader;
     const source = c.sealed ?? c.path;
+    // The file read whole by the probe, sealed from memory below.
+    let bytes: Buffer | undefined;
+    let zipLike = false;
     try {
-      // An extracted archive entry is sealed in the temp folder: its header is read in memory.
-      header = c.sealed ? await readDicomHeaderFromBytes(await readSource(c.sealed), { path: c.displayPath }) : await pool.read(c.path);
+      if (c.sealed) {
+        // An extracted archive entry is sealed in the temp folder: its header is read in memory.
+        header = await readDicomHeaderFromBytes(await readSource(c.sealed), { path: c.displayPath });
+      } else if (inline) {
+        const probe = probeFile(c.path);
+        if (probe.kind === 'zip') {
+          zipLike = true;
+          throw new AmurError('dicom.notDicom', { path: c.path });
+        }
+        if (probe.kind === 'bytes') bytes = probe.bytes;
+        header = bytes ? await readDicomHeaderFromBytes(bytes, { path: c.path }) : await pool.read(c.path);
+      } else {
+        header = await pool.read(c.path);
+      }
     } catch (e) {
       // A zip archive whose name does not say so (a portal's download called "export"): its
-      // entries are imported, and the archive itself is not an outcome of its own.
-      if (e instanceof AmurError && e.code === 'dicom.notDicom' && (await looksLikeZip(source))) {
+      // entries are imported, and the archive itself is not an outcome of its own. (The probe
+      // has looked at a file's first bytes already.)
+      if (e instanceof AmurError && e.code === 'dicom.notDicom' && (zipLike || ((c.sealed || !inline) && (await looksLikeZip(source))))) {
         progress.seen--;
         const depth = (c.archiveDepth ?? 0) + 1;
         for await (const item of walkInputs([], store, cleanups, zipLimits, { archive: { source, displayPath: c.displayPath, depth } })) {
@@ -171,6 +193,10 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
       reject(c.displayPath, new AmurError('import.missingUid', { path: c.displayPath, keywords: missing.join(', ') }));
       return;
     }
+    for (const n of header.notices ?? []) {
+      const params = { ...n.params, path: c.displayPath };
+      notices.push({ path: c.displayPath, code: n.code, params, message: t(`notices.${n.code}`, params, lang) });
+    }
     const uid = a.SOPInstanceUID!;
     if (inFlightUids.has(uid) || store.hasInstance(uid)) {
       studies.add(a.StudyInstanceUID!);
@@ -185,7 +211,12 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     // sealed copy into place when it commits the batch.
     const tempPath = store.allocateTempPath();
     try {
-      await Promise.all([store.prepareFileDir(uid), store.sealInto(source, tempPath, a.StudyInstanceUID!, uid)]);
+      if (bytes) {
+        store.sealBytesInto(bytes, tempPath, a.StudyInstanceUID!, uid);
+        await store.prepareFileDir(uid);
+      } else {
+        await Promise.all([store.prepareFileDir(uid), store.sealInto(source, tempPath, a.StudyInstanceUID!, uid)]);
+      }
       if (c.owned) discardFile(c.path);
       queue({ header, tempPath, displayPath: c.displayPath });
     } catch (e) {
@@ -228,8 +259,11 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
   }
   report(true);
   // Files are handled concurrently; sorted, the list reads the same from one run to the next.
-  rejected.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const summary = { imported: progress.imported, duplicates: progress.duplicates, rejected, studies: [...studies].sort() };
+  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  rejected.sort(byPath);
+  notices.sort(byPath);
+  const summary: ImportSummary = { imported: progress.imported, duplicates: progress.duplicates, rejected, studies: [...studies].sort() };
+  if (notices.length) summary.notices = notices;
   if (options.audit !== false && (summary.imported || summary.rejected.length)) {
     audit(store.home, {
       action: 'study.import',
@@ -240,4 +274,11 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     });
   }
   return summary;
+}
+
+/** An error's parameters as text (what crosses to a UI and what i18n interpolates). */
+function textParams(params: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) out[k] = String(v);
+  return out;
 }

@@ -40,7 +40,7 @@ import { AmurError } from '../common/errors.js';
 import { isProcessAlive } from '../common/lock.js';
 import { amurHome } from '../common/paths.js';
 import type { InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
-import type { DicomHeader } from '../dicom/attributes.js';
+import type { DicomHeader, RequiredKeyword } from '../dicom/attributes.js';
 import { openVaultDatabase, type EncryptProgress } from '../vault/database.js';
 import { encryptFile, isSealedFile, openBuffer, readSealedFile, readSource, sealBuffer, type FileSource, type SealedFile } from '../vault/file-cipher.js';
 import { StudyKeyring } from '../vault/study-keys.js';
@@ -266,6 +266,22 @@ export class StudyStore {
   }
 
   /**
+   * sealInto for a file already read whole (the importer's small-file path): sealed in memory and
+   * written with one synchronous write, which for a small file costs less than the round trips of
+   * an asynchronous one. On failure nothing is left at dest.
+   */
+  sealBytesInto(plain: Buffer, dest: string, StudyInstanceUID: string, SOPInstanceUID: string): void {
+    const sealed = sealBuffer(this.keys.keyFor(StudyInstanceUID).key, plain, { context: SOPInstanceUID });
+    try {
+      writeFileSync(dest, sealed, { flag: 'wx', mode: 0o600 });
+    } catch (e) {
+      // 'wx' failing on EEXIST means the file is someone else's: only a partial write of ours goes.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') rmSync(dest, { force: true });
+      throw new AmurError('vault.fileWriteFailed', { path: dest, detail: (e as Error).message }, { cause: e });
+    }
+  }
+
+  /**
    * Seals bytes that belong to a study (a draft, a signed report, an outbox copy) under its key;
    * context names what they are (bound in: the sealed bytes open only as that).
    */
@@ -333,10 +349,10 @@ export class StudyStore {
         RETURNING id`).pluck(),
       instance: db.prepare(`INSERT INTO instances (SOPInstanceUID, series_id, SOPClassUID, InstanceNumber, TransferSyntaxUID, Rows, Columns,
           NumberOfFrames, BitsAllocated, PhotometricInterpretation, ImageType, SpecificCharacterSet, ContentDate, ContentTime,
-          SliceLocation, SliceThickness, has_file_meta, pixel_data_offset, file_path, file_size, imported_at)
+          SliceLocation, SliceThickness, has_file_meta, pixel_data_offset, file_path, file_size, imported_at, derived_uids)
         VALUES (@SOPInstanceUID, @series, @SOPClassUID, @InstanceNumber, @TransferSyntaxUID, @Rows, @Columns, @NumberOfFrames,
           @BitsAllocated, @PhotometricInterpretation, @ImageType, @SpecificCharacterSet, @ContentDate, @ContentTime, @SliceLocation,
-          @SliceThickness, @has_file_meta, @pixel_data_offset, @file_path, @file_size, @now)
+          @SliceThickness, @has_file_meta, @pixel_data_offset, @file_path, @file_size, @now, @derived_uids)
 `),
     };
   }
@@ -426,6 +442,7 @@ export class StudyStore {
       SpecificCharacterSet: text('SpecificCharacterSet'), ContentDate: text('ContentDate'), ContentTime: text('ContentTime'),
       SliceLocation: num('SliceLocation'), SliceThickness: num('SliceThickness'), has_file_meta: header.hasFileMeta ? 1 : 0,
       pixel_data_offset: header.pixelDataOffset ?? null, file_path: toPortable(file_path), file_size, now,
+      derived_uids: derivedUidsJson(header),
     });
   }
 
@@ -494,6 +511,16 @@ export class StudyStore {
       FROM instances i JOIN series se ON se.id = i.series_id
       WHERE se.SeriesInstanceUID = ?
       ORDER BY i.InstanceNumber IS NULL, i.InstanceNumber, i.id`).all(SeriesInstanceUID) as InstanceSummary[];
+  }
+
+  /**
+   * Which of an instance's UIDs the catalogue holds in place of its file's own (header.derivedUids),
+   * by keyword; undefined when the store does not hold the instance, {} when its UIDs are its own.
+   */
+  derivedUids(SOPInstanceUID: string): Partial<Record<RequiredKeyword, { original?: string; from?: string }>> | undefined {
+    const row = this.db.prepare('SELECT derived_uids FROM instances WHERE SOPInstanceUID = ?').get(SOPInstanceUID) as { derived_uids: string | null } | undefined;
+    if (!row) return undefined;
+    return row.derived_uids ? JSON.parse(row.derived_uids) : {};
   }
 
   /** The study an instance belongs to, or undefined when the store does not hold it. */
@@ -667,6 +694,19 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
+
+/** instances.derived_uids: the header's derived UIDs by keyword, or NULL when there are none. */
+function derivedUidsJson(header: DicomHeader): string | null {
+  if (!header.derivedUids?.length) return null;
+  const out: Record<string, { original?: string; from?: string }> = {};
+  for (const d of header.derivedUids) {
+    out[d.keyword] = {
+      ...(d.original !== undefined ? { original: d.original } : {}),
+      ...(d.from !== undefined ? { from: d.from } : {}),
+    };
+  }
+  return JSON.stringify(out);
+}
 
 // Stored paths use '/' so a catalogue made on Windows reads on Linux and back.
 function toPortable(p: string): string {
