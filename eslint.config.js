@@ -34,7 +34,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['cli/**/*.ts', 'bench/**/*.ts', 'test/**/*.{ts,mjs}', 'bin/**/*.js', 'electron/**/*.ts', 'core/**/*.mjs', '*.js'],
+    files: ['cli/**/*.ts', 'bench/**/*.ts', 'test/**/*.{ts,mjs}', 'bin/**/*.{js,mjs}', 'build/**/*.ts', 'electron/**/*.{ts,mjs}', 'core/**/*.mjs', '*.js'],
     languageOptions: { globals: { ...globals.node } },
   },
   {

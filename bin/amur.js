@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// The `amur` command. The sources are TypeScript run through tsx, so the installed command and the
-// tests run exactly the same code with no build step in between.
-import { register } from 'tsx/esm/api';
+// The `amur` command. It runs the compiled modules in out/js (bin/compile.mjs), first bringing them
+// up to date with the sources in a source checkout; with AMUR_FROM_SOURCE=1, or when they cannot be
+// built, it runs the TypeScript sources through tsx instead (about a third of a second more per
+// command).
+import { ensureCompiled } from './compile.mjs';
 
-register();
-await import('../cli/main.ts');
+const compiled = await ensureCompiled('cli/main.ts');
+if (compiled) {
+  await import(compiled);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli/main.ts');
+}

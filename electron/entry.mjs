@@ -1,7 +1,15 @@
-// Electron's entry for the desktop shell. The sources are TypeScript run through tsx, as for the
-// `amur` command. The import is awaited so that the scheme registration in main.ts happens before
-// Electron's `ready` event (an ES module entry is otherwise ready before its dynamic imports finish).
-import { register } from 'tsx/esm/api';
+// Electron's entry for the desktop shell. It runs the compiled main process (out/js, see
+// bin/compile.mjs), brought up to date first in a source checkout, or the TypeScript sources through
+// tsx when AMUR_FROM_SOURCE=1 or the build cannot be made, as the `amur` command does. The import is
+// awaited so that the scheme registration in main.ts happens before Electron's `ready` event (an ES
+// module entry is otherwise ready before its dynamic imports finish).
+import { ensureCompiled } from '../bin/compile.mjs';
 
-register();
-await import('./main.ts');
+const compiled = await ensureCompiled('electron/main.ts');
+if (compiled) {
+  await import(compiled);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./main.ts');
+}
