@@ -2,20 +2,14 @@
 // of failing silently on the next click.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, openBrowser, startApp } from './harness.js';
+import { withReadingRoom } from './harness.js';
 
-test('the page tells the reader when the host is gone, in the reader\'s language', async () => {
-  const app = await startApp();
-  const b = await openBrowser({ locale: 'ru-RU' });
-  try {
-    await openApp(b.page, app);
-    assert.equal(await b.page.locator('[data-testid="connection-lost"]').count(), 0);
+test('the page tells the reader when the host is gone, in the reader\'s language', () =>
+  withReadingRoom({ locale: 'ru-RU' }, async ({ app, page }) => {
+    assert.equal(await page.locator('[data-testid="connection-lost"]').count(), 0);
+    // Stopping twice (here, then when the room closes) is harmless: the second finds it gone.
     await app.stop();
-    const banner = b.page.locator('[data-testid="connection-lost"]');
+    const banner = page.locator('[data-testid="connection-lost"]');
     await banner.waitFor();
     assert.match(await banner.innerText(), /Связь с сервером Amur потеряна/);
-  } finally {
-    await b.close();
-    await app.stop();
-  }
-});
+  }));

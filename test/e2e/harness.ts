@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureRendererBuilt } from '../../cli/host/build-renderer.js';
 import { REPO_ROOT } from '../shared-data.js';
@@ -107,6 +108,112 @@ export async function openBrowser(options: { locale?: string; viewport?: { width
   });
   const page = await context.newPage();
   return { browser, context, page, close: () => browser.close() };
+}
+
+/** What a reading room is made of: the host, the browser, and what the reader does first. */
+export interface ReadingRoomOptions {
+  /** For `amur serve` (see startApp): an AMUR_HOME prepared by the test, extra environment, arguments. */
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  args?: string[];
+  command?: 'serve' | 'start';
+  /** The browser's language and window (default en-US, 1400×900) and time zone (the machine's). */
+  locale?: string;
+  viewport?: { width: number; height: number };
+  timezoneId?: string;
+  /**
+   * A Chromium profile folder kept on disk (what the page stored can be read after `close()`);
+   * without it every room has a fresh, temporary profile.
+   */
+  profile?: string;
+  /** Runs once the host is up, before the page opens (import by the CLI, an identity, a store edit). */
+  prepare?(app: RunningApp): Promise<void> | void;
+  /** Runs on the new page before the app is opened: listeners for requests, console, page errors. */
+  onPage?(page: Page): void;
+  /** false: the page is not opened (the test opens it itself). Default: open and wait for the worklist. */
+  open?: boolean;
+  /** Files imported through the UI once the worklist is shown; the summary is in `imported`. */
+  files?: string[];
+}
+
+export interface ReadingRoom {
+  app: RunningApp;
+  browser: Browser | undefined;
+  context: BrowserContext;
+  page: Page;
+  /** The import summary's text when `files` were given. */
+  imported?: string;
+  /** Closes the browser, then stops the host (and removes its home unless the test gave one). */
+  close(): Promise<void>;
+}
+
+/**
+ * The start-up every end-to-end test shares: `amur serve` with a fresh home, Chromium with a locale
+ * and a window, the app opened until its worklist is shown, files imported through the UI. If a
+ * step fails, what was started is stopped before the error is thrown.
+ */
+export async function openReadingRoom(options: ReadingRoomOptions = {}): Promise<ReadingRoom> {
+  const app = await startApp({ home: options.home, env: options.env, args: options.args, command: options.command });
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  const close = async () => {
+    try {
+      await (browser ? browser.close() : context?.close());
+    } finally {
+      await app.stop();
+    }
+  };
+  try {
+    await options.prepare?.(app);
+    const contextOptions = {
+      locale: options.locale ?? 'en-US',
+      viewport: options.viewport ?? { width: 1400, height: 900 },
+      ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+    };
+    if (options.profile) {
+      context = await chromium.launchPersistentContext(options.profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, ...contextOptions });
+    } else {
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+      context = await browser.newContext(contextOptions);
+    }
+    const page = context.pages()[0] ?? (await context.newPage());
+    options.onPage?.(page);
+    if (options.open !== false) await openApp(page, app);
+    const imported = options.files?.length ? await importThroughUi(page, options.files) : undefined;
+    return { app, browser, context, page, imported, close };
+  } catch (e) {
+    await close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A reading room for the length of `fn`, closed afterwards whatever `fn` did. */
+export async function withReadingRoom<T>(options: ReadingRoomOptions, fn: (room: ReadingRoom) => Promise<T>): Promise<T> {
+  const room = await openReadingRoom(options);
+  try {
+    return await fn(room);
+  } finally {
+    await room.close();
+  }
+}
+
+/**
+ * One reading room for the tests of the current file or describe block: opened in its before()
+ * (options may be computed there, e.g. from files made by dcmtk), closed in its after(). Returns
+ * the room, for the tests to call once they run.
+ */
+export function readingRoomForTests(options: ReadingRoomOptions | (() => ReadingRoomOptions | Promise<ReadingRoomOptions>) = {}): () => ReadingRoom {
+  let room: ReadingRoom | undefined;
+  before(async () => {
+    room = await openReadingRoom(typeof options === 'function' ? await options() : options);
+  });
+  after(async () => {
+    await room?.close();
+  });
+  return () => {
+    if (!room) throw new Error('the reading room is not open (its before() failed or has not run)');
+    return room;
+  };
 }
 
 /** Opens the app's URL (the key is swapped for a cookie) and waits until the worklist has loaded. */

@@ -8,14 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PYDICOM_DATA } from '../shared-data.js';
-import { openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
 
 const run = promisify(execFile);
 const COUNT = 150;
 
 describe('a large worklist', () => {
-  let app: RunningApp;
-  let b: OpenBrowser;
+  let room: ReadingRoom;
   let corpus: string;
   before(async () => {
     corpus = mkdtempSync(join(tmpdir(), 'amur-'));
@@ -26,19 +25,20 @@ describe('a large worklist', () => {
       await Promise.all(files.slice(i, i + 4).map((f, k) =>
         run('dcmodify', ['-q', '-nb', '-gst', '-gse', '-gin', '-m', `(0010,0020)=P${String(i + k).padStart(3, '0')}`, f])));
     }
-    app = await startApp();
-    // Imported by the CLI into the same AMUR_HOME: the subject here is the worklist, not the upload.
-    await run(process.execPath, [join('bin', 'amur.js'), 'import', '--json', corpus], { env: { ...process.env, AMUR_HOME: app.home } });
-    b = await openBrowser();
+    room = await openReadingRoom({
+      // Imported by the CLI into the same AMUR_HOME: the subject here is the worklist, not the upload.
+      prepare: (app) => run(process.execPath, [join('bin', 'amur.js'), 'import', '--json', corpus], { env: { ...process.env, AMUR_HOME: app.home } }).then(() => undefined),
+      // The test opens the page itself: it times the worklist's load.
+      open: false,
+    });
   });
   after(async () => {
-    await b?.close();
-    await app?.stop();
+    await room?.close();
     rmSync(corpus, { recursive: true, force: true });
   });
 
   test('draws only the rows in view and reaches the last study by keyboard', async () => {
-    const { page } = b;
+    const { page, app } = room;
     const t0 = performance.now();
     await page.goto(app.url);
     await page.waitForSelector(`[data-testid="worklist"][data-state="ready"][data-count="${COUNT}"]`);
