@@ -111,6 +111,14 @@ export function listIdentities(home: string = amurHome()): IdentitySummary[] {
     });
 }
 
+/**
+ * The certificate of a stored identity, read without its passphrase (certificates are kept in
+ * the clear): what the UI shows as the signer before the passphrase is asked for.
+ */
+export function identityCertificate(name: string, home: string = amurHome()): X509Certificate {
+  return new X509Certificate(readStored(home, name).certificates[0]!);
+}
+
 /** Opens a stored identity with its passphrase ('signing.wrongPassphrase' when it does not open). */
 export function openIdentity(name: string, passphrase: string, home: string = amurHome()): SigningIdentity {
   const s = readStored(home, name);

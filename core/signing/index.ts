@@ -2,8 +2,9 @@
 // signatures, PDF signatures, the SM2 package signature, and verification. Other areas import from
 // here only; see README.md beside this file for the contract and the formats.
 export { readPkcs12, keyAlgorithmOf, type SigningIdentity, type KeyAlgorithm } from './pkcs12.js';
-export { importIdentity, listIdentities, openIdentity, loadIdentity, type IdentitySummary } from './identity-store.js';
+export { importIdentity, identityCertificate, listIdentities, openIdentity, loadIdentity, type IdentitySummary } from './identity-store.js';
 export { assertUsableForSigning, checkSigner, commonName, loadCertificates, oneLine, signerInfo, type Problem, type SignerInfo } from './certificates.js';
+export { observerFromCertificate, subjectAttributes, type CertificateObserver } from './observer.js';
 export {
   signDicom,
   verifyDicomSignatures,
