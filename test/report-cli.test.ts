@@ -42,7 +42,7 @@ let printedDraft: string | undefined;
 function draftFor(extraArgs: string[] = []): ReportDraft {
   let text = extraArgs.length ? undefined : printedDraft;
   if (!text) {
-    const r = amur(['report', 'draft', '--study', studyUID, '--observer', 'Ivanov^Petr', ...extraArgs]);
+    const r = amur(['report', 'draft', '--study', studyUID, ...extraArgs]);
     assert.equal(r.status, 0, r.stderr);
     text = r.stdout;
     if (!extraArgs.length) printedDraft = text;
@@ -293,8 +293,7 @@ describe('amur report sign failures leave nothing behind', () => {
     { name: 'wrong passphrase', draft: () => {}, passphrase: 'not-the-passphrase', message: /The passphrase does not open .*rsa\.p12/ },
     { name: 'expired certificate', draft: () => {}, identity: 'expired.p12', message: /expired on .*it can no longer sign/ },
     { name: 'an AI finding not yet decided', draft: (d) => { d.aiFindings[0]!.status = 'proposed'; }, message: /neither accepted nor rejected/ },
-    { name: 'no reading radiologist', draft: (d) => { d.observer.name = ''; }, message: /names no reading radiologist/ },
-    { name: 'no organization', draft: (d) => { d.observer.organization = ' '; }, message: /names no organization/ },
+    { name: 'a certificate that names no organisation', draft: () => {}, identity: 'noorg.p12', message: /The signing certificate \(CN=Orlov Oleg\) names no organisation \(O\)/ },
     { name: 'a finding the template does not have', draft: (d) => { d.findings.push({ id: 'no-such-finding' }); }, message: /field findings\[2\]\.id/ },
     { name: 'a measurement on an image outside the study', draft: (d) => { d.measurements[0]!.image.SOPInstanceUID = '1.2.3'; }, message: /field measurements\[0\]\.image/ },
     { name: 'a character the report font lacks', draft: (d) => { d.impression.push({ lang: 'zh-CN', text: '𠀀' }); }, message: /U\+20000/ },
@@ -326,7 +325,120 @@ describe('amur report sign failures leave nothing behind', () => {
     d.aiFindings[0]!.status = 'proposed';
     const r = sign(writeDraft(d), out, 'rsa.p12', { AMUR_LANG: 'zh-CN' });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /既未接受也未拒绝/);
+    assert.match(r.stderr, /尚未接受或拒绝/);
     assert.deepEqual(readdirSync(out), ['other.txt']);
+  });
+});
+
+describe('amur report sign: the reader is the certificate, and what a radiologist would not sign is refused (rule 3)', () => {
+  /** The head CT draft as printed, filled, with the typed observer of another doctor and clinic. */
+  function typedByAnother(): ReportDraft {
+    const d = draftFor();
+    d.observer = { name: 'Petrov^Sergei', organization: 'Other Clinic' };
+    return d;
+  }
+  const pdfText = (f: string) => run('pdftotext', [f, '-']).out.replace(/\s+/g, ' ');
+  const dump = (f: string) => run('dcmdump', ['+U8', '+P', 'VerifyingObserverName', '+P', 'VerifyingOrganization', '+P', 'PersonName', '+P', 'TextValue', f]).out;
+
+  it('signs a draft naming another doctor with the certificate\'s name and organisation, and says so first', () => {
+    const out = join(tmp, 'observer-rsa');
+    const r = sign(writeDraft(typedByAnother()), out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout.split('\n')[0]!, /^Signing as Ivanov Ivan, Amur tests \(the reading radiologist named in the report, from the certificate CN=Ivanov Ivan, O=Amur tests\)$/);
+    const d = dump(join(out, 'report-sr.dcm'));
+    assert.match(d, /\(0040,a075\) PN \[Ivanov Ivan\^\]/, 'VerifyingObserverName');
+    assert.match(d, /\(0040,a027\) LO \[Amur tests\]/, 'VerifyingOrganization');
+    assert.match(d, /\(0040,a123\) PN \[Ivanov Ivan\^\]/, 'Person Observer Name in the observer context');
+    assert.doesNotMatch(d, /Petrov|Other Clinic/);
+    const sr = readReportSR(readFileSync(join(out, 'report-sr.dcm')));
+    assert.deepEqual([sr.observerName, sr.verifyingObserverName], ['Ivanov Ivan^', 'Ivanov Ivan^']);
+    const text = pdfText(join(out, 'report.pdf'));
+    assert.match(text, /Ivanov Ivan/);
+    assert.match(text, /Amur tests/);
+    assert.doesNotMatch(text, /Petrov|Sergei|Other Clinic/);
+  });
+
+  it('writes a Cyrillic certificate\'s surname and given name as the Person Name, in Russian', () => {
+    const out = join(tmp, 'observer-ru');
+    const r = sign(writeDraft(typedByAnother()), out, 'reader-ru.p12', { AMUR_LANG: 'ru' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Подписывает Кузнецова Мария, Городская больница №1 /);
+    const d = dump(join(out, 'report-sr.dcm'));
+    assert.match(d, /\(0040,a075\) PN \[Кузнецова\^Мария\]/);
+    assert.match(d, /\(0040,a027\) LO \[Городская больница №1\]/);
+    assert.match(pdfText(join(out, 'report.pdf')), /Мария Кузнецова|Кузнецова Мария/);
+  });
+
+  it('no longer takes a typed observer when the draft is made', () => {
+    const r = amur(['report', 'draft', '--study', studyUID, '--observer', 'Petrov^Sergei']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /the signed report names the person and organisation of the signing certificate/);
+  });
+
+  /** Signs a draft that must be refused: exit 1, nothing written, the draft file unchanged. */
+  function refused(d: ReportDraft, lang: string, extra: string[] = []) {
+    const file = writeDraft(d);
+    const before = readFileSync(file);
+    const out = join(tmp, `refused-${Math.random().toString(36).slice(2)}`);
+    const r = sign(file, out, 'rsa.p12', { AMUR_LANG: lang }, extra);
+    assert.equal(r.status, 1, r.stdout);
+    assert.equal(existsSync(out), false, 'nothing is written');
+    assert.ok(readFileSync(file).equals(before), 'the draft is still there, unchanged');
+    assert.doesNotMatch(r.stderr, /observer\.|findings\[|[0-9a-f]{8}-[0-9a-f]{4}-|\{\{/, 'no internal names');
+    return r;
+  }
+
+  it('refuses a report with no finding, no text and no impression (the only AI proposal rejected)', () => {
+    const d = draftFor();
+    d.findings = [];
+    d.texts = [d.texts[0]!]; // the clinical history only
+    d.impression = [];
+    d.aiFindings = [{ ...d.aiFindings[0]!, status: 'rejected' }];
+    const r = refused(d, 'ru');
+    assert.match(r.stderr, /^amur report: Это заключение нельзя подписать:\n {2}– В заключении нет ни находки, ни текста, ни вывода — подписывать нечего\n$/);
+  });
+
+  it('refuses "no abnormality" with a positive finding, naming both by their labels', () => {
+    const d = draftFor();
+    d.findings = [{ id: 'normal' }, ...d.findings];
+    const r = refused(d, 'zh-CN');
+    assert.match(r.stderr, /“颅内未见明显异常”与“颅内出血”相互矛盾/);
+    assert.match(r.stderr, /“颅内未见明显异常”与“中线结构移位”相互矛盾/);
+    assert.match(r.stderr, /“颅内未见明显异常”与“脑积水”相互矛盾/, 'the accepted AI finding too');
+  });
+
+  it('refuses Russian text tagged English, offers --retag, and with it signs the text as Russian', () => {
+    const d = draftFor(['--reader', 'en']);
+    d.languages.reader = 'en';
+    d.texts = [{ section: 'findings', lang: 'en', text: 'Гиперденсная зона в левой лобной доле размером до 23 мм.' }];
+    d.impression = [{ lang: 'en', text: 'Left frontal intracerebral haematoma.' }, { lang: 'zh-CN', text: '左额叶脑内血肿。' }];
+    const r = refused(d, 'en');
+    assert.match(r.stderr, /The text under “Findings” is marked English but is written in Russian/);
+    assert.match(r.stderr, /run the same command with --retag/);
+
+    const file = writeDraft(d);
+    const out = join(tmp, 'retagged');
+    const ok = sign(file, out, 'rsa.p12', {}, ['--retag']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /The text under “Findings” is marked Russian instead of English \(--retag\)/);
+    const sr = readReportSR(readFileSync(join(out, 'report-sr.dcm')));
+    const findings = sr.texts.find((x) => x.text.startsWith('Гиперденсная'));
+    assert.equal(findings?.lang, 'ru');
+    assert.match(pdfText(join(out, 'report.pdf')), /Гиперденсная зона/);
+  });
+
+  it('lists every reason at once, in the reader\'s language', () => {
+    const d = draftFor();
+    d.findings = [{ id: 'normal' }, { id: 'midline-shift' }];
+    d.aiFindings[0]!.status = 'proposed';
+    d.impression = [{ lang: 'zh-CN', text: 'Left frontal haematoma.' }];
+    const r = refused(d, 'en');
+    const reasons = r.stderr.split('\n').filter((l) => l.startsWith('  – '));
+    assert.deepEqual(reasons.map((l) => l.replace(/:.*|;.*| is .*/, '')), [
+      '  – The AI proposal “Hydrocephalus”',
+      '  – “No intracranial abnormality” contradicts “Midline shift”',
+      '  – The text under “Impression”',
+    ]);
   });
 });

@@ -63,7 +63,7 @@ after(() => {
 describe('chest X-ray report with an AI proposal', () => {
   let draft: ReportDraft;
   before(() => {
-    const r = amur(['report', 'draft', '--study', StudyInstanceUID, '--observer', 'Petrova^Anna', '--organization', 'Amur Radiology Group']);
+    const r = amur(['report', 'draft', '--study', StudyInstanceUID]);
     assert.equal(r.status, 0, r.stderr);
     draft = JSON.parse(r.stdout);
   });
@@ -81,7 +81,7 @@ describe('chest X-ray report with an AI proposal', () => {
     writeFileSync(f, JSON.stringify({ ...draft, findings: [{ id: 'pleural-effusion' }] }));
     const r = amur(['report', 'sign', f, '--identity', pki.file('ec.p12'), '--passphrase-file', pki.file('passphrase.txt'), '--out', join(tmp, 'no')]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /не приняты и не отклонены/);
+    assert.match(r.stderr, /Предложение ИИ «Пневмония» не принято и не отклонено/);
   });
 
   for (const decision of ['accepted', 'rejected'] as const) {

@@ -101,6 +101,38 @@ describe('LocalReportService', () => {
     assert.ok(!existsSync(signed) || readdirSync(signed).length === 0, 'nothing signed, nothing pending');
   });
 
+  it('shows who will sign from the stored certificate, before any passphrase is asked for', async () => {
+    assert.deepEqual(await service.signingIdentity('ivanov'), {
+      signer: 'ivanov', name: 'Ivanov Ivan^', displayName: 'Ivanov Ivan', organization: 'Amur tests', commonName: 'Ivanov Ivan',
+      subject: 'CN=Ivanov Ivan, O=Amur tests',
+    });
+    await assert.rejects(service.signingIdentity('nobody'), (e: unknown) => isAmurError(e) && e.code === 'signing.identityNotFound');
+  });
+
+  it('lists every reason a saved draft cannot be signed, and signDraft refuses with them, keeping the draft', async () => {
+    assert.deepEqual(await service.validateDraft(draftId, 'ivanov'), []);
+    await service.saveDraft({
+      ...filled,
+      findings: [{ id: 'normal' }, { id: 'intracranial-hemorrhage' }],
+      aiFindings: [{ ...filled.aiFindings[0]!, status: 'proposed' }],
+      impression: [{ lang: 'en', text: 'Внутримозговая гематома левой лобной доли.' }],
+    });
+    const problems = await service.validateDraft(draftId);
+    assert.deepEqual(problems.map((p) => [p.code, p.field]), [
+      ['reports.problem.aiUndecided', 'aiFindings[0]'],
+      ['reports.problem.contradictory', 'findings[1]'],
+      ['reports.problem.languageMismatch', 'impression[0].lang'],
+    ]);
+    assert.equal(problems[1]!.message.ru, '«Патологических изменений головного мозга не выявлено» противоречит находке «Внутричерепное кровоизлияние»: заключение не может утверждать и то и другое; уберите одно из них');
+    assert.match(problems[0]!.message['zh-CN'], /人工智能建议“脑积水”尚未接受或拒绝/);
+    await assert.rejects(service.signDraft(draftId, 'ivanov', 'store-pass'), (e: unknown) =>
+      isAmurError(e) && e.code === 'reports.notSignable' && e.params.count === 3 && String(e.params.reasonsEn).split('\n').length === 4);
+    assert.deepEqual((await service.listDrafts(StudyInstanceUID)).map((x) => x.draftId), [draftId]);
+    const signed = join(home, 'reports', 'signed');
+    assert.ok(!existsSync(signed) || readdirSync(signed).length === 0, 'nothing signed, nothing pending');
+    await service.saveDraft(filled);
+  });
+
   it('signs into reports/signed/<SR UID>/, removes the draft, and lists the signed report', async () => {
     const signedEvents: string[] = [];
     service.onDidSignReport((s) => signedEvents.push(s.SOPInstanceUID));
@@ -110,6 +142,9 @@ describe('LocalReportService', () => {
     // Kept sealed: the service opens it.
     const sr = readReportSR((await service.getSignedReportFile(s.SOPInstanceUID, 'report-sr.dcm')).bytes);
     assert.equal(sr.SOPInstanceUID, s.SOPInstanceUID);
+    // The draft typed Ivanov^Petr of Amur Radiology Group; the certificate's holder is who signed.
+    assert.equal(filled.observer.name, 'Ivanov^Petr');
+    assert.deepEqual([sr.observerName, sr.verifyingObserverName], ['Ivanov Ivan^', 'Ivanov Ivan^']);
     assert.equal(sr.measurements.length, 1);
     assert.equal(sr.measurements[0]!.values[0]!.kind, 'length');
     assert.match(s.verifiedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -135,5 +170,10 @@ describe('LocalReportService', () => {
     assert.throws(() => checkArguments('reports', 'signDraft', ['id', 'signer', 42]));
     assert.throws(() => checkArguments('reports', 'createDraft', ['not a uid']));
     checkArguments('reports', 'createDraft', [StudyInstanceUID, { reader: 'en' }]);
+    checkArguments('reports', 'signingIdentity', ['ivanov']);
+    checkArguments('reports', 'validateDraft', ['id']);
+    checkArguments('reports', 'validateDraft', ['id', 'ivanov']);
+    assert.throws(() => checkArguments('reports', 'validateDraft', ['id', 'ivanov', 'extra']));
+    assert.throws(() => checkArguments('reports', 'signingIdentity', [42]));
   });
 });

@@ -126,6 +126,8 @@ export const argumentShapes: { [S in keyof AmurServices]?: { [M in MethodNames<S
     listDrafts: ['uid'],
     getDraft: ['string'],
     listSigners: [],
+    signingIdentity: ['string'],
+    validateDraft: ['string', { optional: 'string' }],
     signDraft: ['string', 'string', 'string'],
     listSignedReports: ['uid'],
     getSignedReportFile: ['uid', 'string'],

@@ -24,6 +24,12 @@ export interface TemplateFinding {
   /** First: the concept recorded; the rest: equivalents. Empty: uncoded (see README). */
   codes: Code[];
   text: LangText;
+  /**
+   * Findings of the same pick list that cannot be reported together with this one (a report saying
+   * "no abnormality" and "pleural effusion" contradicts itself), by id; "*" stands for every other
+   * finding of the list. The relation holds both ways; signing refuses a report that breaks it.
+   */
+  excludes?: string[];
 }
 
 export type SectionKind = 'findings' | 'text' | 'impression';
@@ -166,6 +172,10 @@ export interface ReportDraft {
   impression: LanguageText[];
   measurements: Measurement[];
   aiFindings: AiFinding[];
+  /**
+   * Ignored when the report is signed: the SR and the PDF name the person and organisation of the
+   * signing certificate (see ReportService.signingIdentity). Kept so that drafts stay readable.
+   */
   observer: Observer;
   predecessor?: PredecessorReference;
 }
@@ -178,6 +188,37 @@ export interface DraftSummary {
   savedAt: string;
   /** Set for an amendment: the SR it replaces. */
   predecessor?: string;
+}
+
+/**
+ * One reason a draft cannot be signed (core/reports/problems.ts). `code` is stable (its text is
+ * `errors.<code>` in assets/i18n); `field` says where in the draft ("findings[1]", "aiFindings[0]",
+ * "texts[2].lang", "impression[0].lang", "signer" for the certificate); `params` are plain ids and
+ * language codes; `message` is the reason in each language, naming findings by their label and
+ * sections by their title, as the editor shows it beside the Sign button.
+ */
+export interface DraftProblem {
+  code: string;
+  field: string;
+  params: Record<string, string | number>;
+  message: LangText;
+}
+
+/**
+ * Who a signature by a stored identity names as the reading radiologist: the person and
+ * organisation of its certificate's subject, which the SR and the PDF will say; not editable.
+ */
+export interface SigningObserver {
+  /** The stored identity's name (as listSigners gives it). */
+  signer: string;
+  /** DICOM Person Name (Surname^Given, or the common name as one component); empty if none. */
+  name: string;
+  /** The name as the signed PDF prints it. */
+  displayName: string;
+  organization: string;
+  commonName: string;
+  /** The certificate's subject on one line. */
+  subject: string;
 }
 
 /** A signing identity stored under AMUR_HOME/identities (imported from a PKCS#12 file). */
@@ -214,6 +255,13 @@ export interface ReportService {
   /** Saves the draft atomically (crash-safe); refuses one that does not fit its template. */
   saveDraft(draft: ReportDraft): Promise<DraftSummary>;
   listSigners(): Promise<SignerSummary[]>;
+  /** Who a signature by this stored identity names as the reading radiologist (shown before signing). */
+  signingIdentity(signer: string): Promise<SigningObserver>;
+  /**
+   * Every reason the saved draft could not be signed now, all together (empty: it can be signed);
+   * with a signer, also what its certificate lacks. signDraft refuses with the same list.
+   */
+  validateDraft(draftId: string, signer?: string): Promise<DraftProblem[]>;
   /** Signs a saved draft with a stored identity; the draft is removed once the report is signed. */
   signDraft(draftId: string, signer: string, passphrase: string): Promise<SignedReportSummary>;
   listSignedReports(StudyInstanceUID: string): Promise<SignedReportSummary[]>;

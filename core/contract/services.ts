@@ -64,7 +64,7 @@ export const contract = {
     events: ['onDidChangeMeasurements'],
   },
   reports: {
-    methods: ['listTemplates', 'createDraft', 'listDrafts', 'getDraft', 'saveDraft', 'listSigners', 'signDraft', 'listSignedReports', 'getSignedReportFile'],
+    methods: ['listTemplates', 'createDraft', 'listDrafts', 'getDraft', 'saveDraft', 'listSigners', 'signingIdentity', 'validateDraft', 'signDraft', 'listSignedReports', 'getSignedReportFile'],
     events: ['onDidSaveDraft', 'onDidSignReport'],
   },
   outbox: {

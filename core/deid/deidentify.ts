@@ -7,6 +7,7 @@ import * as dicomParserNs from 'dicom-parser';
 import { TextDecoder } from 'node:util';
 import { AmurError } from '../common/errors.js';
 import { charsetDecoder, CHARSET_VRS, type TextDecoderForCharset } from '../dicom/charset.js';
+import { cleanDict, cleanForWrite, logCleanNotes, objectName, type CleanNote, type Dict as CleanableDict } from '../dicom/clean.js';
 import { dcmjsData, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../reports/dcmjs.js';
 import { actionFor, DEFAULT_OPTIONS, isPrivateTag, OPTIONS, SUPPORTED_OPTIONS, type Action, type DeidOption } from './profile.js';
 
@@ -52,6 +53,8 @@ export interface DeidResult {
   newUids: Record<string, string>;
   /** Notes for the operator (never values): e.g. the source character set could not be read fully. */
   warnings: string[];
+  /** Values of the source that were corrected or left out as invalid for their VR (core/dicom/clean.ts). */
+  cleaned: CleanNote[];
   StudyInstanceUID: string;
   SeriesInstanceUID: string;
   SOPInstanceUID: string;
@@ -286,6 +289,14 @@ export function deidentify(bytes: Uint8Array, ctx: DeidContext): DeidResult {
   const dec = charsetDecoder(cs?.value);
   if (dec.warnings.length) warnings.push('deid.charsetWarning');
   decodeText(dict, dec);
+  // The source's defects (NUL padding, values invalid for their VR or enumeration) are cleaned
+  // before anything reads them: the identifying tokens, the burned-in check and the recorded
+  // original identity all see clean values. UIDs are only trimmed: the profile replaces them.
+  const cleaned = cleanDict(dict as CleanableDict, { checkUids: false });
+  cleanDict(meta as CleanableDict, { checkUids: false }, cleaned);
+  const object = objectName(firstText(dict, '00080016'));
+  logCleanNotes(cleaned, object);
+  if (cleaned.length) warnings.push('deid.sourceCleaned');
 
   if (!ctx.allowBurnedIn && String(dict['00280301']?.Value?.[0] ?? '').trim().toUpperCase() === 'YES') {
     throw new AmurError('deid.burnedIn', { tag: '(0028,0301)' });
@@ -346,6 +357,8 @@ export function deidentify(bytes: Uint8Array, ctx: DeidContext): DeidResult {
   meta['00020012'] = { vr: 'UI', Value: [IMPLEMENTATION_CLASS_UID] };
   meta['00020013'] = { vr: 'SH', Value: [IMPLEMENTATION_VERSION_NAME] };
   for (const t of ['00020016', '00020017', '00020018', '00020100', '00020102']) delete meta[t];
+  // What the profile wrote (dummies, shifted dates, mapped or retained UIDs) is checked as well.
+  cleaned.push(...cleanForWrite(dict as CleanableDict, meta as CleanableDict, object));
   const out = new dcmjsData.DicomDict(meta);
   out.dict = dict;
   return {
@@ -353,6 +366,7 @@ export function deidentify(bytes: Uint8Array, ctx: DeidContext): DeidResult {
     original,
     newUids: run.newUids,
     warnings,
+    cleaned,
     StudyInstanceUID,
     SeriesInstanceUID,
     SOPInstanceUID,
@@ -371,7 +385,9 @@ export function peekPatient(bytes: Uint8Array): { PatientID: string; IssuerOfPat
   const dec = charsetDecoder(ds.string('x00080005'));
   const text = (tag: string) => {
     const el = ds.elements[tag];
-    return el && el.length ? dec.decode(bytes.subarray(el.dataOffset, el.dataOffset + el.length), 'LO').trim() : '';
+    // NUL padding too (older scanners), or one patient's NUL-padded files would get another pseudonym.
+    // eslint-disable-next-line no-control-regex
+    return el && el.length ? dec.decode(bytes.subarray(el.dataOffset, el.dataOffset + el.length), 'LO').replace(/^[\s\u0000]+|[\s\u0000]+$/g, '') : '';
   };
   return { PatientID: text('x00100020'), IssuerOfPatientID: text('x00100021') };
 }

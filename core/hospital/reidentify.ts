@@ -6,11 +6,14 @@
 // - every UID anywhere in the object (the study, the referenced series and instances in the
 //   evidence and in the content tree) that the map knows is put back to the original;
 // - what was changed is recorded as the standard does (PS3.3 C.12.1, Original Attributes
-//   Sequence): the previous values in a Modified Attributes Sequence item, with when, by what
-//   system and why (COERCE);
+//   Sequence): the previous values in a Modified Attributes Sequence item (all but the content
+//   tree's, which the archived original keeps), with when, by what system and why (COERCE);
+// - every value written is cleaned (core/dicom/clean.ts): the recorded identity is the hospital's
+//   images' own, defects (NUL padding, an invalid Patient's Sex...) included;
 // - the reader's signatures no longer cover the object, so they are removed here and the caller
 //   signs the result with the hospital's identity; the reader's original is archived unchanged.
 import { AmurError } from '../common/errors.js';
+import { cleanForWrite, objectName, type CleanNote, type Dict as CleanableDict } from '../dicom/clean.js';
 import { dcmjsData } from '../reports/dcmjs.js';
 
 /** What the hospital recorded about a study before de-identifying it (core/deid). */
@@ -53,6 +56,7 @@ const TAGS: Record<keyof OriginalStudyIdentity, [string, string]> = {
 const DIGITAL_SIGNATURES_SEQUENCE = 'FFFAFFFA';
 const MAC_PARAMETERS_SEQUENCE = '4FFE0001';
 const ORIGINAL_ATTRIBUTES_SEQUENCE = '04000561';
+const CONTENT_SEQUENCE = '0040A730';
 
 function pnValue(text: string): unknown {
   // dcmjs keeps a PN as an object of its component groups.
@@ -92,6 +96,8 @@ export interface Reidentified {
   StudyInstanceUID: string;
   SOPInstanceUID: string;
   SOPClassUID: string;
+  /** Values (of the recorded identity, mostly) corrected or left out as invalid for their VR. */
+  cleaned: CleanNote[];
 }
 
 /**
@@ -129,7 +135,10 @@ export function reidentify(bytes: Uint8Array, agreementId: string, map: ReidLook
   delete dict[MAC_PARAMETERS_SEQUENCE];
 
   const modified: Dict = {};
-  for (const tag of [...changed].sort()) modified[tag] = before[tag] ?? { vr: dict[tag]!.vr, Value: [] };
+  // The content tree is not copied into the Modified Attributes Sequence: its IMAGE items there
+  // would reference the de-identified instances, which no evidence of the object lists (dciodvfy
+  // rejects that), and the reader's signed original, archived unchanged, holds it as it was.
+  for (const tag of [...changed].sort()) if (tag !== CONTENT_SEQUENCE) modified[tag] = before[tag] ?? { vr: dict[tag]!.vr, Value: [] };
   const previous = (dict[ORIGINAL_ATTRIBUTES_SEQUENCE]?.Value as Dict[] | undefined) ?? [];
   dict[ORIGINAL_ATTRIBUTES_SEQUENCE] = {
     vr: 'SQ',
@@ -149,7 +158,10 @@ export function reidentify(bytes: Uint8Array, agreementId: string, map: ReidLook
   const SOPClassUID = String(dict['00080016']?.Value?.[0] ?? '');
   const meta = file.meta as Dict;
   meta['00020003'] = { vr: 'UI', Value: [SOPInstanceUID] };
+  // The identity put back is what the hospital's own images said, defects included (a recording
+  // made before the de-identifier cleaned its sources, or a value its PACS holds): cleaned here.
+  const cleaned = cleanForWrite(dict as CleanableDict, meta as CleanableDict, objectName(SOPClassUID));
   const out = new dcmjsData.DicomDict(meta);
   out.dict = dict;
-  return { bytes: Buffer.from(out.write()), StudyInstanceUID: original.StudyInstanceUID, SOPInstanceUID, SOPClassUID };
+  return { bytes: Buffer.from(out.write()), StudyInstanceUID: original.StudyInstanceUID, SOPInstanceUID, SOPClassUID, cleaned };
 }

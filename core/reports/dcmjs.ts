@@ -1,6 +1,7 @@
 // The slice of dcmjs the report writers use, typed here because dcmjs ships no types. Loaded
 // through require so that no ambient module declaration is needed (other areas may declare their own).
 import { createRequire } from 'node:module';
+import { cleanForWrite, objectName, type CleanNote, type Dict } from '../dicom/clean.js';
 
 /** A naturalized data set: DICOM keywords as property names, sequences as arrays of data sets. */
 export type Dataset = Record<string, any>;
@@ -56,8 +57,12 @@ export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 export const IMPLEMENTATION_CLASS_UID = '2.25.246917432198413629917356391574658473191';
 export const IMPLEMENTATION_VERSION_NAME = 'AMUR_0_1';
 
-/** Writes a naturalized data set as a Part 10 file in Explicit VR Little Endian. */
-export function writePart10(dataset: Dataset): Buffer {
+/**
+ * Writes a naturalized data set as a Part 10 file in Explicit VR Little Endian. Every value goes
+ * through core/dicom/clean.ts first (values copied from source objects may carry their defects);
+ * `notes` receives what was corrected or left out.
+ */
+export function writePart10(dataset: Dataset, notes?: CleanNote[]): Buffer {
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
     MediaStorageSOPClassUID: dataset.SOPClassUID,
@@ -68,5 +73,7 @@ export function writePart10(dataset: Dataset): Buffer {
   };
   const dict = new dcmjsData.DicomDict(dcmjsData.DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = dcmjsData.DicomMetaDictionary.denaturalizeDataset(dataset);
+  const cleaned = cleanForWrite(dict.dict as Dict, dict.meta as Dict, objectName(dataset.SOPClassUID));
+  notes?.push(...cleaned);
   return Buffer.from(dict.write());
 }

@@ -169,21 +169,6 @@ export function validateDraft(raw: unknown, path: string): ValidatedDraft {
   return { draft: d, template };
 }
 
-/**
- * The extra checks made only when a draft is signed: a signed report must say who read it and what
- * was found, and every AI proposal must have been decided by the radiologist.
- */
-export function checkReadyToSign(d: ReportDraft, path: string): void {
-  if (!d.observer.name.trim()) throw new AmurError('reports.noObserver', { path });
-  // Verifying Organization is Type 1 in the SR: a signed opinion says which organization gives it.
-  if (!d.observer.organization.trim()) throw new AmurError('reports.noOrganization', { path });
-  const undecided = d.aiFindings.filter((a) => a.status === 'proposed');
-  if (undecided.length) throw new AmurError('reports.aiUndecided', { path, count: undecided.length });
-  const hasContent = d.findings.length > 0 || d.aiFindings.some((a) => a.status === 'accepted')
-    || d.impression.some((t) => t.text.trim()) || d.texts.some((t) => t.text.trim()) || d.measurements.length > 0;
-  if (!hasContent) throw new AmurError('reports.emptyReport', { path });
-}
-
 /** Accepted AI findings whose concept the radiologist did not also pick by hand. */
 export function acceptedAiFindings(d: ReportDraft): AiFinding[] {
   return d.aiFindings.filter((a) => a.status === 'accepted');

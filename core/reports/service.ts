@@ -14,12 +14,13 @@ import { AmurError } from '../common/errors.js';
 import { draftMeasurementsFromStore } from '../measurements/draft-sync.js';
 import { Emitter } from '../common/emitter.js';
 import type { ExportedFile } from '../contract/measurements.js';
-import type { ReportService, SignedReportSummary, SignerSummary } from '../contract/reports.js';
-import { listIdentities, openIdentity } from '../signing/index.js';
+import type { DraftProblem, ReportService, SignedReportSummary, SignerSummary, SigningObserver } from '../contract/reports.js';
+import { identityCertificate, listIdentities, observerFromCertificate, openIdentity } from '../signing/index.js';
 import type { StudyStore } from '../store/store.js';
 import { validateDraft, type ReportDraft } from './draft.js';
 import { DraftStore, type DraftSummary } from './drafts.js';
 import { newDraftForStudy, predecessorFromSR } from './new-draft.js';
+import { draftProblems } from './problems.js';
 import { REPORT_FILES, signDraftInto } from './sign.js';
 import { SignedReports } from './signed.js';
 import { listTemplates, type ReportTemplate } from './template.js';
@@ -89,6 +90,17 @@ export class LocalReportService implements ReportService {
       subject: i.certificate.subject,
       validTo: i.certificate.validTo,
     }));
+  }
+
+  async signingIdentity(signer: string): Promise<SigningObserver> {
+    const { name, displayName, organization, commonName, subject } = observerFromCertificate(identityCertificate(signer, this.home));
+    return { signer, name, displayName, organization, commonName, subject };
+  }
+
+  async validateDraft(draftId: string, signer?: string): Promise<DraftProblem[]> {
+    const draft = this.withMeasurements(this.drafts.load(draftId));
+    const { template } = validateDraft(draft, draftId);
+    return draftProblems(draft, template, signer ? observerFromCertificate(identityCertificate(signer, this.home)) : undefined);
   }
 
   async signDraft(draftId: string, signer: string, passphrase: string): Promise<SignedReportSummary> {

@@ -7,11 +7,12 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, 
 import { join, resolve } from 'node:path';
 import { AmurError, isAmurError } from '../common/errors.js';
 import { createHash } from 'node:crypto';
-import { addDicomTimestamps, MANIFEST_NAME, oneLine, requestTimestamp, signDicom, signPackageSm2, signPdf, type SigningIdentity } from '../signing/index.js';
+import { addDicomTimestamps, MANIFEST_NAME, observerFromCertificate, requestTimestamp, signDicom, signPackageSm2, signPdf, type SigningIdentity } from '../signing/index.js';
 import { resolveReport, type ReportContent } from './content.js';
-import { checkReadyToSign, newUid, validateDraft, type ReportDraft } from './draft.js';
+import { newUid, validateDraft, type ReportDraft } from './draft.js';
 import { writeEncapsulatedPdf } from './encapsulated-pdf.js';
 import { renderReportPdf } from './pdf.js';
+import { assertSignable } from './problems.js';
 import { writeSR, type ObjectIds } from './sr.js';
 import type { ReportTemplate } from './template.js';
 
@@ -72,16 +73,16 @@ export async function renderSignedReport(
   options: SignOptions & { path?: string } = {},
 ): Promise<{ content: ReportContent; files: Record<string, Buffer>; sr: ObjectIds; encapsulatedPdf: ObjectIds; timestampError?: AmurError }> {
   const path = options.path ?? '';
-  checkReadyToSign(draft, path);
+  // The reader the report names is the one whose key signs it, whatever the draft says.
+  const signer = observerFromCertificate(identity.certificate);
+  assertSignable(draft, template, signer, path);
   const now = options.now ?? new Date();
-  const content = resolveReport(draft, template, now);
+  const content = resolveReport({ ...draft, observer: { name: signer.name, organization: signer.organization } }, template, now);
   const sr: ObjectIds = { SeriesInstanceUID: newUid(), SOPInstanceUID: newUid() };
   const encapsulatedPdf: ObjectIds = { SeriesInstanceUID: newUid(), SOPInstanceUID: newUid() };
 
   const srSigned = signDicom(writeSR(content, sr), identity, { purpose: 'verification', now, path: REPORT_FILES.sr });
-  const cert = identity.certificate;
-  const signer = { subject: oneLine(cert.subject), serialNumber: cert.serialNumber };
-  const rendered = await renderReportPdf(content, { reportUID: sr.SOPInstanceUID, signer });
+  const rendered = await renderReportPdf(content, { reportUID: sr.SOPInstanceUID, signer: { subject: signer.subject, serialNumber: identity.certificate.serialNumber } });
   const pdfOptions = { now, reason: `Consultation report ${sr.SOPInstanceUID}`, path: REPORT_FILES.pdf };
   let timestampError: AmurError | undefined;
   const tsaUrl = options.tsaUrl;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isAmurError } from '../common/errors.js';
-import { listTemplates, loadTemplate, templateForStudy, validateTemplate } from './template.js';
+import { findingsExclude, listTemplates, loadTemplate, templateForStudy, validateTemplate } from './template.js';
 
 describe('report templates', () => {
   it('ships chest X-ray, CT head, CT chest and MR brain, each complete in zh-CN, ru and en', () => {
@@ -42,6 +42,35 @@ describe('report templates', () => {
     assert.equal(templateForStudy(['DX'], '').id, 'cxr');
     assert.equal(templateForStudy(['MR'], 'Brain').id, 'mr-brain');
     assert.throws(() => templateForStudy(['US'], ''), (e: unknown) => isAmurError(e) && e.code === 'reports.noTemplateForStudy');
+  });
+
+  it('declares which findings exclude which: "no abnormality" excludes every positive finding, both ways', () => {
+    for (const t of listTemplates()) {
+      const ids = t.sections.find((s) => s.kind === 'findings')!.findings!.map((f) => f.id);
+      for (const id of ids.filter((x) => x !== 'normal')) {
+        assert.ok(findingsExclude(t, 'normal', id), `${t.id}: normal excludes ${id}`);
+        assert.ok(findingsExclude(t, id, 'normal'), `${t.id}: ${id} excludes normal`);
+      }
+      assert.equal(findingsExclude(t, 'normal', 'normal'), false);
+    }
+    const head = loadTemplate('ct-head');
+    assert.equal(findingsExclude(head, 'intracranial-hemorrhage', 'midline-shift'), false);
+  });
+
+  it('reads an exclusion by id from the data, and refuses one naming no finding of the list', () => {
+    const t = JSON.parse(JSON.stringify(loadTemplate('cxr')));
+    const list = t.sections[1].findings;
+    list[1].excludes = ['pulmonary-edema'];
+    const v = validateTemplate(t, 'x.json');
+    assert.ok(findingsExclude(v, 'pneumonia', 'pulmonary-edema'));
+    assert.ok(findingsExclude(v, 'pulmonary-edema', 'pneumonia'));
+    assert.equal(findingsExclude(v, 'pneumonia', 'pleural-effusion'), false);
+    for (const bad of [['no-such-finding'], [list[1].id], [], 'normal']) {
+      const b = JSON.parse(JSON.stringify(t));
+      b.sections[1].findings[1].excludes = bad;
+      assert.throws(() => validateTemplate(b, 'x.json'),
+        (e: unknown) => isAmurError(e) && e.code === 'reports.templateInvalid' && /^sections\[1\]\.findings\[1\]\.excludes/.test(String(e.params.field)));
+    }
   });
 
   it('refuses a broken template, naming the field', () => {

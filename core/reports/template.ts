@@ -70,6 +70,15 @@ export function validateTemplate(raw: unknown, path: string): ReportTemplate {
         x.codes.forEach((c, k) => checkCode(c, path, `${g}.codes[${k}]`));
         checkText(x.text, path, `${g}.text`);
       });
+      // Checked once every id of the list is known: an exclusion may name a finding listed after it.
+      s.findings.forEach((x, j) => {
+        const g = `${f}.findings[${j}].excludes`;
+        if (x.excludes === undefined) return;
+        if (!Array.isArray(x.excludes) || x.excludes.length === 0) fail(path, g);
+        x.excludes.forEach((e, k) => {
+          if (typeof e !== 'string' || e === x.id || (e !== '*' && !ids.has(e))) fail(path, `${g}[${k}]`);
+        });
+      });
     } else if (s.findings !== undefined) {
       fail(path, `${f}.findings`);
     }
@@ -137,4 +146,17 @@ export function sectionOfKind(t: ReportTemplate, kind: SectionKind): TemplateSec
 
 export function findingById(t: ReportTemplate, id: string): TemplateFinding | undefined {
   return sectionOfKind(t, 'findings').findings!.find((f) => f.id === id);
+}
+
+/**
+ * Whether two findings of the template's pick list cannot be reported together: either one's
+ * `excludes` names the other, or says "*" (every other finding of the list).
+ */
+export function findingsExclude(t: ReportTemplate, a: string, b: string): boolean {
+  if (a === b) return false;
+  const names = (id: string, other: string) => {
+    const ex = findingById(t, id)?.excludes;
+    return !!ex && (ex.includes('*') || ex.includes(other));
+  };
+  return names(a, b) || names(b, a);
 }
