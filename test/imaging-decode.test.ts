@@ -360,7 +360,9 @@ describe('imaging service (worker threads)', () => {
     const pool = new DecoderPool(1);
     try {
       await pool.ready();
-      const slot = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0];
+      // The worker is killed from outside, as the OS or a native crash would (the common pool's own
+      // tests make workers die from inside).
+      const slot = (pool as unknown as { pool: { slots: { worker: { terminate(): Promise<number> } }[] } }).pool.slots[0];
       const doomed = pool.decode(file, 0);
       await slot.worker.terminate();
       await assert.rejects(doomed, { code: 'imaging.decoderFailed' });

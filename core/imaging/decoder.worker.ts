@@ -2,21 +2,11 @@
 // decryption costs the host's thread nothing) and decodes the asked frame, handing the pixels back
 // by transfer (no copy). The last few parsed files stay in memory, because a multi-frame instance
 // or a cine loop asks for frame after frame of the same file.
-import { parentPort } from 'node:worker_threads';
-import { isAmurError } from '../common/errors.js';
-import type { ImageFrame } from '../contract/imaging.js';
+import { serveTasks, Transfer } from '../common/pool-worker.js';
 import { readSource, sourcePath, type FileSource } from '../vault/file-cipher.js';
 import { loadCodecs } from './codecs.js';
 import { decodeImageFrame } from './decode.js';
-
-export interface DecodeRequest {
-  id: number;
-  source: FileSource;
-  frame: number;
-}
-export type DecodeReply =
-  | { id: number; frame: ImageFrame; error?: undefined }
-  | { id: number; frame?: undefined; error: { code: string; params: Record<string, string | number> } };
+import type { DecodeTask } from './decoder-pool.js';
 
 const FILE_CACHE_BYTES = 64 * 1024 * 1024;
 const files = new Map<string, Uint8Array>();
@@ -42,18 +32,8 @@ async function fileBytes(source: FileSource): Promise<Uint8Array> {
   return bytes;
 }
 
-parentPort!.on('message', async (req: DecodeRequest) => {
-  try {
-    const path = sourcePath(req.source);
-    const frame = await decodeImageFrame(await fileBytes(req.source), req.frame, path);
-    parentPort!.postMessage({ id: req.id, frame } satisfies DecodeReply, [frame.pixels.buffer as ArrayBuffer]);
-  } catch (e) {
-    const error = isAmurError(e)
-      ? { code: e.code, params: e.params }
-      : { code: 'internal', params: { detail: e instanceof Error ? e.message : String(e) } };
-    parentPort!.postMessage({ id: req.id, error } satisfies DecodeReply);
-  }
-});
-// Load the codecs now, so the first image a reader opens does not pay for it.
-await loadCodecs();
-parentPort!.postMessage({ ready: true });
+// The codecs load before the worker says it is ready, so the first image a reader opens does not pay for them.
+await serveTasks(async ({ source, frame }: DecodeTask) => {
+  const decoded = await decodeImageFrame(await fileBytes(source), frame, sourcePath(source));
+  return new Transfer(decoded, [decoded.pixels.buffer as ArrayBuffer]);
+}, loadCodecs);

@@ -1,12 +1,12 @@
 // A triage worker thread: keeps loaded models (one onnxruntime session per model file and hash)
-// and runs the per-image pipeline for each request, so inference never blocks the main thread.
-import { parentPort, workerData } from 'node:worker_threads';
-import { isAmurError } from '../common/errors.js';
+// and runs the per-image pipeline for each task of the TriagePool, so inference never blocks the
+// main thread.
+import { workerData } from 'node:worker_threads';
+import { serveTasks } from '../common/pool-worker.js';
 import type { ModelManifest } from './models.js';
 import { ModelRunner } from './runner.js';
-import type { TriageReply, TriageRequest } from './pool.js';
+import type { TriageTask } from './pool.js';
 
-const port = parentPort!;
 const threads: number = workerData?.intraOpNumThreads ?? 1;
 const sessions = new Map<string, Promise<ModelRunner>>();
 
@@ -23,16 +23,4 @@ function runnerFor(model: { manifest: ModelManifest; modelPath: string }): Promi
   return r;
 }
 
-port.on('message', async (req: TriageRequest) => {
-  let reply: TriageReply;
-  try {
-    const runner = await runnerFor(req.model);
-    reply = { id: req.id, outcome: await runner.triageFile(req.source, req.SOPInstanceUID) };
-  } catch (e) {
-    reply = isAmurError(e)
-      ? { id: req.id, error: { code: e.code, params: e.params } }
-      : { id: req.id, error: { code: 'internal', params: { detail: e instanceof Error ? e.message : String(e) } } };
-  }
-  port.postMessage(reply);
-});
-port.postMessage({ ready: true });
+await serveTasks(async (t: TriageTask) => (await runnerFor(t.model)).triageFile(t.source, t.SOPInstanceUID));
