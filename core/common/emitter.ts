@@ -1,6 +1,6 @@
 // The one event emitter behind every service's `onDid…` events: its `event` has the contract's
 // Event<T> shape, so a service exposes `emitter.event` directly.
-import type { Event, Unsubscribe } from '../contract/services.js';
+import type { Event, Unsubscribe } from '../contract/event.js';
 
 export class Emitter<T> {
   private readonly listeners = new Set<(v: T) => void>();

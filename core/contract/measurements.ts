@@ -6,7 +6,7 @@
 // Coordinates are image pixel coordinates as DICOM SCOORD writes them (PS3.3 C.18.6.1.1): x is the
 // column and y the row, (0,0) is the top-left corner of the top-left pixel, so its centre is
 // (0.5,0.5). cornerstone-tools uses the same convention, so no conversion is needed either way.
-import type { Event } from './services.js';
+import type { Event } from './event.js';
 
 export type MeasurementToolType = 'Length' | 'Angle' | 'EllipticalRoi' | 'RectangleRoi' | 'ArrowAnnotate' | 'Probe';
 

@@ -2,7 +2,7 @@
 // change), and signing a draft into the SR, the Encapsulated PDF and the PDF. The template and draft
 // shapes are defined here, once, and the report writers (core/reports) use them as they are.
 import type { ExportedFile } from './measurements.js';
-import type { Event } from './services.js';
+import type { Event } from './event.js';
 
 /** The languages a report is written and shown in: the partner's (zh-CN) and the reader's. */
 export type ReportLanguage = 'zh-CN' | 'ru' | 'en';

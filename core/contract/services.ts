@@ -14,8 +14,9 @@ import type { ReportService } from './reports.js';
 import type { OutboxService } from './outbox.js';
 import type { AuditService } from './audit.js';
 
-export type Unsubscribe = () => void;
-export type Event<T> = (listener: (value: T) => void) => Unsubscribe;
+import type { Event } from './event.js';
+
+export type { Event, Unsubscribe } from './event.js';
 
 export interface StudyService {
   listStudies(): Promise<StudySummary[]>;

@@ -1,7 +1,7 @@
 // AI triage as the UI and the CLI see it: one result per study, with the model that produced it,
 // its findings at the operating points, and a small heatmap grid for the viewer's overlay. The
 // output is assistive: it orders the worklist and proposes findings; the radiologist decides.
-import type { Event } from './services.js';
+import type { Event } from './event.js';
 
 export type TriageStatus = 'done' | 'not-applicable' | 'error';
 
