@@ -163,9 +163,11 @@ describe('report editor in the browser shell', () => {
     assert.equal(dcmsign.status, 0, dcmsign.stdout + dcmsign.stderr);
     assert.match(spawnSync('pdfsig', [join(out, 'report.pdf')], { encoding: 'utf8' }).stdout, /Signature is Valid/);
     const text = spawnSync('pdftotext', [join(out, 'report.pdf'), '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
-    for (const s of ['颅内出血', 'Intracranial haemorrhage', '人工智能辅助发现', 'ct-ich 0.1.0', '左额叶脑内血肿。', 'Ivanov Petr']) {
+    // The reader named is the certificate's holder (rule 3), not the Ivanov^Petr typed in the draft.
+    for (const s of ['颅内出血', 'Intracranial haemorrhage', '人工智能辅助发现', 'ct-ich 0.1.0', '左额叶脑内血肿。', 'Ivanov Ivan', 'Amur tests']) {
       assert.ok(text.includes(s), `PDF lacks ${s}`);
     }
+    assert.ok(!text.includes('Ivanov Petr') && !text.includes('Amur Radiology Group'), 'the typed observer is not what was signed');
     rmSync(out, { recursive: true, force: true });
     // The signed report is immutable: what the editor shows now is a new draft amending it.
     await page.locator('[data-testid="report-amends"]').waitFor();
