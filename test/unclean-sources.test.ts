@@ -25,7 +25,7 @@ import { readPkcs12 } from '../core/signing/index.js';
 import { makePki } from './fixtures/pki/pki.js';
 import { dciodvfy } from './report-dicom-tools.js';
 import { filledDraft, headCtFiles } from './report-fixtures.js';
-import { REPO_ROOT } from './shared-data.js';
+import { PYDICOM_DATA, REPO_ROOT } from './shared-data.js';
 import { unlockTestHome } from './vault.js';
 
 const AGREEMENT = 'GZ-2026-13';
@@ -300,6 +300,16 @@ describe('re-identification from an identity recorded with defects (a map an ear
 });
 
 describe('a Type 1 value that cannot be cleaned', () => {
+  it('refuses to de-identify a real SR whose references name the UID "0" (pydicom\'s reportsi.dcm)', () => {
+    const src = join(PYDICOM_DATA, 'test_files', 'reportsi.dcm');
+    assert.ok(dciodvfy(src).errors.some((e) => e.includes('Referenced SOP Class UID') && e.includes('Nothing but zero components')));
+    assert.throws(() => deidentifyForAgreement(map, AGREEMENT, readFileSync(src), { options: DEFAULT_OPTIONS }), (e: unknown) => {
+      assert.ok(isAmurError(e) && e.code === 'dicom.writeType1Invalid', String(e));
+      assert.equal(e.params.keyword, 'ReferencedSOPClassUID');
+      return true;
+    });
+  });
+
   it('refuses the report with a reason that names the attribute, not the value', async () => {
     const study = studyReferenceFromFiles(headCtFiles());
     study.series[0]!.instances[0]!.SOPInstanceUID = '1.2.03.4';

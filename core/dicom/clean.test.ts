@@ -71,7 +71,8 @@ describe('cleanValue', () => {
 
   it('checks UI syntax and length, and text lengths per VR', () => {
     assert.deepEqual(cleanValue('UI', '1.2.840.10008.1.2.1'), { value: '1.2.840.10008.1.2.1' });
-    for (const bad of ['1.02.3', '1..2', '1.2.', 'a.b', `1.${'2'.repeat(64)}`]) assert.equal(cleanValue('UI', bad).action, 'dropped', bad);
+    for (const bad of ['1.02.3', '1..2', '1.2.', 'a.b', '0', '0.0', `1.${'2'.repeat(64)}`]) assert.equal(cleanValue('UI', bad).action, 'dropped', bad);
+    assert.deepEqual(cleanValue('UI', '1.0.2'), { value: '1.0.2' }, 'a zero component among others is valid');
     assert.equal(cleanValue('SH', 'A'.repeat(16)).action, undefined);
     assert.deepEqual(cleanValue('SH', 'A'.repeat(17)), { value: '', action: 'dropped', reason: 'tooLong' });
     assert.deepEqual(cleanValue('LO', 'Б'.repeat(64)), { value: 'Б'.repeat(64) }, 'characters, not bytes');

@@ -176,7 +176,8 @@ function invalid(vr: string, s: string, tag?: string): CleanReason | undefined {
     case 'DA': if (!checkDA(s)) return 'syntax'; break;
     case 'TM': if (!checkTM(s)) return 'syntax'; break;
     case 'DT': if (!checkDT(s)) return 'syntax'; break;
-    case 'UI': if (!UI_SYNTAX.test(s)) return 'syntax'; break;
+    // A UID of nothing but zero components ("0", "0.0") names nothing (dciodvfy agrees).
+    case 'UI': if (!UI_SYNTAX.test(s) || /^[0.]+$/.test(s)) return 'syntax'; break;
     case 'DS': if (!DS_SYNTAX.test(s) || !Number.isFinite(Number(s))) return 'notNumber'; if (s.length > 16) return 'tooLong'; break;
     case 'IS': if (!IS_SYNTAX.test(s) || Number(s) < -(2 ** 31) || Number(s) > 2 ** 31 - 1) return 'notNumber'; break;
     default: break;
