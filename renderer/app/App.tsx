@@ -4,6 +4,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Worklist } from '../worklist/Worklist';
 import { Viewer } from '../viewer/index';
+import { primeStudy, showPrimedState } from '../viewer/open-study';
+import type { StudySummary } from '../../core/contract/studies';
 import { ReportEditor } from '../reports/ReportEditor';
 import { Outbox } from '../outbox/Outbox';
 import { StudyAudit } from '../audit/StudyAudit';
@@ -24,6 +26,12 @@ export function App() {
     history.pushState({ screen: 'viewer' }, '');
     setLastStudy(StudyInstanceUID);
     setScreen({ name: 'viewer', StudyInstanceUID });
+  }, []);
+  // A row chosen (pressed, or reached by keyboard) starts opening its study: the first image is
+  // asked for before the double click or Enter has changed the screen.
+  const chooseStudy = useCallback((study: StudySummary, row: HTMLElement) => {
+    primeStudy(study.StudyInstanceUID, study);
+    showPrimedState(row, study.StudyInstanceUID);
   }, []);
   const closeStudy = useCallback(() => {
     if ((history.state as { screen?: string } | null)?.screen === 'viewer') history.back();
@@ -127,7 +135,7 @@ export function App() {
       )}
       <main className="screen">
         {screen.name === 'worklist' ? (
-          <Worklist onOpen={openStudy} focusStudy={lastStudy} />
+          <Worklist onOpen={openStudy} onChoose={chooseStudy} focusStudy={lastStudy} />
         ) : screen.name === 'outbox' ? (
           <Outbox />
         ) : (

@@ -87,7 +87,6 @@ export const Viewport = forwardRef<ViewportHandle, Props>(function Viewport(
           } else {
             cornerstone.displayImage(el, image, cornerstone.getViewport(el));
           }
-          prefetcher.current?.setCenter(i);
         },
         (e: unknown) => {
           if (seq !== seqRef.current) return;
@@ -115,6 +114,9 @@ export const Viewport = forwardRef<ViewportHandle, Props>(function Viewport(
       const module = pixelModuleOf(d.image.imageId);
       setShown({ index, module, viewport: { ...d.viewport } });
       onDrawnRef.current?.(module);
+      // The neighbours are fetched once this image is on screen, never before: the first image of
+      // a study has the host's decoders and the connection to itself.
+      prefetcher.current?.setCenter(index);
     };
     el.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, onRendered);
     const resize = new ResizeObserver(() => {

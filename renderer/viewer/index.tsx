@@ -10,7 +10,8 @@ import { services } from '../shell';
 import { AIPanel, HEATMAP_KEY } from './ai/AIPanel';
 import { CT_PRESETS, type WindowPreset } from './presets';
 import { activateTool, CACHE_MB_RANGE, cacheMegabytes, setCacheMegabytes, setupCornerstone, TOOLS, type ToolName } from './setup';
-import { buildImageIds, type Stack } from './stack';
+import { afterFirstImage, firstImageSettled, forgetFirstImage, primeStudy } from './open-study';
+import type { Stack } from './stack';
 import { Viewport, type ViewportHandle } from './Viewport';
 import { MeasurePanel, MeasureTools } from './measure';
 import './viewer.css';
@@ -106,8 +107,13 @@ function CacheUsage({ maxMB }: { maxMB: number }) {
 
 export function Viewer({ StudyInstanceUID }: ViewerProps) {
   const { t } = useTranslation();
-  const [stacks, setStacks] = useState<Stack[] | undefined>();
-  const [study, setStudy] = useState<StudySummary | undefined>();
+  // What the worklist already started for this study, if anything: a viewer mounted after the
+  // first series was listed draws its viewport at once.
+  const [stacks, setStacks] = useState<Stack[] | undefined>(() => {
+    const first = primeStudy(StudyInstanceUID).firstStack;
+    return first ? [first] : undefined;
+  });
+  const [study, setStudy] = useState<StudySummary | undefined>(() => primeStudy(StudyInstanceUID).summary);
   const [layout, setLayout] = useState<Layout>('1x1');
   const [assigned, setAssigned] = useState<number[]>([0, 1, 2, 3]);
   const [active, setActive] = useState(0);
@@ -120,6 +126,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
   const rateFrom = useRef<string | undefined>(undefined);
   // A multi-frame loop plays at the rate its instance recommends, to the nearest offered rate.
   const onDrawn = (position: number, m: ImagePixelModule | undefined) => {
+    if (!firstDrawn) firstImageSettled(StudyInstanceUID);
     setFirstDrawn(true);
     if (position !== active || !m || m.NumberOfFrames < 2 || rateFrom.current === m.SOPInstanceUID) return;
     rateFrom.current = m.SOPInstanceUID;
@@ -132,26 +139,38 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
     activateTool('Wwwc');
   }, []);
 
+  // The study's opening was started when its worklist row was chosen (primeStudy); here it is
+  // taken over (or started, when the viewer opens without the worklist). The first series is shown
+  // as soon as it is listed, the others when they are; the study's summary for the overlays comes
+  // from the worklist, or is asked for once the first image is drawn.
   useEffect(() => {
     let live = true;
-    setStacks(undefined);
-    void (async () => {
-      const [series, studies] = await Promise.all([services.studies.listSeries(StudyInstanceUID), services.studies.listStudies()]);
-      const instances = await Promise.all(series.map((s) => services.studies.listInstances(s.SeriesInstanceUID)));
-      const built: Stack[] = [];
-      series.forEach((s, i) => {
-        const imageIds = buildImageIds(instances[i]);
-        if (imageIds.length) built.push({ series: s, imageIds });
-      });
-      if (!live) return;
-      // Ask for the first image now: its decoding overlaps the rendering of the viewports, which
-      // then find it in the cache.
-      if (built[0]) void cornerstone.loadAndCacheImage(built[0].imageIds[0]).catch(() => undefined);
-      setStudy(studies.find((x) => x.StudyInstanceUID === StudyInstanceUID));
-      setStacks(built);
-    })();
+    const opening = primeStudy(StudyInstanceUID);
+    setStacks(opening.firstStack ? [opening.firstStack] : undefined);
+    setStudy(opening.summary);
+    void opening.first.then((first) => {
+      if (live && first) setStacks((s) => s ?? [first]);
+    });
+    opening.all.then(
+      (all) => {
+        if (!live) return;
+        setStacks(all);
+        if (all.length === 0) firstImageSettled(StudyInstanceUID);
+      },
+      () => {
+        if (!live) return;
+        setStacks([]);
+        firstImageSettled(StudyInstanceUID);
+      },
+    );
+    if (!opening.summary) {
+      void afterFirstImage(StudyInstanceUID)
+        .then(() => services.studies.listStudies())
+        .then((studies) => live && setStudy(studies.find((x) => x.StudyInstanceUID === StudyInstanceUID)), () => undefined);
+    }
     return () => {
       live = false;
+      forgetFirstImage(StudyInstanceUID);
     };
   }, [StudyInstanceUID]);
 

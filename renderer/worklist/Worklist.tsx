@@ -293,8 +293,15 @@ function matchesSearch(s: StudySummary, q: string): boolean {
   return q.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
 }
 
-/** `focusStudy`: the row to focus once the list is shown (the study just closed), for keyboard reading. */
-export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: string): void; focusStudy?: string }) {
+/**
+ * `focusStudy`: the row to focus once the list is shown (the study just closed), for keyboard reading.
+ * `onChoose`: a row was pressed or reached by keyboard (the study may be opened next), with its element.
+ */
+export function Worklist({ onOpen, onChoose, focusStudy }: {
+  onOpen(StudyInstanceUID: string): void;
+  onChoose?(study: StudySummary, row: HTMLElement): void;
+  focusStudy?: string;
+}) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language;
   const [studies, setStudies] = useState<StudySummary[] | undefined>();
@@ -548,6 +555,8 @@ export function Worklist({ onOpen, focusStudy }: { onOpen(StudyInstanceUID: stri
                 data-study-uid={s.StudyInstanceUID}
                 data-index={first + k}
                 aria-rowindex={first + k + 2}
+                onMouseDown={(ev) => onChoose?.(s, ev.currentTarget)}
+                onFocus={(ev) => onChoose?.(s, ev.currentTarget)}
                 onDoubleClick={() => onOpen(s.StudyInstanceUID)}
                 onKeyDown={(ev) => onRowKey(ev, s.StudyInstanceUID, first + k)}
               >

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StudyTriageResult } from '../../../core/contract/triage';
 import { services } from '../../shell';
+import { afterFirstImage } from '../open-study';
 import { attachOverlay, heatmapCanvas, redrawViewports, type OverlayState } from './heatmap';
 import './ai.css';
 
@@ -22,7 +23,8 @@ export function AIPanel({ StudyInstanceUID }: { StudyInstanceUID: string }) {
   useEffect(() => {
     let live = true;
     setResult(undefined);
-    services.triage.getStudyTriage(StudyInstanceUID).then(
+    // Asked for once the first image is drawn, so that it never waits behind the AI's result.
+    void afterFirstImage(StudyInstanceUID).then(() => services.triage.getStudyTriage(StudyInstanceUID)).then(
       (r) => live && setResult((cur) => cur ?? r),
       () => live && setResult(null),
     );

@@ -5,6 +5,7 @@
 import cornerstone from 'cornerstone-core';
 import type { MeasurementToolType, StudyMeasurement, StudyMeasurements } from '../../../core/contract/measurements';
 import { services } from '../../shell';
+import { afterFirstImage } from '../open-study';
 import { parseImageId } from '../image-id';
 import { currentMeasurements, setMeasurements } from './state';
 import { addMeasureToolsToElement, allToolData, pointsOf, showMeasurements, tools, type ToolData } from './tools';
@@ -131,7 +132,10 @@ export function followStudy(StudyInstanceUID: string, errors: (e: unknown) => vo
   onError = errors;
   setMeasurements(undefined);
   let live = true;
-  void services.measurements.listMeasurements(StudyInstanceUID).then((l) => live && show(l), errors);
+  // Listed once the first image is drawn: the study's first image comes before its measurements.
+  void afterFirstImage(StudyInstanceUID)
+    .then(() => (live ? services.measurements.listMeasurements(StudyInstanceUID) : undefined))
+    .then((l) => live && l && show(l), errors);
   const off = services.measurements.onDidChangeMeasurements((e) => {
     if (!live || e.StudyInstanceUID !== StudyInstanceUID) return;
     if ((currentMeasurements()?.revision ?? -1) >= e.revision) return;
