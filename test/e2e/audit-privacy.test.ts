@@ -13,12 +13,12 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { makePki, type TestPki } from '../fixtures/pki/pki.js';
 import { newUid } from '../import-helpers.js';
 import { headCtFiles } from '../report-fixtures.js';
 import { REPO_ROOT } from '../shared-data.js';
-import { CHROMIUM, CHROMIUM_FLAGS, openApp, startApp, type RunningApp } from './harness.js';
+import { openReadingRoom, type ReadingRoom, type RunningApp } from './harness.js';
 
 const PATIENT_NAME = 'Qiao^Lanfang=乔^兰芳';
 const PATIENT_ID = 'PRIV58213XQ';
@@ -59,6 +59,7 @@ function scan(files: string[], needles: string[]): string[] {
 
 describe('a whole reading leaves its audit and no patient data behind', () => {
   let app: RunningApp;
+  let room: ReadingRoom;
   let context: BrowserContext;
   let page: Page;
   let pki: TestPki;
@@ -84,21 +85,25 @@ describe('a whole reading leaves its audit and no patient data behind', () => {
       '-m', `(0020,000d)=${StudyInstanceUID}`, '-m', `(0020,000e)=${SeriesInstanceUID}`, ...readdirSync(studyDir).map((n) => join(studyDir, n))], { encoding: 'utf8' });
     assert.equal(mod.status, 0, mod.stderr);
     pki = makePki();
-    // The host's temp folder is this test's own, so that anything it writes there is found.
-    app = await startApp({ env: { TMPDIR: appTmp, AMUR_LANG: 'ru', AMUR_DELIVERY_INTERVAL: '0' } });
-    amur(['identity', 'import', pki.file('rsa.p12'), '--name', 'ivanov', '--passphrase-file', pki.file('passphrase.txt')]);
-    // A profile on disk, so that what the page stored in the browser can be read afterwards.
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, locale: 'ru-RU', viewport: { width: 1400, height: 900 },
+    room = await openReadingRoom({
+      // The host's temp folder is this test's own, so that anything it writes there is found.
+      env: { TMPDIR: appTmp, AMUR_LANG: 'ru', AMUR_DELIVERY_INTERVAL: '0' },
+      prepare: (running) => {
+        app = running;
+        amur(['identity', 'import', pki.file('rsa.p12'), '--name', 'ivanov', '--passphrase-file', pki.file('passphrase.txt')]);
+      },
+      // A profile on disk, so that what the page stored in the browser can be read afterwards.
+      profile,
+      locale: 'ru-RU',
+      onPage: (p) => {
+        p.on('request', (r) => urls.push(r.url()));
+        p.on('websocket', (ws) => urls.push(ws.url()));
+      },
     });
-    page = context.pages()[0] ?? await context.newPage();
-    page.on('request', (r) => urls.push(r.url()));
-    page.on('websocket', (ws) => urls.push(ws.url()));
-    await openApp(page, app);
+    ({ context, page } = room);
   });
   after(async () => {
-    await context?.close();
-    await app?.stop();
+    await room?.close();
     pki?.remove();
     rmSync(work, { recursive: true, force: true });
   });

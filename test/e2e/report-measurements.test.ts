@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { shared } from '../shared-data.js';
-import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { readingRoomForTests, screenshotDir } from './harness.js';
 
 const HEAD_CT = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
 const VIEWPORT = '[data-testid="viewport"]';
@@ -61,27 +61,16 @@ async function brightnessAt(page: Page, x: number, y: number): Promise<number> {
 }
 
 describe('measurements and the report editor in the browser shell', () => {
-  let app: RunningApp;
-  let b: OpenBrowser;
+  const room = readingRoomForTests({ files: readdirSync(HEAD_CT).map((f) => join(HEAD_CT, f)) });
   // Where the line is drawn, in page coordinates, and what it should measure.
   let from: { x: number; y: number };
   let to: { x: number; y: number };
   let shown: string;
 
-  before(async () => {
-    app = await startApp();
-    b = await openBrowser();
-    await openApp(b.page, app);
-    await importThroughUi(b.page, readdirSync(HEAD_CT).map((f) => join(HEAD_CT, f)));
-    await openHeadCt(b.page);
-  });
-  after(async () => {
-    await b?.close();
-    await app?.stop();
-  });
+  before(() => openHeadCt(room().page));
 
   test('a length drawn with the mouse is listed in mm, as the host measured it', async () => {
-    const { page } = b;
+    const { page } = room();
     // In the air in front of the face, so the drawn line stands out against black.
     from = await toPage(page, 150, 20);
     to = await toPage(page, 330, 40);
@@ -105,7 +94,7 @@ describe('measurements and the report editor in the browser shell', () => {
   });
 
   test('after a reload the measurement is listed and drawn again', async () => {
-    const { page } = b;
+    const { page } = room();
     await page.reload();
     await page.waitForSelector('[data-testid="worklist"][data-state="ready"]');
     await openHeadCt(page);
@@ -126,7 +115,7 @@ describe('measurements and the report editor in the browser shell', () => {
   });
 
   test('undo removes it, redo brings it back (buttons and Ctrl+Z / Ctrl+Y)', async () => {
-    const { page } = b;
+    const { page } = room();
     await page.click('[data-testid="measure-undo"]');
     await page.waitForSelector('[data-testid="measurement-list"][data-count="0"]');
     await page.click('[data-testid="measure-redo"]');
@@ -139,7 +128,7 @@ describe('measurements and the report editor in the browser shell', () => {
   });
 
   test('the report editor opens from the viewer; a picked finding and typed text survive a reload', async () => {
-    const { page } = b;
+    const { page } = room();
     await page.click('[data-testid="toggle-report"]');
     await page.waitForSelector('[data-testid="report-editor"][data-state="ready"]');
     const finding = page.locator('[data-testid="report-finding"]').first();

@@ -16,14 +16,14 @@ import { TriageResults } from '../../core/triage/results.js';
 import { makePki, type TestPki } from '../fixtures/pki/pki.js';
 import { headCtFiles } from '../report-fixtures.js';
 import { REPO_ROOT } from '../shared-data.js';
-import { openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { openReadingRoom, type ReadingRoom, type RunningApp, screenshotDir } from './harness.js';
 import { unlockTestHome } from '../vault.js';
 
 const MODEL = { id: 'ct-ich', version: '0.1.0', sha256: '5'.repeat(64) };
 
 describe('report editor in the browser shell', () => {
   let app: RunningApp;
-  let b: OpenBrowser;
+  let room: ReadingRoom;
   let pki: TestPki;
   let StudyInstanceUID: string;
 
@@ -44,33 +44,35 @@ describe('report editor in the browser shell', () => {
 
   before(async () => {
     pki = makePki();
-    app = await startApp();
-    amur(['import', join(headCtFiles()[0]!, '..')]);
-    amur(['identity', 'import', pki.file('rsa.p12'), '--name', 'ivanov', '--passphrase-file', pki.file('passphrase.txt')]);
-    await unlockTestHome(app.home);
-    const store = StudyStore.open(app.home);
-    try {
-      StudyInstanceUID = store.listStudies()[0]!.StudyInstanceUID;
-      new TriageResults(store.db).put({
-        StudyInstanceUID, status: 'done', model: MODEL,
-        findings: [{ label: 'intracranial-hemorrhage', score: 0.91, positive: true, positiveAtHighSensitivity: true }],
-        operatingPoints: { balanced: 0.5, high_sensitivity: 0.3 }, instances: { done: 28, notApplicable: 0, error: 0 },
-        triagedAt: new Date().toISOString(),
-      });
-    } finally {
-      store.close();
-    }
-    b = await openBrowser();
-    await openApp(b.page, app);
+    room = await openReadingRoom({
+      // The study, the signing identity and a triage result are in the store before the page opens.
+      prepare: async (running) => {
+        app = running;
+        amur(['import', join(headCtFiles()[0]!, '..')]);
+        amur(['identity', 'import', pki.file('rsa.p12'), '--name', 'ivanov', '--passphrase-file', pki.file('passphrase.txt')]);
+        await unlockTestHome(app.home);
+        const store = StudyStore.open(app.home);
+        try {
+          StudyInstanceUID = store.listStudies()[0]!.StudyInstanceUID;
+          new TriageResults(store.db).put({
+            StudyInstanceUID, status: 'done', model: MODEL,
+            findings: [{ label: 'intracranial-hemorrhage', score: 0.91, positive: true, positiveAtHighSensitivity: true }],
+            operatingPoints: { balanced: 0.5, high_sensitivity: 0.3 }, instances: { done: 28, notApplicable: 0, error: 0 },
+            triagedAt: new Date().toISOString(),
+          });
+        } finally {
+          store.close();
+        }
+      },
+    });
   });
   after(async () => {
-    await b?.close();
-    await app?.stop();
+    await room?.close();
     pki?.remove();
   });
 
   test('opens beside the viewer with the CT head template in Chinese and English, and the AI proposal', async () => {
-    const { page } = b;
+    const { page } = room;
     await openReport(page);
     assert.match(await page.locator('.report-head').innerText(), /头颅CT检查报告[\s\S]*CT head report/);
     const finding = page.locator('[data-testid="report-finding"][data-finding-id="intracranial-hemorrhage"]');
@@ -83,7 +85,7 @@ describe('report editor in the browser shell', () => {
   });
 
   test('changes the template while nothing is picked from it, and not after', async () => {
-    const { page } = b;
+    const { page } = room;
     const select = page.locator('[data-testid="report-template"]');
     await select.selectOption('mr-brain');
     await page.locator('[data-testid="report-finding"][data-finding-id="white-matter-lesions"]').waitFor();
@@ -100,7 +102,7 @@ describe('report editor in the browser shell', () => {
   });
 
   test('saves every change; a reload of the page loses nothing', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.locator('[data-testid="report-finding"][data-finding-id="midline-shift"]').check();
     await page.locator('[data-testid="report-ai-finding"] [data-testid="report-ai-accept"]').click();
     await page.locator('[data-testid="report-text-lang-history"]').selectOption('zh-CN');
@@ -121,7 +123,7 @@ describe('report editor in the browser shell', () => {
   });
 
   test('closing the editor right after typing keeps what was typed', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.locator('[data-testid="report-text-recommendations"]').fill('Контроль КТ через 24 часа.');
     // No wait for the save: the editor is closed at once, and opened again.
     await page.locator('[data-testid="toggle-report"]').click();
@@ -134,7 +136,7 @@ describe('report editor in the browser shell', () => {
   });
 
   test('refuses a wrong passphrase with a translated message, then signs', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.locator('[data-testid="report-passphrase"]').fill('wrong');
     await page.locator('[data-testid="report-sign-button"]').click();
     await page.locator('[data-testid="report-error"]').waitFor();

@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../shared-data.js';
 import { cxrRows, makeDicoms, nihPatientAge, uid, type DicomSpec } from '../triage-fixtures.js';
-import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { importThroughUi, openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
 
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'cxr-pneumonia', 'manifest.json'), 'utf8'));
 // The model's recorded validation scores pick the most clearly flagged radiograph: it has heat to show.
@@ -87,8 +87,7 @@ async function drawn(page: Page, state: string, rotation?: number): Promise<void
 }
 
 describe('the viewer AI panel and heatmap overlay', () => {
-  let app: RunningApp;
-  let b: OpenBrowser;
+  let room: ReadingRoom;
   let work: string;
   const spec: DicomSpec = {
     png: flagged.filename, out: '', StudyInstanceUID: uid(), SeriesInstanceUID: uid(), SOPInstanceUID: uid(),
@@ -107,18 +106,15 @@ describe('the viewer AI panel and heatmap overlay', () => {
     const conv = spawnSync('gdcmconv', ['--jpegls', jls.out, `${jls.out}.jls.dcm`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
     assert.equal(conv.status, 0, conv.stderr);
     jls.out = `${jls.out}.jls.dcm`;
-    app = await startApp();
-    b = await openBrowser();
-    await openApp(b.page, app);
+    room = await openReadingRoom();
   });
   after(async () => {
-    await b?.close();
-    await app?.stop();
+    await room?.close();
     rmSync(work, { recursive: true, force: true });
   });
 
   test('shows the triage result as assistive, and a heatmap that can be shown, faded, hidden and turned with the image', async () => {
-    const { page } = b;
+    const { page } = room;
     await importThroughUi(page, [spec.out, jls.out]);
     const row = page.locator(`[data-testid="worklist-row"][data-study-uid="${spec.StudyInstanceUID}"]`);
     const jlsRow = page.locator(`[data-testid="worklist-row"][data-study-uid="${jls.StudyInstanceUID}"]`);

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { parseInstance } from '../../core/imaging/decode.js';
 import { shared } from '../shared-data.js';
-import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
 
 const ORIGINAL = shared('dicom', 'dicomParser', 'testImages', 'CT1_UNC.explicit_little_endian.dcm');
 
@@ -46,8 +46,7 @@ async function drawnCanvas(page: Page): Promise<Drawn> {
 }
 
 describe('every lossless transfer syntax draws the uncompressed picture', () => {
-  let app: RunningApp;
-  let b: OpenBrowser;
+  let room: ReadingRoom;
   let dir = '';
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'amur-'));
@@ -60,19 +59,15 @@ describe('every lossless transfer syntax draws the uncompressed picture', () => 
       assert.equal(parseInstance(readFileSync(out)).TransferSyntaxUID, v.ts, `${v.name}: the tool wrote the syntax under test`);
       return out;
     });
-    app = await startApp();
-    b = await openBrowser();
-    await openApp(b.page, app);
-    await importThroughUi(b.page, files);
+    room = await openReadingRoom({ files });
   });
   after(async () => {
-    await b?.close();
-    await app?.stop();
+    await room?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   test('same canvas bytes in the brain window for every variant', async () => {
-    const { page } = b;
+    const { page } = room;
     const drawn = new Map<string, Drawn>();
     for (const v of VARIANTS) {
       const row = page.locator('[data-testid="worklist-row"]', { hasText: `TS-${v.name}` });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { PYDICOM_DATA, shared } from '../shared-data.js';
-import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { importThroughUi, openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
 
 const HEAD_CT = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
 const PALETTE_US = shared('dicom', 'dicomweb-client', 'testData', 'US-PAL-8-10x-echo.dcm');
@@ -63,33 +63,32 @@ async function openStudy(page: Page, modality: string): Promise<void> {
 }
 
 describe('viewer in the browser shell', () => {
-  let app: RunningApp;
-  let b: OpenBrowser;
+  let room: ReadingRoom;
   // Anything the page reports as broken: script errors and Content-Security-Policy refusals (the
   // policy has no 'unsafe-eval'; the viewer must not need it).
   const problems: string[] = [];
   before(async () => {
-    app = await startApp();
-    b = await openBrowser();
-    b.page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    b.page.on('console', (m) => {
-      const url = m.location().url;
-      // The browser asks for /favicon.ico on its own; the app has none.
-      if (url.endsWith('/favicon.ico')) return;
-      if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()} (${url})`);
-    });
-    await openApp(b.page, app);
     const files = readdirSync(HEAD_CT).map((f) => join(HEAD_CT, f));
     assert.equal(files.length, 28);
-    await importThroughUi(b.page, [...files, PALETTE_US]);
+    room = await openReadingRoom({
+      onPage: (page) => {
+        page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+        page.on('console', (m) => {
+          const url = m.location().url;
+          // The browser asks for /favicon.ico on its own; the app has none.
+          if (url.endsWith('/favicon.ico')) return;
+          if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()} (${url})`);
+        });
+      },
+      files: [...files, PALETTE_US],
+    });
   });
   after(async () => {
-    await b?.close();
-    await app?.stop();
+    await room?.close();
   });
 
   test('opens the head CT on its first slice, drawn and not blank', async () => {
-    const { page } = b;
+    const { page } = room;
     const rows = page.locator('[data-testid="worklist-row"]');
     await rows.nth(1).waitFor();
     await openStudy(page, 'CT');
@@ -104,7 +103,7 @@ describe('viewer in the browser shell', () => {
   });
 
   test('ArrowDown/ArrowUp, PageDown, End, Home and the wheel move through the stack', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.hover(VIEWPORT);
     const first = await drawnIndex(page, 0);
     const seen = new Set([first]);
@@ -133,7 +132,7 @@ describe('viewer in the browser shell', () => {
   });
 
   test('window presets change the drawn pixels and the overlay', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.hover(VIEWPORT);
     await page.keyboard.press('Home');
     await drawnIndex(page, 0);
@@ -162,7 +161,7 @@ describe('viewer in the browser shell', () => {
   });
 
   test('dragging with the left button changes the window, as the overlay shows', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.hover(VIEWPORT);
     await page.keyboard.press('Home');
     await drawnIndex(page, 0);
@@ -180,7 +179,7 @@ describe('viewer in the browser shell', () => {
   });
 
   test('invert, rotate and reset act on the drawn image', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.hover(VIEWPORT);
     await page.keyboard.press('1');
     await page.waitForFunction(() => /W: 80 L: 40/.test(document.querySelector('[data-testid="overlay-window"]')?.textContent ?? ''));
@@ -204,7 +203,7 @@ describe('viewer in the browser shell', () => {
   });
 
   test('the help panel lists the shortcuts, and the viewer follows the language', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.click('[data-testid="help-toggle"]');
     const help = page.locator('[data-testid="help-panel"]');
     assert.match(await help.innerText(), /PageDown/);
@@ -220,7 +219,7 @@ describe('viewer in the browser shell', () => {
   });
 
   test('2×2 layout: the hovered viewport becomes the active one and scrolls', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.click('[data-testid="layout-2x2"]');
     const frames = page.locator('.viewport-frame');
     await frames.nth(3).waitFor();
@@ -234,7 +233,7 @@ describe('viewer in the browser shell', () => {
   });
 
   test('a palette-colour ultrasound cine loop is drawn in colour and plays', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.click('[data-testid="back-to-worklist"]');
     await page.waitForSelector('[data-testid="worklist"][data-state="ready"]');
     await openStudy(page, 'US');
@@ -250,7 +249,7 @@ describe('viewer in the browser shell', () => {
   });
 
   test('an image the host cannot decode shows a translated reason, and the page logged no error', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.click('[data-testid="back-to-worklist"]');
     await page.waitForSelector('[data-testid="worklist"][data-state="ready"]');
     // RT Dose with 32-bit pixels: imported (it is valid DICOM) but not displayable by this viewer.

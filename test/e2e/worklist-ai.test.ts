@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../shared-data.js';
 import { cxrRows, makeDicoms, nihPatientAge, uid, type DicomSpec } from '../triage-fixtures.js';
-import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { importThroughUi, openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
 
 // The model's own recorded validation scores pick a clearly flagged and a clearly clear radiograph.
 // Adults only (NIH PNGs with their real age), in the model's age band and accepted by its OOD check.
@@ -21,8 +21,7 @@ const flagged = scores[scores.length - 1];
 const ageOf = (filename: string) => nihPatientAge(cxrRows().find((r) => r.filename === filename)!);
 
 describe('AI priority in the worklist', () => {
-  let app: RunningApp;
-  let b: OpenBrowser;
+  let room: ReadingRoom;
   let work: string;
   const study = { flagged: uid(), clear: uid(), ct: uid() };
   const files: string[] = [];
@@ -36,18 +35,15 @@ describe('AI priority in the worklist', () => {
     ];
     makeDicoms(specs, work);
     files.push(...specs.map((s) => s.out));
-    app = await startApp();
-    b = await openBrowser();
-    await openApp(b.page, app);
+    room = await openReadingRoom();
   });
   after(async () => {
-    await b?.close();
-    await app?.stop();
+    await room?.close();
     rmSync(work, { recursive: true, force: true });
   });
 
   test('each study shows its triage result as it arrives, and the AI order puts the flagged one first', async () => {
-    const { page } = b;
+    const { page } = room;
     await importThroughUi(page, files);
     const cell = (u: string) => page.locator(`[data-testid="worklist-row"][data-study-uid="${u}"] [data-column="aiPriority"] .ai`);
     // Results come from the host's background triage over the contract's onDidTriageStudy event.

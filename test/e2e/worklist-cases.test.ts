@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { recordCase, type CaseRecord } from '../../core/cases/cases.js';
 import { importPaths } from '../../core/importer/importer.js';
 import { enqueue } from '../../core/outbox/outbox.js';
 import { StudyStore } from '../../core/store/store.js';
 import { PYDICOM_DATA, shared } from '../shared-data.js';
-import { openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
 import { unlockTestHome } from '../vault.js';
 
 const CHARSETS = join(PYDICOM_DATA, 'charset_files');
@@ -36,9 +36,7 @@ const HOUR = 3_600_000;
 type Key = keyof typeof FILES;
 
 describe('partners\' cases on the worklist, and the outbox', () => {
-  let app: RunningApp;
-  let b: OpenBrowser;
-  let context: BrowserContext;
+  let room: ReadingRoom;
   let page: Page;
   let home: string;
   const uid = {} as Record<Key, string>;
@@ -95,17 +93,12 @@ describe('partners\' cases on the worklist, and the outbox', () => {
       store.close();
     }
     // The outbox states are set by hand above: no automatic delivery may change them.
-    app = await startApp({ home, env: { AMUR_DELIVERY_INTERVAL: '0' } });
-    b = await openBrowser();
     // The reader sits in Vladivostok and reads in Chinese first (the browser's language).
-    context = await b.browser.newContext({ locale: 'zh-CN', timezoneId: TZ, viewport: { width: 1280, height: 720 } });
-    page = await context.newPage();
-    await page.goto(app.url);
-    await page.waitForSelector('[data-testid="worklist"][data-state="ready"]');
+    room = await openReadingRoom({ home, env: { AMUR_DELIVERY_INTERVAL: '0' }, locale: 'zh-CN', timezoneId: TZ, viewport: { width: 1280, height: 720 } });
+    ({ page } = room);
   });
   after(async () => {
-    await b?.close();
-    await app?.stop();
+    await room?.close();
     rmSync(home, { recursive: true, force: true });
   });
 

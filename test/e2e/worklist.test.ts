@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { PYDICOM_DATA, shared } from '../shared-data.js';
-import { importThroughUi, openApp, openBrowser, screenshotDir, startApp, type OpenBrowser, type RunningApp } from './harness.js';
+import { importThroughUi, openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
 
 const CHARSETS = join(PYDICOM_DATA, 'charset_files');
 const CHINESE = { file: join(CHARSETS, 'chrX2.dcm'), uid: '1.3.6.1.4.1.5962.1.2.0.1175775771.5714.0' };
@@ -20,30 +20,26 @@ const row = (page: Page, uid: string) => page.locator(`[data-testid="worklist-ro
 const columnTexts = (page: Page, column: string) => page.locator(`[data-testid="worklist-row"] [data-column="${column}"]`).allInnerTexts();
 
 describe('worklist in the browser shell', () => {
-  let app: RunningApp;
-  let b: OpenBrowser;
+  let room: ReadingRoom;
   let scratch: string;
   let ctUid: string;
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'amur-'));
-    app = await startApp();
-    b = await openBrowser();
-    await openApp(b.page, app);
+    room = await openReadingRoom();
   });
   after(async () => {
-    await b?.close();
-    await app?.stop();
+    await room?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 
   test('starts empty, in English, with the empty-worklist hint', async () => {
-    const { page } = b;
+    const { page } = room;
     assert.equal(await rows(page).count(), 0);
     assert.match(await page.locator('[data-testid="worklist-empty"]').innerText(), /No studies yet/);
   });
 
   test('imports real files by upload and shows their names decoded', async () => {
-    const { page } = b;
+    const { page } = room;
     const summary = await importThroughUi(page, [CHINESE.file, RUSSIAN.file, CT]);
     assert.match(summary, /Imported: 3\. Already in the store: 0\. Rejected: 0\./);
     await rows(page).nth(2).waitFor();
@@ -63,9 +59,9 @@ describe('worklist in the browser shell', () => {
   });
 
   test('importing the same files again reports them as already stored', async () => {
-    const summary = await importThroughUi(b.page, [CHINESE.file]);
+    const summary = await importThroughUi(room.page, [CHINESE.file]);
     assert.match(summary, /Imported: 0\. Already in the store: 1\./);
-    assert.equal(await rows(b.page).count(), 3);
+    assert.equal(await rows(room.page).count(), 3);
   });
 
   test('rejected files are listed by name with a reason', async () => {
@@ -73,9 +69,9 @@ describe('worklist in the browser shell', () => {
     writeFileSync(notDicom, 'this is not a DICOM file\n');
     const truncated = join(scratch, 'truncated.dcm');
     writeFileSync(truncated, readFileSync(CT).subarray(0, 300));
-    const summary = await importThroughUi(b.page, [notDicom, truncated]);
+    const summary = await importThroughUi(room.page, [notDicom, truncated]);
     assert.match(summary, /Rejected: 2\./);
-    const items = b.page.locator('[data-testid="import-rejected"] li');
+    const items = room.page.locator('[data-testid="import-rejected"] li');
     assert.equal(await items.count(), 2);
     const texts = await items.allInnerTexts();
     for (const name of ['notes.txt', 'truncated.dcm']) {
@@ -84,13 +80,13 @@ describe('worklist in the browser shell', () => {
       assert.ok(line.length > name.length + 5, `with a reason: ${line}`);
       assert.doesNotMatch(line, /uploads/, 'the host folder is not shown');
     }
-    await b.page.screenshot({ path: join(screenshotDir(), 'worklist-rejected.png') });
-    await b.page.getByRole('button', { name: 'Close' }).click();
-    assert.equal(await rows(b.page).count(), 3);
+    await room.page.screenshot({ path: join(screenshotDir(), 'worklist-rejected.png') });
+    await room.page.getByRole('button', { name: 'Close' }).click();
+    assert.equal(await rows(room.page).count(), 3);
   });
 
   test('sorts by a column both ways, filters by modality and searches any spelling of a name', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.locator('[data-testid="sort-patientId"]').click();
     assert.deepEqual(await columnTexts(page, 'patientId'), ['1CT1', 'SCSRUSS', 'X2EXAMPLE']);
     await page.locator('[data-testid="sort-patientId"]').click();
@@ -113,7 +109,7 @@ describe('worklist in the browser shell', () => {
   });
 
   test('switching the language changes every label and the date format', async () => {
-    const { page } = b;
+    const { page } = room;
     await page.locator('[data-testid="language"]').selectOption('zh-CN');
     await page.locator('[data-testid="sort-patientName"]:text("患者")').waitFor();
     assert.equal(await page.locator('h1').innerText(), '阿穆尔');
@@ -143,7 +139,7 @@ describe('worklist in the browser shell', () => {
   });
 
   test('a study opens by double click or Enter, and the worklist comes back', async () => {
-    const { page } = b;
+    const { page } = room;
     await row(page, CHINESE.uid).dblclick();
     await page.locator(`[data-testid="viewer"][data-study-uid="${CHINESE.uid}"]`).waitFor();
     assert.equal(await page.locator('[data-testid="app"]').getAttribute('data-screen'), 'viewer');
@@ -169,7 +165,7 @@ describe('worklist in the browser shell', () => {
   });
 
   test('a folder is imported with a progress bar fed by the importer\'s events', async () => {
-    const { page } = b;
+    const { page } = room;
     const folder = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
     // Record what the import panel shows while the import runs (the app's own signals, no timing).
     await page.evaluate(() => {
@@ -199,14 +195,14 @@ describe('worklist in the browser shell', () => {
   });
 
   test('the host logged nothing about the patients it served', () => {
-    const out = app.output();
+    const out = room.app.output();
     for (const s of ['Wang', '王', 'Люк', 'X2EXAMPLE', 'SCSRUSS', CHINESE.uid, 'chrX2', 'notes.txt']) {
       assert.ok(!out.includes(s), `amur serve printed ${s}`);
     }
   });
 
   test('files dropped on the worklist are imported', async () => {
-    const { page } = b;
+    const { page } = room;
     const file = join(CHARSETS, 'chrH31.dcm');
     const bytes = readFileSync(file).toString('base64');
     const dt = await page.evaluateHandle(([name, b64]) => {
@@ -227,7 +223,7 @@ describe('worklist in the browser shell', () => {
   });
 
   test('the received column and filter count from this computer\'s clock', async () => {
-    const { page } = b;
+    const { page } = room;
     const total = await rows(page).count();
     const time = row(page, CHINESE.uid).locator('[data-column="received"] time');
     const importedAt = new Date((await time.getAttribute('datetime'))!);
