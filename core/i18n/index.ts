@@ -29,18 +29,23 @@ function merge(into: Tree, from: Tree): void {
 }
 
 let instance: i18n | undefined;
-function get(): i18n {
+/**
+ * English (the fallback) from the start, another language when first asked for: reading all three
+ * catalogues was most of a short command's start-up after Node itself (`amur --help`).
+ */
+function get(lang: Language): i18n {
   if (!instance) {
     instance = i18next.createInstance();
     void instance.init({
       initImmediate: false,
       lng: 'en',
       fallbackLng: 'en',
-      resources: Object.fromEntries(LANGUAGES.map((l) => [l, { translation: load(l) }])),
+      resources: { en: { translation: load('en') } },
       interpolation: { escapeValue: false },
       returnNull: false,
     } as any);
   }
+  if (!instance.hasResourceBundle(lang, 'translation')) instance.addResourceBundle(lang, 'translation', load(lang));
   return instance;
 }
 
@@ -54,7 +59,7 @@ export function languageFromEnv(env: NodeJS.ProcessEnv = process.env): Language 
 }
 
 export function t(key: string, params: Record<string, unknown> = {}, lang: Language = 'en'): string {
-  return get().getFixedT(lang)(key, params) as string;
+  return get(lang).getFixedT(lang)(key, params) as string;
 }
 
 /** The translated text of any error: an AmurError by its code, anything else as an internal error. */
