@@ -205,8 +205,9 @@ async function makeClear(home: string): Promise<void> {
   store.close();
   for (const f of files) writeFileSync(f.path, f.bytes);
   const db = openVaultDatabase(home, join(home, 'store', 'catalogue.sqlite'), 'catalogue/1');
-  // Back to the schema of version 4: undo what migrations 5 (keys) and 6 (triage population) added.
-  db.exec('DROP TABLE study_keys; DROP TABLE vault_state; ALTER TABLE triage_results DROP COLUMN population;');
+  // Back to the schema of version 4: undo what migrations 5 (keys), 6 (triage population) and 7
+  // (derived UIDs) added.
+  db.exec('DROP TABLE study_keys; DROP TABLE vault_state; ALTER TABLE triage_results DROP COLUMN population; ALTER TABLE instances DROP COLUMN derived_uids;');
   for (const f of files) db.prepare('UPDATE instances SET file_size = ? WHERE file_path = ?').run(f.bytes.length, f.path.slice(join(home, 'store').length + 1));
   db.pragma('user_version = 4');
   db.pragma('journal_mode = DELETE');

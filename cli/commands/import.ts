@@ -54,6 +54,7 @@ export const importCommand: Command = {
           duplicates: summary.duplicates,
           rejected: summary.rejected.map((r) => ({ path: r.path, reason: r.reason })),
           studies: summary.studies,
+          notices: (summary.notices ?? []).map((n) => ({ path: n.path, code: n.code, message: n.message })),
         };
         ctx.stdout.write(`${JSON.stringify(out)}\n`);
       } else {
@@ -63,6 +64,10 @@ export const importCommand: Command = {
         const touched = new Set(summary.studies);
         const studies = store.listStudies().filter((s) => touched.has(s.StudyInstanceUID));
         if (studies.length) ctx.stdout.write(`\n${renderStudies(studies, ctx.lang)}`);
+        if (summary.notices?.length) {
+          ctx.stdout.write(`\n${t('import.cli.noticesHeader', {}, ctx.lang)}\n`);
+          for (const n of summary.notices) ctx.stdout.write(`  ${n.message}\n`);
+        }
         if (summary.rejected.length) {
           ctx.stdout.write(`\n${t('import.cli.rejectedHeader', {}, ctx.lang)}\n`);
           for (const r of summary.rejected) ctx.stdout.write(`  ${r.reason}\n`);

@@ -86,15 +86,28 @@ export class UploadArea {
     this.batches.delete(batch);
     try {
       const summary = await importSealed(dir, this.key);
-      return {
+      // The temporary folder means nothing to the reader; the name they chose does.
+      const unbatch = (text: string) => text.split(dir + sep).join('');
+      const unbatchParams = (params: Record<string, string>) => Object.fromEntries(Object.entries(params).map(([k, v]) => [k, unbatch(v)]));
+      const rel = (path: string) => {
+        const r = relative(dir, path);
+        return !r || r.startsWith('..') ? undefined : r.split(sep).join('/');
+      };
+      const out: ImportSummary = {
         ...summary,
         rejected: summary.rejected.map((r) => {
-          const rel = relative(dir, r.path);
-          if (!rel || rel.startsWith('..')) return r;
-          // The temporary folder means nothing to the reader; the name they chose does.
-          return { ...r, path: rel.split(sep).join('/'), reason: r.reason.split(dir + sep).join('') };
+          const path = rel(r.path);
+          if (path === undefined) return r;
+          return { ...r, path, reason: unbatch(r.reason), ...(r.params ? { params: unbatchParams(r.params) } : {}) };
         }),
       };
+      if (summary.notices) {
+        out.notices = summary.notices.map((n) => {
+          const path = rel(n.path);
+          return path === undefined ? n : { ...n, path, message: unbatch(n.message), params: unbatchParams(n.params) };
+        });
+      }
+      return out;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -74,6 +74,21 @@ export interface RejectedFile {
   /** Stable machine code of the reason, e.g. "dicom.truncated". */
   code: string;
   reason: string;
+  /** The reason's parameters (errors.<code> in assets/i18n), so a UI can word it in its own language. */
+  params?: Record<string, string>;
+}
+
+/**
+ * A file the importer stored although it is not quite as the standard wants (no SOP Instance UID, a
+ * Series Instance UID that is not a UID, pixel data without their final delimiter): what Amur did
+ * about it, in the reader's language (`message`) and as notices.<code> with `params` for a UI.
+ */
+export interface ImportNotice {
+  path: string;
+  /** e.g. "dicom.uidMissingDerived". */
+  code: string;
+  params: Record<string, string>;
+  message: string;
 }
 
 export interface ImportProgress {
@@ -92,4 +107,6 @@ export interface ImportSummary {
   rejected: RejectedFile[];
   /** StudyInstanceUIDs touched by this import (new or already known). */
   studies: string[];
+  /** Files stored despite a defect, and what was done about it; absent or empty when there were none. */
+  notices?: ImportNotice[];
 }

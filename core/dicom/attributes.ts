@@ -43,6 +43,33 @@ export interface DicomHeader {
   MediaStorageSOPClassUID?: string;
   /** Oddities that did not stop the read (an unknown character set term, a corrected transfer syntax). */
   warnings?: string[];
+  /**
+   * Defects Amur read past that a reader should be told of, each a translated message
+   * (`notices.<code>` in assets/i18n, all with `{{path}}`); the import summary lists them.
+   */
+  notices?: ReadNotice[];
+  /**
+   * The required UIDs that the file lacks or holds in a form that is not a UID (PS3.5 9.1), for which
+   * the reader put a derived one (2.25.<decimal>, stable for the same file) in `attributes`, or for a
+   * missing SOP Instance UID the file meta's Media Storage SOP Instance UID; `original` is the file's
+   * own value, absent when it had none. The catalogue records them (instances.derived_uids).
+   */
+  derivedUids?: DerivedUid[];
+}
+
+export type RequiredKeyword = (typeof REQUIRED_KEYWORDS)[number];
+
+export interface DerivedUid {
+  keyword: RequiredKeyword;
+  original?: string;
+  /** Where the UID put in its place came from when it is not derived: the file meta's (0002,0003). */
+  from?: 'MediaStorageSOPInstanceUID';
+}
+
+export interface ReadNotice {
+  /** e.g. "dicom.uidDerived"; its text is notices.<code> in assets/i18n. */
+  code: string;
+  params: Record<string, string>;
 }
 
 /**

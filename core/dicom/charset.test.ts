@@ -61,6 +61,18 @@ test('ISO 2022 IR 159 (JIS X 0212) and IR 87 in one value; IR 13 half-width kata
   assert.equal(charsetDecoder('ISO_IR 13').decode(b([0xd4, 0xcf, 0xc0, 0xde], '^', 'Taro'), 'PN'), 'ﾔﾏﾀﾞ^Taro');
 });
 
+test('ISO_IR 13 with two-byte Shift-JIS in it reads as Shift-JIS, as pydicom and dcmtk read it', () => {
+  const d = charsetDecoder('ISO_IR 13');
+  // ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎: half-width katakana, then kanji as Shift-JIS pairs (山 8E52, 田 9363, 太 91BE, 郎 9859).
+  const name = b([0xd4, 0xcf, 0xc0, 0xde], '^', [0xc0, 0xdb, 0xb3], '=', [0x8e, 0x52, 0x93, 0x63], '^', [0x91, 0xbe, 0x98, 0x59]);
+  assert.equal(d.decode(name, 'PN'), 'ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎');
+  // A trail byte that is "\\" or "^" belongs to its character (ソ 835C, 表 955C, 膿 945E): no delimiter there.
+  assert.equal(d.decode(b([0x83, 0x5c, 0x95, 0x5c, 0x94, 0x5e]), 'PN'), 'ソ表膿');
+  // A lone lead byte at the end, and bytes no set defines, are replacement characters.
+  assert.equal(d.decode(b([0xd4, 0x81]), 'PN'), 'ﾔ\ufffd');
+  assert.equal(d.decode(b([0xa0, 0xfd]), 'LO'), '\ufffd\ufffd');
+});
+
 test('delimiters return to the initial code element; inside two-byte characters they are not delimiters', () => {
   const d = charsetDecoder('ISO 2022 IR 100\\ISO 2022 IR 144');
   // PN: after "^" G1 is Latin-1 again, so E9 is é; in an LO "^" is text and E9 stays Cyrillic щ.

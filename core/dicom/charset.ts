@@ -288,9 +288,21 @@ function decodeIso2022(bytes: Uint8Array, initial: CodeState, delimiters: number
       char(g1.table[b]);
       i += 1;
     } else if (g1.kind === 'katakana') {
-      if (b >= 0xa1 && b <= 0xdf) multi('euc-jp', 0x8e, b);
-      else char('\ufffd');
-      i += 1;
+      const b2 = i + 1 < bytes.length ? bytes[i + 1] : -1;
+      if (b >= 0xa1 && b <= 0xdf) {
+        multi('euc-jp', 0x8e, b);
+        i += 1;
+      } else if (((b >= 0x81 && b <= 0x9f) || (b >= 0xe0 && b <= 0xfc)) && ((b2 >= 0x40 && b2 <= 0x7e) || (b2 >= 0x80 && b2 <= 0xfc))) {
+        // A two-byte Shift-JIS character where JIS X 0201 has none: a frequent Japanese
+        // non-conformance (kanji written as Shift-JIS under ISO_IR 13). pydicom reads ISO_IR 13 as
+        // shift_jis, so such names show as their writer meant; a trail byte that happens to be a
+        // delimiter (^ or \) belongs to the character.
+        multi('shift_jis', b, b2);
+        i += 2;
+      } else {
+        char('\ufffd');
+        i += 1;
+      }
     } else if (i + 1 < bytes.length) {
       multi(g1.codec, b, bytes[i + 1]);
       i += 2;

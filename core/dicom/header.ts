@@ -10,9 +10,10 @@ import type { DataSet, Element } from 'dicom-parser';
 import { AmurError, isAmurError } from '../common/errors.js';
 import {
   ATTRIBUTE_TAGS, NUMBER_KEYWORDS, REQUIRED_KEYWORDS, TEXT_KEYWORDS,
-  type DicomHeader, type HeaderAttributes,
+  type DerivedUid, type DicomHeader, type HeaderAttributes, type ReadNotice, type RequiredKeyword,
 } from './attributes.js';
 import { charsetDecoder, latin1, stripPadding } from './charset.js';
+import { derivedUid, isValidUid } from './derived-uid.js';
 
 // dicom-parser is a CommonJS bundle: under Node's ESM loader its functions hang off `default`.
 const dicomParser = ((dicomParserNs as any).default ?? dicomParserNs) as typeof dicomParserNs;
@@ -44,6 +45,7 @@ export const MAX_SEQUENCE_DEPTH = 64;
 const MAX_INFLATED = 1024 * 1024 * 1024;
 
 const PIXEL_DATA = 'x7fe00010';
+const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
 const UNDEFINED_LENGTH = 0xffffffff;
 const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const ALL_VRS = new Set([
@@ -73,6 +75,8 @@ export interface ParsedDataSet {
   TransferSyntaxUID: string;
   hasFileMeta: boolean;
   MediaStorageSOPClassUID?: string;
+  /** (0002,0003), which names the instance when the data set's own SOP Instance UID is missing. */
+  MediaStorageSOPInstanceUID?: string;
   /** File offset of the data set's first byte; undefined when the data set was inflated (Deflate). */
   dataSetOffset?: number;
   /** For a deflated data set: whether all of it was inflated (else only a prefix holding the header). */
@@ -179,25 +183,20 @@ async function readHeader(source: ByteSource, path: string): Promise<DicomHeader
 
   const isDicomDir = parsed.MediaStorageSOPClassUID === MEDIA_STORAGE_DIRECTORY_STORAGE
     || (!attributes.SOPClassUID && dataSet.elements.x00041220 !== undefined);
-  if (!isDicomDir) {
-    for (const keyword of REQUIRED_KEYWORDS) {
-      const v = attributes[keyword];
-      if (v === undefined) throw new AmurError('dicom.missingAttribute', { path, keyword });
-      // A UID is digits and dots (PS3.5 9.1). Anything else here means the parser lost its footing in
-      // a damaged header and is reading unrelated bytes as the UID. (Writers' lesser slips, such as
-      // over-long UIDs or empty components, are tolerated as dcmtk tolerates them.)
-      if (!/^[0-9][0-9.]*$/.test(v)) {
-        throw new AmurError('dicom.invalidAttribute', { path, keyword });
-      }
-    }
-  }
-
   const pd = dataSet.elements[PIXEL_DATA];
+  const notices: ReadNotice[] = [];
+  let derivedUids: DerivedUid[] = [];
+  if (!isDicomDir) derivedUids = await fileUids(attributes, parsed, pd, source, path, notices);
+
   let pixelDataOffset: number | undefined;
   if (pd) {
     if (parsed.dataSetOffset !== undefined) {
       pixelDataOffset = parsed.dataSetOffset + pd.dataOffset;
-      await checkPixelDataEnd(source, pixelDataOffset, pd.length, path);
+      const frames = attributes.NumberOfFrames !== undefined && attributes.NumberOfFrames >= 1 ? Math.floor(attributes.NumberOfFrames) : 1;
+      if (await checkPixelDataEnd(source, pixelDataOffset, pd.length, path, { frames, rle: parsed.TransferSyntaxUID === RLE_LOSSLESS })) {
+        notices.push({ code: 'dicom.noSequenceDelimiter', params: { path } });
+        warnings.push('encapsulated Pixel Data ends without its Sequence Delimitation Item; every fragment is whole');
+      }
     } else if (parsed.inflatedWhole && pd.length !== UNDEFINED_LENGTH && pd.dataOffset + pd.length > dataSet.byteArray.length) {
       throw new AmurError('dicom.truncated', { path });
     }
@@ -212,7 +211,63 @@ async function readHeader(source: ByteSource, path: string): Promise<DicomHeader
   if (pixelDataOffset !== undefined) header.pixelDataOffset = pixelDataOffset;
   if (parsed.MediaStorageSOPClassUID) header.MediaStorageSOPClassUID = parsed.MediaStorageSOPClassUID;
   if (warnings.length) header.warnings = warnings;
+  if (notices.length) header.notices = notices;
+  if (derivedUids.length) header.derivedUids = derivedUids;
   return header;
+}
+
+/**
+ * Checks the three UIDs an instance is filed by and puts a derived one (derived-uid.ts) where the
+ * file has none or one that is not a UID, as Weasis, fo-dicom and dcmtk open such files. Only an
+ * image (pixel data with its dimensions) is filed so; anything else without its UIDs is refused. A value with bytes no UID writer produces (controls,
+ * non-ASCII) means the parser lost its footing in a damaged header, and is refused as before.
+ */
+async function fileUids(
+  attributes: HeaderAttributes, parsed: ParsedDataSet, pd: Element | undefined, source: ByteSource, path: string, notices: ReadNotice[],
+): Promise<DerivedUid[]> {
+  const { dataSet } = parsed;
+  // Only an image is given UIDs: an object without pixel data that lacks a UID is as often a file cut
+  // short in its header (whose later elements, UIDs among them, are gone) as a writer's slip.
+  const identifiable = pd !== undefined && attributes.Rows !== undefined && attributes.Columns !== undefined;
+  const derived: DerivedUid[] = [];
+  for (const keyword of REQUIRED_KEYWORDS) {
+    const v = attributes[keyword];
+    if (v !== undefined && /[^\x20-\x7e]/.test(v)) throw new AmurError('dicom.invalidAttribute', { path, keyword });
+    if (v !== undefined && isValidUid(v)) continue;
+    if (!identifiable) throw new AmurError(v === undefined ? 'dicom.missingAttribute' : 'dicom.invalidAttribute', { path, keyword });
+    derived.push(v === undefined ? { keyword } : { keyword, original: v });
+  }
+  // Study first: the series is derived within its study, the instance from the file itself.
+  const order: RequiredKeyword[] = ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID'];
+  for (const d of [...derived].sort((x, y) => order.indexOf(x.keyword) - order.indexOf(y.keyword))) {
+    const a = attributes;
+    let uid: string;
+    if (d.keyword === 'StudyInstanceUID') {
+      uid = d.original !== undefined
+        ? derivedUid('study-invalid', [d.original])
+        : derivedUid('study', [a.PatientID, a.IssuerOfPatientID, a.PatientName, a.PatientBirthDate, a.StudyDate, a.StudyTime, a.AccessionNumber, a.StudyID, a.StudyDescription]);
+    } else if (d.keyword === 'SeriesInstanceUID') {
+      uid = d.original !== undefined
+        ? derivedUid('series-invalid', [a.StudyInstanceUID, d.original])
+        : derivedUid('series', [a.StudyInstanceUID, a.Modality, a.SeriesNumber, a.SeriesDescription, a.SeriesDate, a.SeriesTime]);
+    } else if (d.original === undefined && parsed.MediaStorageSOPInstanceUID && isValidUid(parsed.MediaStorageSOPInstanceUID)) {
+      // The file meta names the instance (PS3.10 7.1): the sender's own UID, not one of ours.
+      attributes.SOPInstanceUID = parsed.MediaStorageSOPInstanceUID;
+      d.from = 'MediaStorageSOPInstanceUID';
+      notices.push({ code: 'dicom.uidFromFileMeta', params: { path, keyword: d.keyword, uid: attributes.SOPInstanceUID } });
+      continue;
+    } else {
+      // The header's bytes up to Pixel Data and the file's last bytes (the end of the pixel data):
+      // the same file gives the same UID without reading all of its pixels.
+      const headerBytes = dataSet.byteArray.subarray(0, pd ? pd.dataOffset : dataSet.byteArray.length);
+      const tailLength = Math.min(source.size, 64 * 1024);
+      const tail = await source.read(source.size - tailLength, tailLength);
+      uid = derivedUid(d.original !== undefined ? 'instance-invalid' : 'instance', [a.StudyInstanceUID, a.SeriesInstanceUID, d.original, headerBytes, source.size, tail]);
+    }
+    attributes[d.keyword] = uid;
+    notices.push({ code: d.original !== undefined ? 'dicom.uidInvalidDerived' : 'dicom.uidMissingDerived', params: { path, keyword: d.keyword, uid } });
+  }
+  return derived;
 }
 
 function valueBytes(dataSet: DataSet, el: Element, path: string): Uint8Array {
@@ -227,27 +282,59 @@ function valueBytes(dataSet: DataSet, el: Element, path: string): Uint8Array {
  * Sequence Delimitation Item, which is normally the file's last 8 bytes. When something follows it
  * (trailing padding, say), the fragments' item headers are walked instead of reading their data.
  */
-async function checkPixelDataEnd(source: ByteSource, offset: number, length: number, path: string): Promise<void> {
+async function checkPixelDataEnd(
+  source: ByteSource, offset: number, length: number, path: string, expect: { frames: number; rle: boolean },
+): Promise<boolean> {
   if (length !== UNDEFINED_LENGTH) {
     if (offset + length > source.size) throw new AmurError('dicom.truncated', { path });
-    return;
+    return false;
   }
   if (source.size - offset >= 8) {
     const tail = await source.read(source.size - 8, 8);
-    if (isSequenceDelimiter(tail, 0)) return;
+    if (isSequenceDelimiter(tail, 0)) return false;
   }
   let pos = offset;
+  let fragments = -1; // the first item is the Basic Offset Table
+  let frameStarts = 0;
+  let lastEnd: Uint8Array | undefined;
   for (;;) {
+    if (pos === source.size && fragments > 0 && endsWhole(fragments, frameStarts, lastEnd, expect)) {
+      // The file ends exactly after a whole fragment, and the frames are all there: a writer that
+      // left out the final Sequence Delimitation Item (dcmtk reads it with +Ep, as Weasis does).
+      return true;
+    }
     if (pos + 8 > source.size) throw new AmurError('dicom.truncated', { path });
-    const h = await source.read(pos, 8);
-    if (isSequenceDelimiter(h, 0)) return;
+    const h = await source.read(pos, Math.min(12, source.size - pos));
+    if (isSequenceDelimiter(h, 0)) return false;
     const group = h[0] | (h[1] << 8);
     const element = h[2] | (h[3] << 8);
     if (group !== 0xfffe || element !== 0xe000) throw new AmurError('dicom.lengthPastEnd', { path });
     const itemLength = (h[4] | (h[5] << 8) | (h[6] << 16) | (h[7] << 24)) >>> 0;
     if (itemLength === UNDEFINED_LENGTH) throw new AmurError('dicom.lengthPastEnd', { path });
+    if (fragments >= 0 && h.length >= 12 && isFrameStart(h.subarray(8))) frameStarts++;
+    fragments++;
     pos += 8 + itemLength;
+    if (pos === source.size && itemLength >= 2) lastEnd = await source.read(pos - Math.min(3, itemLength), Math.min(3, itemLength));
   }
+}
+
+/** JPEG (SOI FFD8), JPEG-LS (SOI) or JPEG 2000 (SOC FF4F, or a JP2 signature box) starts a frame. */
+function isFrameStart(b: Uint8Array): boolean {
+  return (b[0] === 0xff && (b[1] === 0xd8 || b[1] === 0x4f)) || (b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 0x0c);
+}
+
+/**
+ * Whether encapsulated pixel data that stops without its delimiter still holds every frame whole: as
+ * many frames as the header declares, and (for the JPEG family) the last one ending with its EOI/EOC
+ * marker FFD9, possibly followed by the pad byte that keeps fragments even. A file cut between two
+ * fragments fails this, and stays refused as truncated.
+ */
+function endsWhole(fragments: number, frameStarts: number, lastEnd: Uint8Array | undefined, expect: { frames: number; rle: boolean }): boolean {
+  if (expect.rle) return fragments >= expect.frames;
+  if (frameStarts < expect.frames || !lastEnd) return false;
+  const n = lastEnd.length;
+  const at = (i: number) => lastEnd[n - i];
+  return (at(2) === 0xff && at(1) === 0xd9) || (n >= 3 && at(3) === 0xff && at(2) === 0xd9 && at(1) === 0);
 }
 
 function isSequenceDelimiter(b: Uint8Array, at: number): boolean {
@@ -317,6 +404,7 @@ interface Meta {
   end: number;
   TransferSyntaxUID?: string;
   MediaStorageSOPClassUID?: string;
+  MediaStorageSOPInstanceUID?: string;
 }
 
 /** Reads the File Meta Information group (always explicit VR little endian, PS3.10 7.1). */
@@ -343,6 +431,7 @@ function readMeta(b: Uint8Array, start: number): Meta | 'short' {
     const text = () => latin1(b.subarray(value, value + length)).replace(/[\0 ]+$/, '').trim();
     if (element === 0x0010) meta.TransferSyntaxUID = text();
     if (element === 0x0002) meta.MediaStorageSOPClassUID = text();
+    if (element === 0x0003) meta.MediaStorageSOPInstanceUID = text();
     pos = value + length;
   }
   if (pos + 8 > b.length && pos < b.length) return 'short';
@@ -368,6 +457,7 @@ function parseBytes(bytes: Uint8Array, complete: boolean, path: string, untilPix
   let dataSetStart = 0;
   let ts: string | undefined;
   let mediaClass: string | undefined;
+  let mediaInstance: string | undefined;
   if (metaStart !== undefined) {
     const meta = readMeta(bytes, metaStart);
     if (meta === 'short') {
@@ -378,6 +468,7 @@ function parseBytes(bytes: Uint8Array, complete: boolean, path: string, untilPix
     dataSetStart = meta.end;
     ts = meta.TransferSyntaxUID || undefined;
     mediaClass = meta.MediaStorageSOPClassUID || undefined;
+    mediaInstance = meta.MediaStorageSOPInstanceUID || undefined;
   }
 
   if (untilPixelData && mediaClass === MEDIA_STORAGE_DIRECTORY_STORAGE) {
@@ -471,6 +562,7 @@ function parseBytes(bytes: Uint8Array, complete: boolean, path: string, untilPix
       TransferSyntaxUID: ts,
       hasFileMeta,
       MediaStorageSOPClassUID: mediaClass,
+      MediaStorageSOPInstanceUID: mediaInstance,
       dataSetOffset,
       inflatedWhole: isDeflate(ts) ? complete : undefined,
       warnings,

@@ -252,6 +252,20 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    // A column of the instance rather than of the study or series: the instance's file is the
+    // evidence (a study's other files may carry the UID that this one lacked).
+    version: 7,
+    why: 'Tolerant reading (issue 13): an image filed under a UID Amur derived, because its file had none or one that is not a UID, says so.',
+    up(db) {
+      db.exec(`
+        -- JSON {"<keyword>": {"original"?: the file's invalid value, "from"?: "MediaStorageSOPInstanceUID"}}
+        -- for each of SOPInstanceUID, SeriesInstanceUID, StudyInstanceUID that the catalogue holds
+        -- in place of the file's own; NULL when the file's UIDs are its own (every instance before this version).
+        ALTER TABLE instances ADD COLUMN derived_uids TEXT;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -2,7 +2,7 @@
 // upload and by onDidImportProgress, and the summary with each rejected file and its reason.
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { RejectedFile } from '../../core/contract/studies';
+import type { ImportNotice, RejectedFile } from '../../core/contract/studies';
 import { errorText } from '../app/i18n';
 import type { ChosenFile } from '../shell';
 import { formatNumber } from './format';
@@ -14,8 +14,13 @@ import { chosenFiles, type ImportState } from './useImport';
  */
 function reasonText(r: RejectedFile, t: (k: string, o?: Record<string, unknown>) => string, exists: (k: string) => boolean): string {
   const key = `errors.${r.code}`;
-  const params = (r as RejectedFile & { params?: Record<string, unknown> }).params;
-  return params && exists(key) ? t(key, { ...params, path: r.path }) : r.reason;
+  return r.params && exists(key) ? t(key, { ...r.params, path: r.path }) : r.reason;
+}
+
+/** The same for a file imported despite a defect: notices.<code> in the language on screen. */
+function noticeText(n: ImportNotice, t: (k: string, o?: Record<string, unknown>) => string, exists: (k: string) => boolean): string {
+  const key = `notices.${n.code}`;
+  return exists(key) ? t(key, { ...n.params, path: n.path }) : n.message;
 }
 
 export function ImportPanel({ state, finished, onFiles, onDismiss }: { state: ImportState; finished: number; onFiles(f: ChosenFile[]): void; onDismiss(): void }) {
@@ -81,6 +86,18 @@ export function ImportPanel({ state, finished, onFiles, onDismiss }: { state: Im
               rejected: formatNumber(state.summary.rejected.length, locale),
             })}
           </p>
+          {(state.summary.notices?.length ?? 0) > 0 && (
+            <details open>
+              <summary>{t('ui.import.noticesTitle')}</summary>
+              <ul data-testid="import-notices">
+                {state.summary.notices!.map((n) => (
+                  <li key={`${n.path} ${n.code} ${n.params.keyword ?? ''}`} data-code={n.code}>
+                    <span className="reason">{noticeText(n, t, (k) => i18n.exists(k))}</span>
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
           {state.summary.rejected.length > 0 && (
             <details open>
               <summary>{t('ui.import.rejectedTitle')}</summary>
