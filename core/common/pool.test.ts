@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isAmurError } from './errors.js';
 import { WorkerPool, type PoolOptions } from './pool.js';
-import { LOG, LOG_LENGTH, MAX_RUNNING, RELEASE, STARTED, type Task } from './fixtures/tasks.js';
-
-type Reply = { n: number; threadId: number; bytes?: Uint8Array };
+import { LOG, LOG_LENGTH, MAX_RUNNING, RELEASE, STARTED, waitChange, type Reply, type Task } from './fixtures/tasks.js';
 
 function pool(size: number, extra: Partial<PoolOptions<Task>> = {}) {
   const shared = new Int32Array(new SharedArrayBuffer(4 * 128));
@@ -26,7 +24,7 @@ function pool(size: number, extra: Partial<PoolOptions<Task>> = {}) {
 /** Resolves once `count` tasks have started in the workers (no sleeping: the workers notify). */
 async function started(shared: Int32Array, count: number): Promise<void> {
   for (let s = Atomics.load(shared, STARTED); s < count; s = Atomics.load(shared, STARTED)) {
-    await Atomics.waitAsync(shared, STARTED, s).value;
+    await waitChange(shared, STARTED, s);
   }
 }
 
