@@ -222,6 +222,23 @@ describe('measurement service over the store', () => {
     assert.equal(roi.graphic.type, 'ELLIPSE');
   });
 
+  test('a measurement the radiologist leaves out of the report is absent from the draft\'s groups, and comes back when put in again', async () => {
+    const before = draftMeasurementsFromStore(store, study);
+    const out = before[0]!;
+    const m = (await service.listMeasurements(study)).measurements.find((x) => x.trackingUID === out.trackingUID)!;
+    assert.equal(m.inReport, true, 'a new measurement goes into the report');
+    const input = { trackingUID: m.trackingUID, toolType: m.toolType, image: m.image, points: m.points };
+    const left = await service.saveMeasurement(study, { ...input, inReport: false });
+    assert.equal(left.measurements.find((x) => x.trackingUID === m.trackingUID)!.inReport, false);
+    assert.deepEqual(draftMeasurementsFromStore(store, study).map((g) => g.trackingUID), before.slice(1).map((g) => g.trackingUID));
+    // Moving it again without saying keeps the choice; the values are the same computation.
+    const moved = await service.saveMeasurement(study, input);
+    assert.equal(moved.measurements.find((x) => x.trackingUID === m.trackingUID)!.inReport, false);
+    await assert.rejects(service.saveMeasurement(study, { ...input, inReport: 'no' as unknown as boolean }), (e) => code(e) === 'measurements.badInput');
+    await service.saveMeasurement(study, { ...input, inReport: true });
+    assert.deepEqual(draftMeasurementsFromStore(store, study).map((g) => g.trackingUID), before.map((g) => g.trackingUID));
+  });
+
   test('a study without measurements has nothing to export', async () => {
     // Undo everything there is, then export.
     let list = await service.listMeasurements(study);

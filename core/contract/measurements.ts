@@ -56,11 +56,18 @@ export interface MeasurementInput {
   label?: string;
   /** The arrow's text. */
   text?: string;
+  /**
+   * Whether the radiologist puts this measurement in the report (its measurement groups, PDF and
+   * SR); when left out, the measurement keeps what it had before (a new one goes in).
+   */
+  inReport?: boolean;
 }
 
-export interface StudyMeasurement extends Required<Omit<MeasurementInput, 'text'>> {
+export interface StudyMeasurement extends Required<Omit<MeasurementInput, 'text' | 'inReport'>> {
   StudyInstanceUID: string;
   text?: string;
+  /** false when the radiologist left it out of the report; absent (stored before the choice existed) means in. */
+  inReport?: boolean;
   /** Computed by the host from the image's decoded pixels and its Pixel Spacing and rescale. */
   values: MeasuredValue[];
   /** ISO 8601 UTC. */

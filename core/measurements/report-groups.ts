@@ -31,6 +31,11 @@ export function graphicOf(m: Pick<StudyMeasurement, 'toolType' | 'points'>): { t
   }
 }
 
+/** Whether the radiologist keeps a measurement in the report (stored before the choice existed: yes). */
+export function isInReport(m: Pick<StudyMeasurement, 'inReport'>): boolean {
+  return m.inReport !== false;
+}
+
 const DRAFT_KINDS = new Set(['length', 'area', 'mean', 'stdDev', 'min', 'max']);
 const DRAFT_UNITS = new Set<MeasuredUnit>(['mm', 'mm2', 'HU', '1']);
 

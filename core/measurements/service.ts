@@ -97,6 +97,7 @@ export class LocalMeasurementService implements MeasurementService {
     }
     if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length > MAX_LABEL)) bad('label');
     if (input.text !== undefined && (typeof input.text !== 'string' || input.text.length > MAX_TEXT)) bad('text');
+    if (input.inReport !== undefined && typeof input.inReport !== 'boolean') bad('inReport');
     const img = input.image;
     if (!img || typeof img.SOPInstanceUID !== 'string') bad('image');
     const found = this.repo.instanceOf(studyId, img.SOPInstanceUID);
@@ -127,6 +128,7 @@ export class LocalMeasurementService implements MeasurementService {
         image: { SeriesInstanceUID: found.SeriesInstanceUID, SOPInstanceUID: input.image.SOPInstanceUID, SOPClassUID: found.SOPClassUID, frame: input.image.frame },
         points: input.points.map((p) => ({ x: p.x, y: p.y })),
         values,
+        inReport: input.inReport ?? previous?.inReport ?? true,
         createdAt: previous?.createdAt ?? now,
         updatedAt: now,
       };
