@@ -44,6 +44,14 @@ export interface ImagePixelModule {
   VOILUTSequence: VOILUT[];
   /** Row spacing \ column spacing in mm (PixelSpacing, else ImagerPixelSpacing). */
   PixelSpacing?: [number, number];
+  /**
+   * Which attribute PixelSpacing came from: ImagerPixelSpacing is measured at the detector, so a
+   * length on a projection radiograph is magnified by the beam's geometry and the viewer says so.
+   */
+  PixelSpacingSource?: 'PixelSpacing' | 'ImagerPixelSpacing';
+  /** Patient Orientation (0020,0020): the patient directions of the rows and of the columns (e.g. ["A", "F"]). */
+  PatientOrientation?: [string, string];
+  FrameOfReferenceUID?: string;
   ImagePositionPatient?: [number, number, number];
   ImageOrientationPatient?: [number, number, number, number, number, number];
   SliceLocation?: number;
@@ -74,10 +82,76 @@ export interface ImageFrame {
   pixels: Uint8Array;
 }
 
+/**
+ * Where one frame lies in the patient (PS3.3 C.7.6.2 Image Plane): what linked scrolling and
+ * reference lines need for every image of a series without decoding any pixels.
+ */
+export interface ImagePlane {
+  SOPInstanceUID: string;
+  /** 0-based frame. */
+  frame: number;
+  FrameOfReferenceUID?: string;
+  ImagePositionPatient?: [number, number, number];
+  ImageOrientationPatient?: [number, number, number, number, number, number];
+  /** Row spacing \ column spacing in mm. */
+  PixelSpacing?: [number, number];
+  Rows: number;
+  Columns: number;
+}
+
+/** One content item of a Structured Report's tree (PS3.3 C.17.3), as a reader sees it. */
+export interface SRContentItem {
+  /** CONTAINER, TEXT, CODE, NUM, PNAME, DATE, TIME, DATETIME, UIDREF, IMAGE, COMPOSITE, SCOORD… */
+  ValueType: string;
+  RelationshipType?: string;
+  /** The Concept Name's Code Meaning (the heading or the label). */
+  concept?: string;
+  /** The value as text: TextValue, the Concept Code's meaning, a number, a name, a date, a UID. */
+  value?: string;
+  /** A NUM's unit (Measurement Units Code Sequence): its code value, e.g. "mm", and meaning. */
+  unit?: { value: string; meaning: string };
+  children: SRContentItem[];
+}
+
+/** A series' instance that is read as a document rather than scrolled as an image. */
+export type DocumentContent =
+  | {
+      kind: 'sr';
+      SOPInstanceUID: string;
+      /** The root container's Concept Name (the document title). */
+      title: string;
+      completionFlag?: string;
+      verificationFlag?: string;
+      /** ContentDate and ContentTime as stored (DA, TM). */
+      ContentDate?: string;
+      ContentTime?: string;
+      root: SRContentItem;
+    }
+  | {
+      kind: 'pdf';
+      SOPInstanceUID: string;
+      title: string;
+      /** Pages of the PDF (its page tree's /Count). */
+      pages: number;
+      /** The encapsulated document, without DICOM's even-length padding. */
+      bytes: Uint8Array;
+    }
+  | {
+      kind: 'seg';
+      SOPInstanceUID: string;
+      /** Segments (Segment Sequence), in their numbering. */
+      segments: { SegmentNumber: number; SegmentLabel: string; category?: string; type?: string }[];
+      frames: number;
+    };
+
 export interface ImagingService {
   /**
    * Decodes one frame (0-based) of a stored instance, off the host's main thread. Prefetch
    * requests wait behind every request for an image on screen.
    */
   getImageFrame(SOPInstanceUID: string, frame: number, options?: { prefetch?: boolean }): Promise<ImageFrame>;
+  /** The image planes of every frame of these instances, read from their headers (no decoding). */
+  getImagePlanes(SOPInstanceUIDs: string[]): Promise<ImagePlane[]>;
+  /** An SR, an Encapsulated PDF or a Segmentation, read for display as a document. */
+  getDocument(SOPInstanceUID: string): Promise<DocumentContent>;
 }

@@ -111,6 +111,8 @@ export const argumentShapes: { [S in keyof AmurServices]?: { [M in MethodNames<S
   },
   imaging: {
     getImageFrame: ['uid', 'integer', { optional: { object: { prefetch: { optional: 'boolean' } } } }],
+    getImagePlanes: [{ arrayOf: 'uid', max: 10_000 }],
+    getDocument: ['uid'],
   },
   triage: {
     getStudyTriage: ['uid'],

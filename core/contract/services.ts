@@ -53,7 +53,7 @@ export const contract = {
     events: ['onDidImportProgress', 'onDidChangeStudies'],
   },
   imaging: {
-    methods: ['getImageFrame'],
+    methods: ['getImageFrame', 'getImagePlanes', 'getDocument'],
     events: [],
   },
   triage: {

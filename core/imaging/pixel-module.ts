@@ -3,7 +3,7 @@
 // per-frame and shared functional groups (PS3.3 C.7.6.16) before the top-level attributes.
 import type { DataSet } from 'dicom-parser';
 import { AmurError } from '../common/errors.js';
-import type { ImagePixelModule, VOILUT } from '../contract/imaging.js';
+import type { ImagePixelModule, ImagePlane, VOILUT } from '../contract/imaging.js';
 
 const TAG = {
   SOPClassUID: 'x00080016',
@@ -12,6 +12,8 @@ const TAG = {
   FrameTime: 'x00181063',
   RecommendedDisplayFrameRate: 'x00082144',
   InstanceNumber: 'x00200013',
+  PatientOrientation: 'x00200020',
+  FrameOfReferenceUID: 'x00200052',
   ImagePositionPatient: 'x00200032',
   ImageOrientationPatient: 'x00200037',
   SliceLocation: 'x00201041',
@@ -189,6 +191,9 @@ export function readPixelModule(ds: DataSet, frame: number, TransferSyntaxUID: s
     VOILUTFunction: optional(firstWith(voi, TAG.VOILUTFunction)?.string(TAG.VOILUTFunction)),
     VOILUTSequence,
     PixelSpacing: spacingValues.length >= 2 ? [spacingValues[0], spacingValues[1]] : undefined,
+    PixelSpacingSource: spacingValues.length >= 2 ? (spacing && hasValue(spacing, TAG.PixelSpacing) ? 'PixelSpacing' : 'ImagerPixelSpacing') : undefined,
+    PatientOrientation: patientOrientation(ds),
+    FrameOfReferenceUID: optional(ds.string(TAG.FrameOfReferenceUID)?.replace(/\0/g, '').trim() || undefined),
     ImagePositionPatient: pos.length === 3 ? [pos[0], pos[1], pos[2]] : undefined,
     ImageOrientationPatient: ori.length === 6 ? [ori[0], ori[1], ori[2], ori[3], ori[4], ori[5]] : undefined,
     SliceLocation: optional(ds.floatString(TAG.SliceLocation)),
@@ -197,4 +202,37 @@ export function readPixelModule(ds: DataSet, frame: number, TransferSyntaxUID: s
     FrameTime: optional(ds.floatString(TAG.FrameTime)),
     RecommendedDisplayFrameRate: optional(ds.intString(TAG.RecommendedDisplayFrameRate)),
   };
+}
+
+/** Patient Orientation (0020,0020): two values of the letters A P R L H F (PS3.3 C.7.6.1.1.1), else none. */
+function patientOrientation(ds: DataSet): [string, string] | undefined {
+  const v = strings(ds, TAG.PatientOrientation).map((x) => x.replace(/\0/g, '').trim().toUpperCase());
+  return v.length === 2 && v.every((x) => /^[APRLHF]{1,3}$/.test(x)) ? [v[0], v[1]] : undefined;
+}
+
+/** The plane of every frame of an instance, from its header alone (frames need not be decoded). */
+export function readImagePlanes(ds: DataSet): ImagePlane[] {
+  const SOPInstanceUID = ds.string(TAG.SOPInstanceUID) ?? '';
+  const Rows = us(ds, TAG.Rows);
+  const Columns = us(ds, TAG.Columns);
+  if (!Rows || !Columns) return [];
+  const frames = Math.max(1, ds.intString(TAG.NumberOfFrames) ?? 1);
+  const FrameOfReferenceUID = ds.string(TAG.FrameOfReferenceUID)?.replace(/\0/g, '').trim() || undefined;
+  const planes: ImagePlane[] = [];
+  for (let frame = 0; frame < frames; frame++) {
+    const pos = decimals(firstWith(frameScopes(ds, frame, TAG.PlanePositionSequence), TAG.ImagePositionPatient), TAG.ImagePositionPatient);
+    const ori = decimals(firstWith(frameScopes(ds, frame, TAG.PlaneOrientationSequence), TAG.ImageOrientationPatient), TAG.ImageOrientationPatient);
+    const spacing = decimals(firstWith(frameScopes(ds, frame, TAG.PixelMeasuresSequence), TAG.PixelSpacing), TAG.PixelSpacing);
+    planes.push({
+      SOPInstanceUID,
+      frame,
+      ...(FrameOfReferenceUID ? { FrameOfReferenceUID } : {}),
+      ...(pos.length === 3 ? { ImagePositionPatient: [pos[0], pos[1], pos[2]] as [number, number, number] } : {}),
+      ...(ori.length === 6 ? { ImageOrientationPatient: [ori[0], ori[1], ori[2], ori[3], ori[4], ori[5]] as ImagePlane['ImageOrientationPatient'] } : {}),
+      ...(spacing.length >= 2 ? { PixelSpacing: [spacing[0], spacing[1]] as [number, number] } : {}),
+      Rows,
+      Columns,
+    });
+  }
+  return planes;
 }
