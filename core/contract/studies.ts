@@ -55,6 +55,12 @@ export interface SeriesSummary {
   SeriesDescription: string;
   BodyPartExamined: string;
   NumberOfSeriesRelatedInstances: number;
+  /**
+   * The SOP Instance UID of the series' first image in the viewer's order (Instance Number, then
+   * UID; instances with pixels only), null when it has none: the viewer asks for that image while
+   * it is still listing the series' instances.
+   */
+  firstImageUID: string | null;
 }
 
 export interface InstanceSummary {

@@ -103,8 +103,8 @@ describe('StudyStore', () => {
     try {
       const src = s.defaultSource();
       const out = s.commitInstances(src.id, [
-        place(s, { ...study, SeriesInstanceUID: '1.2.3.1', Modality: 'CT', SeriesNumber: 2, SOPInstanceUID: '1.2.3.1.1', InstanceNumber: 2 }),
-        place(s, { ...study, SeriesInstanceUID: '1.2.3.1', Modality: 'CT', SeriesNumber: 2, SOPInstanceUID: '1.2.3.1.2', InstanceNumber: 1 }),
+        place(s, { ...study, SeriesInstanceUID: '1.2.3.1', Modality: 'CT', SeriesNumber: 2, SOPInstanceUID: '1.2.3.1.1', InstanceNumber: 2, Rows: 512, Columns: 512 }),
+        place(s, { ...study, SeriesInstanceUID: '1.2.3.1', Modality: 'CT', SeriesNumber: 2, SOPInstanceUID: '1.2.3.1.2', InstanceNumber: 1, Rows: 512, Columns: 512 }),
         place(s, { ...study, SeriesInstanceUID: '1.2.3.2', Modality: 'SR', SeriesNumber: 1, SOPInstanceUID: '1.2.3.2.1' }),
       ]);
       assert.deepEqual(out, ['imported', 'imported', 'imported']);
@@ -117,6 +117,8 @@ describe('StudyStore', () => {
       assert.deepEqual(st.source, src);
       assert.equal(st.status, 'new');
       assert.deepEqual(s.listSeries('1.2.3').map((x) => [x.SeriesNumber, x.NumberOfSeriesRelatedInstances]), [[1, 1], [2, 2]]);
+      // The viewer's first image: lowest Instance Number among instances with pixels; an SR has none.
+      assert.deepEqual(s.listSeries('1.2.3').map((x) => x.firstImageUID), [null, '1.2.3.1.2']);
       assert.deepEqual(s.listInstances('1.2.3.1').map((x) => x.SOPInstanceUID), ['1.2.3.1.2', '1.2.3.1.1']);
       assert.ok(existsSync(s.instanceFile('1.2.3.1.1')!.path));
     } finally {

@@ -498,7 +498,10 @@ export class StudyStore {
   listSeries(StudyInstanceUID: string): SeriesSummary[] {
     return this.db.prepare(`
       SELECT se.SeriesInstanceUID, st.StudyInstanceUID, se.Modality, se.SeriesNumber, se.SeriesDescription, se.BodyPartExamined,
-        (SELECT count(*) FROM instances WHERE series_id = se.id) AS NumberOfSeriesRelatedInstances
+        (SELECT count(*) FROM instances WHERE series_id = se.id) AS NumberOfSeriesRelatedInstances,
+        -- The order of renderer/viewer/stack.ts (UIDs are ASCII: byte order is code-unit order).
+        (SELECT SOPInstanceUID FROM instances WHERE series_id = se.id AND Rows > 0 AND Columns > 0
+          ORDER BY InstanceNumber IS NULL, InstanceNumber, SOPInstanceUID LIMIT 1) AS firstImageUID
       FROM series se JOIN studies st ON st.id = se.study_id
       WHERE st.StudyInstanceUID = ?
       ORDER BY se.SeriesNumber IS NULL, se.SeriesNumber, se.id`).all(StudyInstanceUID) as SeriesSummary[];
