@@ -7,6 +7,7 @@
 import cornerstone from 'cornerstone-core';
 import type { SeriesSummary, StudySummary } from '../../core/contract/studies';
 import { services } from '../shell';
+import { imageIdOf } from './image-id';
 import { buildImageIds, type Stack } from './stack';
 
 export interface PrimedStudy {
@@ -87,8 +88,22 @@ export function primeStudy(StudyInstanceUID: string, summary?: StudySummary): Pr
     resolveFirst = resolve;
   });
   const p: PrimedStudy = { first, all: Promise.resolve([]), summary, state: 'listing', at: Date.now() };
+  let requested: string | undefined;
+  const requestFirst = (imageId: string) => {
+    if (requested === imageId) return;
+    requested = imageId;
+    setState(StudyInstanceUID, p, 'requested');
+    cornerstone.loadAndCacheImage(imageId).then(
+      () => requested === imageId && setState(StudyInstanceUID, p, 'loaded'),
+      () => requested === imageId && setState(StudyInstanceUID, p, 'failed'), // the viewport shows the image's own error
+    );
+  };
   p.all = (async () => {
     const list = await series;
+    // The host names each series' first image: it is asked for now, while the instances of its
+    // series are still being listed (for a long series the listing costs more than the image).
+    const hinted = list.find((s) => s.firstImageUID);
+    if (hinted) requestFirst(imageIdOf(hinted.firstImageUID!, 0));
     const stacks: (Stack | undefined)[] = new Array(list.length);
     // The first series with images is listed alone, and its first image asked for, before the rest.
     let k = 0;
@@ -99,13 +114,8 @@ export function primeStudy(StudyInstanceUID: string, summary?: StudySummary): Pr
     const firstStack = stacks[k];
     p.firstStack = firstStack;
     resolveFirst(firstStack);
-    if (firstStack) {
-      setState(StudyInstanceUID, p, 'requested');
-      cornerstone.loadAndCacheImage(firstStack.imageIds[0]).then(
-        () => setState(StudyInstanceUID, p, 'loaded'),
-        () => setState(StudyInstanceUID, p, 'failed'), // the viewport shows the image's own error
-      );
-    }
+    // (The same image when the hint was right: cornerstone's cache holds one request per image.)
+    if (firstStack) requestFirst(firstStack.imageIds[0]);
     const rest = await Promise.all(list.slice(k + 1).map(listStack));
     rest.forEach((s, i) => {
       stacks[k + 1 + i] = s;
