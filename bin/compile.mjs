@@ -21,6 +21,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withDirLock } from './dir-lock.mjs';
 
 export const REPO = fileURLToPath(new URL('../', import.meta.url));
 export const OUT_DIR = join(REPO, 'out', 'js');
@@ -137,6 +138,11 @@ async function transpile(esbuild, rel, sources) {
       return `new URL(${q}${path}.worker.js${q}, import.meta.url)`;
     },
   );
+  // A plain JavaScript module (.mjs, such as bin/dir-lock.mjs) is not compiled: its import points at the source.
+  code = code.replace(/(\bfrom\s*|\bimport\(\s*)(["'])(\.{1,2}\/[^"']+\.mjs)\2/g, (_, pre, q, spec) => {
+    const target = posix(relative(dirname(out), join(REPO, dirname(rel), spec)));
+    return `${pre}${q}${target.startsWith('.') ? target : `./${target}`}${q}`;
+  });
   // Relative imports of a TypeScript module that is not one of the sources: compiled too.
   const imports = [];
   for (const m of code.matchAll(/(?:from|import\()\s*["'](\.{1,2}\/[^"']+)\.js["']/g)) {
@@ -188,43 +194,10 @@ export async function compile({ all = false } = {}) {
   return { compiled: todo.length, removed: p.removed.length };
 }
 
-/** A compiler that died holding the lock (kill -9) leaves it behind: taken over when its process is gone. */
-function lockAbandoned() {
-  const st = statSync(LOCK, { throwIfNoEntry: false });
-  if (!st) return false;
-  let pid;
-  try {
-    pid = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
-  } catch {
-    return Date.now() - st.mtimeMs > 10_000;
-  }
-  try {
-    process.kill(pid, 0);
-    return Date.now() - st.mtimeMs > 120_000;
-  } catch (e) {
-    return e.code === 'ESRCH';
-  }
-}
-
 /** One compiler at a time across processes (parallel tests start many `amur` commands at once). */
-async function withLock(fn) {
-  mkdirSync(dirname(LOCK), { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(join(LOCK, 'pid'), String(process.pid));
-      break;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      if (lockAbandoned()) rmSync(LOCK, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
+function withLock(fn) {
+  // A compile takes seconds; one that holds the lock for minutes has hung.
+  return withDirLock(LOCK, fn, { staleMs: 120_000, pollMs: 50 });
 }
 
 /**
@@ -248,6 +221,18 @@ export async function ensureCompiled(rel, env = process.env) {
     return undefined;
   }
   return existsSync(target) ? pathToFileURL(target).href : undefined;
+}
+
+/**
+ * Runs the application module `rel` (e.g. 'cli/main.ts'): compiled when ensureCompiled() gives it,
+ * else its TypeScript source through tsx. The one start of bin/amur.js and electron/entry.mjs.
+ */
+export async function runEntry(rel) {
+  const compiled = await ensureCompiled(rel);
+  if (compiled) return import(compiled);
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import(pathToFileURL(join(REPO, rel)).href);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

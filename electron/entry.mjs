@@ -3,13 +3,6 @@
 // tsx when AMUR_FROM_SOURCE=1 or the build cannot be made, as the `amur` command does. The import is
 // awaited so that the scheme registration in main.ts happens before Electron's `ready` event (an ES
 // module entry is otherwise ready before its dynamic imports finish).
-import { ensureCompiled } from '../bin/compile.mjs';
+import { runEntry } from '../bin/compile.mjs';
 
-const compiled = await ensureCompiled('electron/main.ts');
-if (compiled) {
-  await import(compiled);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('./main.ts');
-}
+await runEntry('electron/main.ts');

@@ -1,10 +1,10 @@
 // Builds the renderer when its bundle is missing or older than its sources, for `amur serve`,
 // `npm start` and the end-to-end tests. The bundle is built in a temporary folder and renamed
 // into place, so a reader never sees half a bundle and two builders do not mix their files.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDirLock } from '../../bin/dir-lock.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const RENDERER_DIR = join(REPO, 'renderer');
@@ -60,44 +60,9 @@ const LOCK = join(RENDERER_DIR, '.dist.lock');
 /** A build that holds the lock longer than this has died; its lock is taken over. */
 const STALE_LOCK_MS = 5 * 60_000;
 
-/** Whether the process that took the lock is gone (killed mid-build), so the lock can be taken over. */
-function lockAbandoned(): boolean {
-  const st = statSync(LOCK, { throwIfNoEntry: false });
-  if (!st) return false;
-  if (Date.now() - st.mtimeMs > STALE_LOCK_MS) return true;
-  let pid: number;
-  try {
-    pid = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
-  } catch {
-    // Taken a moment ago and the pid not written yet, or written by a process that died at once.
-    return Date.now() - st.mtimeMs > 10_000;
-  }
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
 /** One builder at a time across processes (parallel test files, `amur serve` started twice). */
-async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(join(LOCK, 'pid'), String(process.pid));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (lockAbandoned()) rmSync(LOCK, { recursive: true, force: true });
-      else await delay(250);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
+function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  return withDirLock(LOCK, fn, { staleMs: STALE_LOCK_MS, pollMs: 250 });
 }
 
 /** Builds when needed; returns whether it built. */
