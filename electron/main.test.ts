@@ -16,6 +16,7 @@ import { ensureRendererBuilt } from '../cli/host/build-renderer.js';
 import { channelName, contract } from '../core/contract/services.js';
 import { vaultKey } from '../core/vault/session.js';
 import { vaultPath } from '../core/vault/vault.js';
+import { shared } from '../test/shared-data.js';
 import { FakeSafeStorage } from './fake-safe-storage.js';
 import { APP_PARTITION, APP_SCHEME_PRIVILEGES, APP_URL, CONTENT_SECURITY_POLICY, windowOptions } from './security.js';
 
@@ -47,6 +48,9 @@ class FakeWindow {
   on(e: string, f: (...a: any[]) => void) { this.events.set(e, f); }
   loadURL(u: string) { this.loaded = u; return Promise.resolve(); }
   isDestroyed() { return false; }
+  isMinimized() { return false; }
+  restore() {}
+  focus() { calls.push('focus'); }
   show() {}
   static getAllWindows() { return windows; }
 }
@@ -198,4 +202,23 @@ test('the window title stays the app\'s name: a page cannot put anything else (a
   assert.equal(prevented('阿穆尔'), false);
   assert.equal(prevented('Amur — IVANOV^IVAN 1.2.840.113619'), true);
   assert.equal(prevented(''), true);
+});
+
+test('files handed over by the system (a second launch\'s arguments, macOS open-file) are imported into the store the window shows', async () => {
+  const ct = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
+  let defaultPrevented = false;
+  appEvents.get('open-file')!({ preventDefault: () => { defaultPrevented = true; } }, join(ct, '01.dcm'));
+  appEvents.get('second-instance')!({}, ['/opt/Amur/amur', '--no-sandbox', '02.dcm'], ct);
+  assert.ok(defaultPrevented, 'macOS is told the file was taken');
+  assert.ok(calls.includes('focus'), 'a second launch brings the window forward');
+  const own = { sender: { id: windows[0].webContents.id }, senderFrame: { url: APP_URL, parent: null } };
+  const listStudies = handlers.get(channelName('studies', 'listStudies'))!;
+  // The window learns of it as of any import: the studies-changed event is sent to it.
+  const changed = channelName('studies', 'onDidChangeStudies');
+  for (const deadline = Date.now() + 60_000; !windows[0].sent.some(([c]) => c === changed) || (await listStudies(own)).value[0]?.NumberOfStudyRelatedInstances !== 2;) {
+    assert.ok(Date.now() < deadline, 'the handed-over files were imported within a minute');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const [study] = (await listStudies(own)).value;
+  assert.equal(study.NumberOfStudyRelatedInstances, 2);
 });

@@ -13,6 +13,7 @@ import { SECURITY_HEADERS } from '../cli/host/security.js';
 import { amurHome } from '../core/common/paths.js';
 import { lockVault, PASSPHRASE_FILE_ENV } from '../core/vault/session.js';
 import { forwardEvents, registerContractHandlers } from './ipc.js';
+import { OpenFiles, pathsFromArgv } from './open-files.js';
 import { desktopLanguage } from './language.js';
 import {
   APP_PARTITION, APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, isAllowedNavigation, isAllowedRequest, isAllowedWindowTitle, isTrustedSender, permissionDecision,
@@ -34,6 +35,15 @@ const home = amurHome();
 app.setPath('userData', join(home, 'electron'));
 
 const ownWindows = new Set<number>();
+
+// Files handed over by the system (a file association, "Open with", the dock): this launch's own
+// arguments, a second launch's, and macOS's open-file events, which can come before `ready`.
+const openFiles = new OpenFiles();
+openFiles.add(pathsFromArgv(process.argv, process.cwd(), { defaultApp: Boolean(process.defaultApp) }));
+app.on('open-file', (event, path) => {
+  event.preventDefault();
+  openFiles.add([path]);
+});
 
 function hardenContents(contents: WebContents): void {
   contents.on('will-navigate', (event, url) => {
@@ -63,7 +73,8 @@ async function main(): Promise<void> {
     app.quit();
     return;
   }
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv, workingDirectory) => {
+    openFiles.add(pathsFromArgv(argv, workingDirectory, { defaultApp: Boolean(process.defaultApp) }));
     const [win] = BrowserWindow.getAllWindows();
     if (win) {
       if (win.isMinimized()) win.restore();
@@ -117,6 +128,8 @@ async function main(): Promise<void> {
   };
 
   createWindow();
+  // The window shows an import of handed-over files as any other (its progress and outcome events).
+  openFiles.start((paths) => hosted.services.studies.importPaths(paths));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
