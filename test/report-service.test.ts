@@ -5,7 +5,7 @@
 // amended: the amendment's draft names the signed SR as its predecessor.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,7 +18,7 @@ import type { ReportDraft } from '../core/reports/draft.js';
 import type { DraftSummary } from '../core/reports/drafts.js';
 import { LocalReportService } from '../core/reports/service.js';
 import { readReportSR } from '../core/reports/sr-read.js';
-import { importIdentity } from '../core/signing/index.js';
+import { importIdentity, openIdentity } from '../core/signing/index.js';
 import { StudyStore } from '../core/store/store.js';
 import { makePki, type TestPki } from './fixtures/pki/pki.js';
 import { filledDraft, headCtFiles } from './report-fixtures.js';
@@ -133,6 +133,39 @@ describe('LocalReportService', () => {
     await service.saveDraft(filled);
   });
 
+  it('previews the PDF that signing would sign: the certificate holder named, marked unsigned, nothing signed', async () => {
+    const f = await service.previewDraft(draftId, 'ivanov');
+    assert.equal(f.mediaType, 'application/pdf');
+    assert.equal(f.fileName, 'report-preview.pdf');
+    const text = pdfText(f.bytes);
+    for (const s of ['Ivanov Ivan', 'Amur tests', 'CN=Ivanov Ivan, O=Amur tests', 'ПРЕДВАРИТЕЛЬНЫЙ ПРОСМОТР — не подписано', '预览——尚未签名',
+      'Внутримозговая гематома левой лобной доли.', '左额叶脑内血肿。']) {
+      assert.ok(text.includes(s), `the preview lacks ${s}`);
+    }
+    // The observer typed into the draft is not who the report names (rule 3).
+    assert.ok(!text.includes('Ivanov Petr') && !text.includes('Amur Radiology Group'));
+    assert.ok(!Buffer.from(f.bytes).includes('/ByteRange'), 'the preview carries no signature');
+    assert.deepEqual((await service.listDrafts(StudyInstanceUID)).map((x) => x.draftId), [draftId]);
+    const signed = join(home, 'reports', 'signed');
+    assert.ok(!existsSync(signed) || readdirSync(signed).length === 0, 'nothing signed');
+    await assert.rejects(service.previewDraft(draftId, 'nobody'), (e: unknown) => isAmurError(e) && e.code === 'signing.identityNotFound');
+  });
+
+  it('re-tags a text whose language mark contradicts its script only when asked, and the problem is gone', async () => {
+    await service.saveDraft({ ...filled, impression: [{ lang: 'en', text: 'Внутримозговая гематома левой лобной доли.' }, { lang: 'zh-CN', text: '左额叶脑内血肿。' }] });
+    assert.deepEqual((await service.validateDraft(draftId, 'ivanov')).map((p) => [p.code, p.params.tagged, p.params.detected]),
+      [['reports.problem.languageMismatch', 'en', 'ru']]);
+    const saved: string[] = [];
+    const off = service.onDidSaveDraft((x) => saved.push(x.draftId));
+    const retagged = await service.retagDraft(draftId);
+    off();
+    assert.deepEqual(retagged.impression.map((x) => x.lang), ['ru', 'zh-CN']);
+    assert.deepEqual((await service.getDraft(draftId)).impression, retagged.impression);
+    assert.deepEqual(saved, [draftId]);
+    assert.deepEqual(await service.validateDraft(draftId, 'ivanov'), []);
+    await service.saveDraft(filled);
+  });
+
   it('signs into reports/signed/<SR UID>/, removes the draft, and lists the signed report', async () => {
     const signedEvents: string[] = [];
     service.onDidSignReport((s) => signedEvents.push(s.SOPInstanceUID));
@@ -175,5 +208,44 @@ describe('LocalReportService', () => {
     checkArguments('reports', 'validateDraft', ['id', 'ivanov']);
     assert.throws(() => checkArguments('reports', 'validateDraft', ['id', 'ivanov', 'extra']));
     assert.throws(() => checkArguments('reports', 'signingIdentity', [42]));
+    checkArguments('reports', 'previewDraft', ['id', 'ivanov']);
+    assert.throws(() => checkArguments('reports', 'previewDraft', ['id']));
+    checkArguments('reports', 'retagDraft', ['id']);
+    checkArguments('reports', 'importSigner', [new Uint8Array(3), 'pass', { name: 'petrov', fileName: 'petrov.p12' }]);
+    assert.throws(() => checkArguments('reports', 'importSigner', ['not bytes', 'pass', { name: 'petrov' }]));
+    assert.throws(() => checkArguments('reports', 'importSigner', [new Uint8Array(3), 'pass', { name: 'petrov', path: '/etc/passwd' }]));
   });
 });
+
+describe('importing a signing identity through the service (the editor\'s import)', () => {
+  const names = async () => (await service.listSigners()).map((s) => s.name);
+
+  it('refuses a wrong passphrase, an expired certificate, a non-PKCS#12 file and a taken name, storing nothing', async () => {
+    const before = await names();
+    const stored = readFileSync(join(home, 'identities', 'ivanov.json'));
+    const refused = async (p: Promise<unknown>, code: string) => assert.rejects(p, (e: unknown) => isAmurError(e) && e.code === code);
+    await refused(service.importSigner(pki.bytes('ec.p12'), 'wrong', { name: 'petrov', fileName: 'ec.p12' }), 'signing.wrongPassphrase');
+    await refused(service.importSigner(pki.bytes('expired.p12'), pki.passphrase, { name: 'old', fileName: 'expired.p12' }), 'signing.certificateExpired');
+    await refused(service.importSigner(new Uint8Array(Buffer.from('not a PKCS#12 file')), pki.passphrase, { name: 'junk', fileName: 'junk.p12' }), 'signing.badPkcs12');
+    await refused(service.importSigner(pki.bytes('ec.p12'), pki.passphrase, { name: 'ivanov', fileName: 'ec.p12' }), 'signing.identityExists');
+    await refused(service.importSigner(pki.bytes('ec.p12'), pki.passphrase, { name: '../x', fileName: 'ec.p12' }), 'signing.badIdentityName');
+    assert.deepEqual(await names(), before);
+    assert.deepEqual(readFileSync(join(home, 'identities', 'ivanov.json')), stored, 'the identity of that name is untouched');
+  });
+
+  it('stores a good one under its name, which then signs and names its holder', async () => {
+    const s = await service.importSigner(pki.bytes('reader-ru.p12'), pki.passphrase, { name: 'petrova', fileName: 'reader-ru.p12' });
+    assert.equal(s.name, 'petrova');
+    assert.deepEqual(await names(), ['ivanov', 'petrova']);
+    const who = await service.signingIdentity('petrova');
+    assert.ok(who.displayName.length > 0 && who.organization.length > 0, JSON.stringify(who));
+    assert.equal(openIdentity('petrova', pki.passphrase, home).certificate.subject, pki.cert('reader-ru.pem').subject);
+  });
+});
+
+/** The text of a PDF, as poppler's pdftotext reads it, on one line. */
+function pdfText(bytes: Uint8Array): string {
+  const file = join(tmp, `preview-${process.hrtime.bigint()}.pdf`);
+  writeFileSync(file, bytes);
+  return spawnSync('pdftotext', [file, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+}

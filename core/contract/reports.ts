@@ -262,6 +262,22 @@ export interface ReportService {
    * with a signer, also what its certificate lacks. signDraft refuses with the same list.
    */
   validateDraft(draftId: string, signer?: string): Promise<DraftProblem[]>;
+  /**
+   * The PDF that signing the saved draft with this stored identity would sign, rendered now without
+   * a signature and marked as a preview (the report UID and the signing time come at signing).
+   */
+  previewDraft(draftId: string, signer: string): Promise<ExportedFile>;
+  /**
+   * Marks every text of the saved draft whose language contradicts its script with the language it
+   * is written in (the CLI's `report sign --retag`), saves it and returns it; only on the user's word.
+   */
+  retagDraft(draftId: string): Promise<ReportDraft>;
+  /**
+   * Stores a signing identity from a PKCS#12 file (its bytes) opened with its passphrase, under
+   * `name`; refused, and nothing stored or replaced, for a wrong passphrase, a file that is not
+   * PKCS#12, a certificate that cannot sign now (expired, not yet valid) or a name already taken.
+   */
+  importSigner(p12: Uint8Array, passphrase: string, options: { name: string; fileName?: string }): Promise<SignerSummary>;
   /** Signs a saved draft with a stored identity; the draft is removed once the report is signed. */
   signDraft(draftId: string, signer: string, passphrase: string): Promise<SignedReportSummary>;
   listSignedReports(StudyInstanceUID: string): Promise<SignedReportSummary[]>;

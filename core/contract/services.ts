@@ -65,7 +65,7 @@ export const contract = {
     events: ['onDidChangeMeasurements'],
   },
   reports: {
-    methods: ['listTemplates', 'createDraft', 'listDrafts', 'getDraft', 'saveDraft', 'listSigners', 'signingIdentity', 'validateDraft', 'signDraft', 'listSignedReports', 'getSignedReportFile'],
+    methods: ['listTemplates', 'createDraft', 'listDrafts', 'getDraft', 'saveDraft', 'listSigners', 'signingIdentity', 'validateDraft', 'previewDraft', 'retagDraft', 'importSigner', 'signDraft', 'listSignedReports', 'getSignedReportFile'],
     events: ['onDidSaveDraft', 'onDidSignReport'],
   },
   outbox: {

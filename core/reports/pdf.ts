@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
 import { AmurError } from '../common/errors.js';
 import { t, type Language } from '../i18n/index.js';
+import { formatMeasuredNumber } from '../measurements/format.js';
 import type { ReportContent, ReportFinding } from './content.js';
 import type { LanguageText, Measurement } from './draft.js';
 import type { Code } from './template.js';
@@ -32,6 +33,11 @@ export interface PdfOptions {
    * written differently, e.g. in Cyrillic and in Latin letters).
    */
   signer?: { subject: string; serialNumber: string };
+  /**
+   * The preview the editor shows before signing: the same document, marked as not signed, with
+   * the report UID said to come at signing (it is made then, with the SR it names).
+   */
+  preview?: boolean;
 }
 
 type Doc = InstanceType<typeof PDFDocument>;
@@ -159,7 +165,8 @@ function measurementText(w: Writer, m: Measurement, content: ReportContent): str
   const values = m.values.map((v) => {
     const [a, b] = w.label(`reports.pdf.kind.${v.kind}`);
     const unit = v.unit === '1' ? '' : ` ${v.unit === 'mm2' ? 'mm²' : v.unit}`;
-    return `${a} / ${b}: ${Number(v.value.toPrecision(6))}${unit}`;
+    // The viewer's rounding rule (core/measurements/format.ts), so the PDF prints the number on the screen.
+    return `${a} / ${b}: ${formatMeasuredNumber(v.value, v.unit, w.langs[0])}${unit}`;
   }).join('; ');
   const series = content.study.series.find((s) => s.instances.some((i) => i.SOPInstanceUID === m.image.SOPInstanceUID));
   const frame = m.image.frame !== undefined ? ` #${m.image.frame}` : '';
@@ -180,7 +187,7 @@ export async function renderReportPdf(content: ReportContent, options: PdfOption
     info: {
       Title: title,
       Author: personName(content.observer.name),
-      Subject: `${t('reports.pdf.consultation', {}, 'en')} ${options.reportUID}`,
+      Subject: `${t('reports.pdf.consultation', {}, 'en')} ${options.preview ? t('reports.pdf.preview', {}, 'en') : options.reportUID}`,
       Creator: 'Amur',
       Producer: 'Amur (pdfkit)',
       CreationDate: content.verifiedAt,
@@ -198,6 +205,7 @@ export async function renderReportPdf(content: ReportContent, options: PdfOption
   const s = content.study;
   w.columns(t('reports.pdf.consultation', {}, a), t('reports.pdf.consultation', {}, b), 17);
   w.columns(content.template.title[a], content.template.title[b], 13, GREY);
+  if (options.preview) w.columns(t('reports.pdf.preview', {}, a), t('reports.pdf.preview', {}, b), 11, '#a00000');
   w.y += 6;
   w.keyValues([
     [w.bi('reports.pdf.patient'), personName(s.PatientName)],
@@ -208,7 +216,7 @@ export async function renderReportPdf(content: ReportContent, options: PdfOption
     [w.bi('reports.pdf.accession'), s.AccessionNumber],
     [w.bi('reports.pdf.studyDescription'), `${s.StudyDescription} (${[...new Set(s.series.map((x) => x.Modality))].join(', ')})`],
     [w.bi('reports.pdf.studyUid'), s.StudyInstanceUID],
-    [w.bi('reports.pdf.reportUid'), options.reportUID],
+    [w.bi('reports.pdf.reportUid'), options.preview ? w.bi('reports.pdf.previewUid') : options.reportUID],
   ]);
   if (content.predecessor) {
     w.y += 4;

@@ -15,18 +15,22 @@ import { draftMeasurementsFromStore } from '../measurements/draft-sync.js';
 import { Emitter } from '../common/emitter.js';
 import type { ExportedFile } from '../contract/measurements.js';
 import type { DraftProblem, ReportService, SignedReportSummary, SignerSummary, SigningObserver } from '../contract/reports.js';
-import { identityCertificate, listIdentities, observerFromCertificate, openIdentity } from '../signing/index.js';
+import { assertUsableForSigning, identityCertificate, importIdentity, listIdentities, observerFromCertificate, openIdentity, readPkcs12 } from '../signing/index.js';
 import type { StudyStore } from '../store/store.js';
+import { recordDraft, recordSigned } from '../studies/reports.js';
 import { validateDraft, type ReportDraft } from './draft.js';
 import { DraftStore, type DraftSummary } from './drafts.js';
 import { newDraftForStudy, predecessorFromSR } from './new-draft.js';
-import { draftProblems } from './problems.js';
-import { REPORT_FILES, signDraftInto } from './sign.js';
+import { draftProblems, retagLanguages } from './problems.js';
+import { REPORT_FILES, renderReportPreview, signDraftInto } from './sign.js';
 import { SignedReports } from './signed.js';
 import { listTemplates, type ReportTemplate } from './template.js';
 
 /** The media types of a signed report's files, as the UI offers them for saving. */
 const MEDIA_TYPES: Record<string, string> = { '.pdf': 'application/pdf', '.dcm': 'application/dicom', '.json': 'application/json' };
+
+/** A PKCS#12 file holds a key and a few certificates: anything far larger is not one. */
+const MAX_PKCS12_BYTES = 1 << 20;
 
 export class LocalReportService implements ReportService {
   private readonly drafts: DraftStore;
@@ -65,7 +69,9 @@ export class LocalReportService implements ReportService {
         observer: source.observer,
       };
     }
-    this.didSave.fire(this.drafts.save(d));
+    const saved = this.drafts.save(d);
+    recordDraft(this.store, StudyInstanceUID, d.draftId);
+    this.didSave.fire(saved);
     return d;
   }
 
@@ -79,6 +85,7 @@ export class LocalReportService implements ReportService {
 
   async saveDraft(draft: ReportDraft): Promise<DraftSummary> {
     const saved = this.drafts.save(this.withMeasurements(draft));
+    recordDraft(this.store, saved.StudyInstanceUID, saved.draftId);
     this.didSave.fire(saved);
     return saved;
   }
@@ -101,6 +108,29 @@ export class LocalReportService implements ReportService {
     const draft = this.withMeasurements(this.drafts.load(draftId));
     const { template } = validateDraft(draft, draftId);
     return draftProblems(draft, template, signer ? observerFromCertificate(identityCertificate(signer, this.home)) : undefined);
+  }
+
+  async previewDraft(draftId: string, signer: string): Promise<ExportedFile> {
+    const draft = this.withMeasurements(this.drafts.load(draftId));
+    const { template } = validateDraft(draft, draftId);
+    const pdf = await renderReportPreview(draft, template, identityCertificate(signer, this.home));
+    return { fileName: 'report-preview.pdf', mediaType: 'application/pdf', bytes: new Uint8Array(pdf.buffer, pdf.byteOffset, pdf.byteLength) };
+  }
+
+  async retagDraft(draftId: string): Promise<ReportDraft> {
+    const { draft: saved, template } = validateDraft(this.withMeasurements(this.drafts.load(draftId)), draftId);
+    const { draft } = retagLanguages(saved, template);
+    this.didSave.fire(this.drafts.save(draft));
+    return draft;
+  }
+
+  async importSigner(p12: Uint8Array, passphrase: string, options: { name: string; fileName?: string }): Promise<SignerSummary> {
+    const path = options.fileName || options.name;
+    if (p12.byteLength > MAX_PKCS12_BYTES) throw new AmurError('signing.badPkcs12', { path });
+    // An identity that could not sign today is not worth keeping: refused before anything is stored.
+    assertUsableForSigning(readPkcs12(p12, passphrase, path).certificate);
+    const i = importIdentity(p12, passphrase, { name: options.name, home: this.home, path });
+    return { name: i.name, keyAlgorithm: i.keyAlgorithm, subject: i.certificate.subject, validTo: i.certificate.validTo };
   }
 
   async signDraft(draftId: string, signer: string, passphrase: string): Promise<SignedReportSummary> {
@@ -137,6 +167,8 @@ export class LocalReportService implements ReportService {
       queueSignedReport(this.store, partnerCase, { ...signed, dir, files: signed.files.map((f) => join(dir, basename(f))) },
         (path) => this.signed.read(srUID, basename(path)).bytes);
     }
+    // The study's status follows (core/studies/status.ts): no longer this draft, a signed report.
+    recordSigned(this.store, StudyInstanceUID, srUID, draftId);
     this.drafts.remove(draftId);
     const summary = this.signed.summary(srUID)!;
     this.didSign.fire(summary);

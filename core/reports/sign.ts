@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AmurError, isAmurError } from '../common/errors.js';
-import { createHash } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 import { addDicomTimestamps, MANIFEST_NAME, observerFromCertificate, requestTimestamp, signDicom, signPackageSm2, signPdf, type SigningIdentity } from '../signing/index.js';
 import { resolveReport, type ReportContent } from './content.js';
 import { newUid, validateDraft, type ReportDraft } from './draft.js';
@@ -65,6 +65,27 @@ export function readDraft(path: string): { draft: ReportDraft; template: ReportT
   return validateDraft(raw, path);
 }
 
+/**
+ * The content a signature by `certificate` puts its name to: the reader the report names is the
+ * one whose key signs it, whatever the draft says (rule 3). Signing and the preview both use it,
+ * so the preview shows what will be signed.
+ */
+function signedContent(draft: ReportDraft, template: ReportTemplate, certificate: X509Certificate, now: Date) {
+  const signer = observerFromCertificate(certificate);
+  const content = resolveReport({ ...draft, observer: { name: signer.name, organization: signer.organization } }, template, now);
+  return { content, pdfSigner: { subject: signer.subject, serialNumber: certificate.serialNumber } };
+}
+
+/**
+ * The report's PDF as signing with `certificate` would render it, unsigned and marked as a
+ * preview: the same findings, texts, measurements and signer. Only what signing itself makes
+ * differs: the report UID (made with the SR) and the time, which is the signature's.
+ */
+export function renderReportPreview(draft: ReportDraft, template: ReportTemplate, certificate: X509Certificate, now: Date = new Date()): Promise<Buffer> {
+  const { content, pdfSigner } = signedContent(draft, template, certificate, now);
+  return renderReportPdf(content, { reportUID: '', signer: pdfSigner, preview: true });
+}
+
 /** The three report objects, signed, in memory. */
 export async function renderSignedReport(
   draft: ReportDraft,
@@ -73,16 +94,14 @@ export async function renderSignedReport(
   options: SignOptions & { path?: string } = {},
 ): Promise<{ content: ReportContent; files: Record<string, Buffer>; sr: ObjectIds; encapsulatedPdf: ObjectIds; timestampError?: AmurError }> {
   const path = options.path ?? '';
-  // The reader the report names is the one whose key signs it, whatever the draft says.
-  const signer = observerFromCertificate(identity.certificate);
-  assertSignable(draft, template, signer, path);
+  assertSignable(draft, template, observerFromCertificate(identity.certificate), path);
   const now = options.now ?? new Date();
-  const content = resolveReport({ ...draft, observer: { name: signer.name, organization: signer.organization } }, template, now);
+  const { content, pdfSigner } = signedContent(draft, template, identity.certificate, now);
   const sr: ObjectIds = { SeriesInstanceUID: newUid(), SOPInstanceUID: newUid() };
   const encapsulatedPdf: ObjectIds = { SeriesInstanceUID: newUid(), SOPInstanceUID: newUid() };
 
   const srSigned = signDicom(writeSR(content, sr), identity, { purpose: 'verification', now, path: REPORT_FILES.sr });
-  const rendered = await renderReportPdf(content, { reportUID: sr.SOPInstanceUID, signer: { subject: signer.subject, serialNumber: identity.certificate.serialNumber } });
+  const rendered = await renderReportPdf(content, { reportUID: sr.SOPInstanceUID, signer: pdfSigner });
   const pdfOptions = { now, reason: `Consultation report ${sr.SOPInstanceUID}`, path: REPORT_FILES.pdf };
   let timestampError: AmurError | undefined;
   const tsaUrl = options.tsaUrl;
