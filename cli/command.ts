@@ -7,6 +7,11 @@ export interface CliContext {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  /**
+   * For a command that unlocks while it runs (`unlocksWhileRunning`): resolves once the home's
+   * vault is unlocked, rejects with the reason it could not be (wrong passphrase, none given).
+   */
+  unlocked?: Promise<void>;
 }
 
 export interface Command {
@@ -20,6 +25,12 @@ export interface Command {
    * itself), and without a passphrase it is refused ('vault.locked').
    */
   vault?: 'required' | 'prompt';
+  /**
+   * With `vault: 'required'`: the command starts while the vault's key is derived (scrypt, about
+   * 0.4 s of one core) and awaits `ctx.unlocked` before it opens the store; `amur import` reads and
+   * parses its files meanwhile. Without it the command runs once the home is unlocked.
+   */
+  unlocksWhileRunning?: boolean;
   /** The command's own --passphrase-file (a signing identity's): the vault's then comes from the environment only. */
   ownsPassphraseFile?: boolean;
   /** Returns the process exit code. */

@@ -26,7 +26,14 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   try {
     const command: Command = await load();
     // Loaded only for a command that needs the store: it pulls SQLite and the signing code.
-    const rest = command.vault ? await (await import('./vault.js')).unlockHome(command, args, ctx) : args;
+    const vault = command.vault ? await import('./vault.js') : undefined;
+    if (vault && command.unlocksWhileRunning && command.vault === 'required') {
+      const { rest, unlocked } = vault.startUnlockingHome(command, args, ctx);
+      // Awaited by the command; a command that ends before (its usage) must not leave it unhandled.
+      unlocked.catch(() => undefined);
+      return await command.run(rest, { ...ctx, unlocked });
+    }
+    const rest = vault ? await vault.unlockHome(command, args, ctx) : args;
     return await command.run(rest, ctx);
   } catch (e) {
     ctx.stderr.write(`amur ${name}: ${errorMessage(e, ctx.lang)}\n`);

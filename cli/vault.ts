@@ -15,9 +15,23 @@ import type { CliContext, Command } from './command.js';
 
 /** Unlocks the command's home; returns its arguments without the vault's --passphrase-file. */
 export async function unlockHome(command: Pick<Command, 'vault' | 'ownsPassphraseFile'>, args: string[], ctx: CliContext): Promise<string[]> {
-  const home = amurHome(ctx.env);
+  const { rest, unlocked } = startUnlockingHome(command, args, ctx);
+  await unlocked;
+  return rest;
+}
+
+/**
+ * Starts unlocking the command's home: its arguments without the vault's --passphrase-file at once,
+ * and the unlock itself as a promise (for a command that reads its input meanwhile).
+ */
+export function startUnlockingHome(command: Pick<Command, 'vault' | 'ownsPassphraseFile'>, args: string[], ctx: CliContext): { rest: string[]; unlocked: Promise<void> } {
   const { rest, file } = command.ownsPassphraseFile ? { rest: args, file: undefined } : splitPassphraseFile(args);
-  if (isUnlocked(home)) return rest;
+  return { rest, unlocked: unlock(command, file, ctx) };
+}
+
+async function unlock(command: Pick<Command, 'vault'>, file: string | undefined, ctx: CliContext): Promise<void> {
+  const home = amurHome(ctx.env);
+  if (isUnlocked(home)) return;
   if (!file && !ctx.env[PASSPHRASE_FILE_ENV] && command.vault === 'prompt' && process.stdin.isTTY) {
     const created = !vaultExists(home);
     const passphrase = await askHidden(t(created ? 'vault.cli.promptNew' : 'vault.cli.prompt', { path: home }, ctx.lang), ctx);
@@ -26,10 +40,9 @@ export async function unlockHome(command: Pick<Command, 'vault' | 'ownsPassphras
       throw new AmurError('vault.passphraseMismatch', {});
     }
     await unlockWithPassphraseOrCreate(home, passphrase);
-    return rest;
+    return;
   }
   await unlockFromEnvironment(home, ctx.env, file);
-  return rest;
 }
 
 /** The vault's --passphrase-file F taken out of a command's arguments. */

@@ -2,7 +2,9 @@
 // and zip archives into the store under AMUR_HOME. With --json it prints one JSON object (the
 // contract automated checks rely on); --progress writes each progress report as one JSON line on
 // stderr, for a parent process that follows the import.
+import { amurHome } from '../../core/common/paths.js';
 import type { ImportProgress } from '../../core/contract/studies.js';
+import type { StudyStore } from '../../core/store/store.js';
 import { t } from '../../core/i18n/index.js';
 import { importPaths } from '../../core/importer/importer.js';
 import type { Command } from '../command.js';
@@ -14,6 +16,8 @@ export const importCommand: Command = {
   summaryKey: 'import.cli.summary',
   usage: 'import PATH… [--json] [--source NAME]',
   vault: 'required',
+  // The files are walked, read and their headers parsed while the vault's key is derived.
+  unlocksWhileRunning: true,
   async run(args, ctx) {
     const paths: string[] = [];
     let json = false;
@@ -41,12 +45,18 @@ export const importCommand: Command = {
       else if (tty) ctx.stderr.write(`\r${t('import.cli.progress', { ...p }, ctx.lang)}\x1b[K`);
     };
 
-    const store = openStore(ctx);
+    let store: StudyStore | undefined;
+    const opened = (async () => {
+      await ctx.unlocked;
+      store = openStore(ctx);
+      return store;
+    })();
     try {
-      const source = sourceName ? store.ensureSource(sourceName, 'partner') : store.defaultSource();
+      const source = (s: StudyStore) => (sourceName ? s.ensureSource(sourceName, 'partner') : s.defaultSource());
       // Headers are read on this thread: the command has no UI to keep responsive, and a worker's
       // start-up (loading the TypeScript reader, ~1 s) would cost more than it saves.
-      const summary = await importPaths(store, paths, { source, lang: ctx.lang, onProgress, workers: 0 });
+      const summary = await importPaths({ home: amurHome(ctx.env), opened }, paths, { source, lang: ctx.lang, onProgress, workers: 0 });
+      if (!store) throw new Error('the store was not opened');
       if (tty) ctx.stderr.write('\n');
       if (json) {
         const out = {
@@ -75,7 +85,9 @@ export const importCommand: Command = {
       }
       return 0;
     } finally {
-      store.close();
+      // An opening that failed (a wrong passphrase) has nothing to close; its error is the import's.
+      await opened.catch(() => undefined);
+      store?.close();
     }
   },
 };

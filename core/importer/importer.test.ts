@@ -48,6 +48,40 @@ describe('importPaths', () => {
     assert.ok(r.imported >= 8);
   });
 
+  test('into a store still being opened (the CLI deriving its key): every file is read first, then stored as into an open one', async () => {
+    const events: ImportProgress[] = [];
+    let open!: (s: StudyStore) => void;
+    const opened = new Promise<StudyStore>((r) => { open = r; });
+    const importing = importPaths({ home: store.home, opened }, [shared('dicom', 'dcmjs')], {
+      workers: 0, progressIntervalMs: 0,
+      onProgress: (p) => {
+        events.push(p);
+        // The walk reaches its end while nothing could be stored yet; then the store opens.
+        if (p.walkDone) open(store);
+      },
+    });
+    const r = await importing;
+    const atWalkEnd = events.find((e) => e.walkDone)!;
+    assert.equal(atWalkEnd.imported, 0, 'nothing stored before the store was open');
+    assert.ok(atWalkEnd.seen >= 8, 'but every file was walked and read');
+    await unlockTestHome(join(work, 'other'));
+    const other = StudyStore.open(join(work, 'other'));
+    try {
+      assert.deepEqual(r, await importPaths(other, [shared('dicom', 'dcmjs')], { workers: 0 }));
+      assert.equal(store.listStudies().length, other.listStudies().length);
+    } finally {
+      other.close();
+    }
+  });
+
+  test('a store that cannot be opened (a wrong passphrase) fails the import with its reason, and nothing is left behind', async () => {
+    const refused = Object.assign(new Error('wrong passphrase'), { code: 'vault.wrongPassphrase' });
+    const opened = Promise.reject(refused);
+    await assert.rejects(importPaths({ home: store.home, opened }, [shared('dicom', 'dcmjs')], { workers: 0 }), (e) => e === refused);
+    assert.deepEqual(store.listStudies(), []);
+    assert.deepEqual(readdirSync(store.tmpDir), []);
+  });
+
   test('reading headers in worker threads gives the same catalogue as on the calling thread', async () => {
     const viaWorkers = await importPaths(store, [shared('dicom', 'dcmjs')], { workers: 2 });
     await unlockTestHome(join(work, 'other'));

@@ -15,11 +15,13 @@ import { discardFile, type IncomingInstance, type StudyStore } from '../store/st
 import { readSource } from '../vault/file-cipher.js';
 import { HeaderPool } from './header-pool.js';
 import { probeFile } from './probe.js';
-import { DEFAULT_ZIP_LIMITS, looksLikeZip, walkInputs, type Candidate, type ZipLimits } from './walk.js';
+import { DEFAULT_ZIP_LIMITS, looksLikeZip, storeOf, walkInputs, type Candidate, type ImportTarget, type ZipLimits } from './walk.js';
+
+export type { ImportTarget, OpeningStore } from './walk.js';
 
 export interface ImportOptions {
-  /** The source the new studies belong to; local media when absent. */
-  source?: SourceSummary;
+  /** The source the new studies belong to (or how to find it once the store is open); local media when absent. */
+  source?: SourceSummary | ((store: StudyStore) => SourceSummary);
   /** Language of the rejection reasons. */
   lang?: Language;
   onProgress?: (p: ImportProgress) => void;
@@ -48,6 +50,13 @@ export interface ImportOptions {
 const BATCH = 256;
 /** A partly filled batch is committed after this long, so progress and crash loss stay small on slow inputs. */
 const BATCH_MAX_AGE_MS = 200;
+/**
+ * While the store is still being opened (an OpeningStore), files read and parsed ahead wait for it:
+ * this many at most, holding this many bytes at most, so reading never waits for the key and
+ * memory stays bounded.
+ */
+const AHEAD_FILES = 1024;
+const AHEAD_BYTES = 128 * 1024 ** 2;
 
 interface HeaderReader {
   read(path: string): Promise<DicomHeader>;
@@ -57,9 +66,26 @@ interface Pending extends IncomingInstance {
   displayPath: string;
 }
 
-export async function importPaths(store: StudyStore, paths: string[], options: ImportOptions = {}): Promise<ImportSummary> {
+/**
+ * Imports `paths` into `target`: an open store, or one still being opened (the CLI's, while its
+ * vault's key is derived), in which case files are read and their headers parsed meanwhile.
+ */
+export async function importPaths(target: ImportTarget, paths: string[], options: ImportOptions = {}): Promise<ImportSummary> {
   const lang = options.lang ?? 'en';
-  const source = options.source ?? store.defaultSource();
+  // Set once the store is open; everything that writes waits for that.
+  let store: StudyStore | undefined;
+  let source!: SourceSummary;
+  const opened: Promise<StudyStore> = storeOf(target).then((s) => {
+    source = typeof options.source === 'function' ? options.source(s) : (options.source ?? s.defaultSource());
+    store = s;
+    return s;
+  });
+  // A store that could not be opened (a wrong passphrase) ends the walk; importPaths throws its error.
+  let openFailed = false;
+  opened.catch(() => {
+    openFailed = true;
+  });
+  let aheadBytes = 0;
   const workers = options.pool ? options.pool.size : (options.workers ?? 0);
   // Without worker threads there is no UI on this thread to keep responsive (the CLI, a benchmark):
   // files on disk are then probed and read with synchronous I/O (probe.ts), once each.
@@ -105,7 +131,7 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     batch = [];
     let outcomes;
     try {
-      outcomes = store.commitInstances(source.id, items);
+      outcomes = store!.commitInstances(source.id, items);
     } catch (e) {
       // The transaction rolled back as a whole: none of these instances is stored.
       for (const it of items) {
@@ -149,12 +175,14 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
         // An extracted archive entry is sealed in the temp folder: its header is read in memory.
         header = await readDicomHeaderFromBytes(await readSource(c.sealed), { path: c.displayPath });
       } else if (inline) {
+        if (!store && aheadBytes > AHEAD_BYTES) await opened.catch(() => undefined);
         const probe = probeFile(c.path);
         if (probe.kind === 'zip') {
           zipLike = true;
           throw new AmurError('dicom.notDicom', { path: c.path });
         }
         if (probe.kind === 'bytes') bytes = probe.bytes;
+        if (bytes && !store) aheadBytes += bytes.length;
         header = bytes ? await readDicomHeaderFromBytes(bytes, { path: c.path }) : await pool.read(c.path);
       } else {
         header = await pool.read(c.path);
@@ -166,7 +194,7 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
       if (e instanceof AmurError && e.code === 'dicom.notDicom' && (zipLike || ((c.sealed || !inline) && (await looksLikeZip(source))))) {
         progress.seen--;
         const depth = (c.archiveDepth ?? 0) + 1;
-        for await (const item of walkInputs([], store, cleanups, zipLimits, { archive: { source, displayPath: c.displayPath, depth } })) {
+        for await (const item of walkInputs([], target, cleanups, zipLimits, { archive: { source, displayPath: c.displayPath, depth } })) {
           progress.seen++;
           if ('rejected' in item) reject(item.displayPath, item.rejected);
           else await handle(item, pool);
@@ -197,8 +225,19 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
       const params = { ...n.params, path: c.displayPath };
       notices.push({ path: c.displayPath, code: n.code, params, message: t(`notices.${n.code}`, params, lang) });
     }
+    // Read and parsed ahead of the store: from here on the store is needed.
+    const heldAhead = store ? 0 : (bytes?.length ?? 0);
+    try {
+      if (!store) await opened;
+    } catch {
+      if (c.owned) discardFile(c.path);
+      return;
+    } finally {
+      aheadBytes -= heldAhead;
+    }
+    const st = store!;
     const uid = a.SOPInstanceUID!;
-    if (inFlightUids.has(uid) || store.hasInstance(uid)) {
+    if (inFlightUids.has(uid) || st.hasInstance(uid)) {
       studies.add(a.StudyInstanceUID!);
       if (c.owned) discardFile(c.path);
       progress.duplicates++;
@@ -209,13 +248,13 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     // The file is sealed under its study's key into the store's temp folder (an extracted archive
     // entry, already there in clear, is sealed beside itself and removed); the store renames the
     // sealed copy into place when it commits the batch.
-    const tempPath = store.allocateTempPath();
+    const tempPath = st.allocateTempPath();
     try {
       if (bytes) {
-        store.sealBytesInto(bytes, tempPath, a.StudyInstanceUID!, uid);
-        await store.prepareFileDir(uid);
+        st.sealBytesInto(bytes, tempPath, a.StudyInstanceUID!, uid);
+        await st.prepareFileDir(uid);
       } else {
-        await Promise.all([store.prepareFileDir(uid), store.sealInto(source, tempPath, a.StudyInstanceUID!, uid)]);
+        await Promise.all([st.prepareFileDir(uid), st.sealInto(source, tempPath, a.StudyInstanceUID!, uid)]);
       }
       if (c.owned) discardFile(c.path);
       queue({ header, tempPath, displayPath: c.displayPath });
@@ -233,14 +272,15 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
   const running = new Set<Promise<void>>();
   try {
     report(true);
-    for await (const item of walkInputs(paths, store, cleanups, zipLimits, options.sealedUnder ? { sealedUnder: options.sealedUnder } : {})) {
+    for await (const item of walkInputs(paths, target, cleanups, zipLimits, options.sealedUnder ? { sealedUnder: options.sealedUnder } : {})) {
       progress.seen++;
       if ('rejected' in item) {
         reject(item.displayPath, item.rejected);
         continue;
       }
       report();
-      while (running.size >= maxInFlight) await Promise.race(running);
+      while (running.size >= (store ? maxInFlight : AHEAD_FILES)) await Promise.race(running);
+      if (openFailed) break;
       const p = handle(item, pool).finally(() => running.delete(p));
       running.add(p);
     }
@@ -249,11 +289,13 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
     progress.walkDone = true;
     report(true);
     await Promise.all(running);
+    // Nothing to import (an empty folder, only refusals) still needs the store: its source, the audit.
+    await opened;
     flush();
   } finally {
     // On an unexpected failure, let what is running settle so no copy outlives the import.
     await Promise.allSettled(running);
-    flush();
+    if (store) flush();
     await pool.close();
     for (const c of cleanups) await c();
   }
@@ -265,7 +307,7 @@ export async function importPaths(store: StudyStore, paths: string[], options: I
   const summary: ImportSummary = { imported: progress.imported, duplicates: progress.duplicates, rejected, studies: [...studies].sort() };
   if (notices.length) summary.notices = notices;
   if (options.audit !== false && (summary.imported || summary.rejected.length)) {
-    audit(store.home, {
+    audit(store!.home, {
       action: 'study.import',
       outcome: summary.rejected.length ? 'minorFailure' : 'success',
       role: 'reader',

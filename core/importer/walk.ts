@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import type yauzlTypes from 'yauzl';
 import { AmurError } from '../common/errors.js';
 import { readDicomDir } from '../dicom/dicomdir.js';
-import type { StudyStore } from '../store/store.js';
+import { StudyStore } from '../store/store.js';
 import { createEncryptStream, readSource, type FileSource, type SealedFile } from '../vault/file-cipher.js';
 
 export interface Candidate {
@@ -71,9 +71,25 @@ const isDicomDirName = (p: string) => basename(p).toUpperCase() === 'DICOMDIR';
  * Walks the inputs. Extraction folders cannot be removed while the caller still holds candidates
  * from them, so their removal is pushed onto `cleanups`, for the caller to run when it is done.
  */
+/**
+ * A store still being opened (the CLI derives its vault's key while the files are read): its
+ * folder is known at once, the store itself when `opened` resolves.
+ */
+export interface OpeningStore {
+  readonly home: string;
+  readonly opened: Promise<StudyStore>;
+}
+
+/** Where an import goes: an open store, or one being opened. */
+export type ImportTarget = StudyStore | OpeningStore;
+
+export function storeOf(target: ImportTarget): Promise<StudyStore> {
+  return target instanceof StudyStore ? Promise.resolve(target) : target.opened;
+}
+
 export async function* walkInputs(
   paths: string[],
-  store: StudyStore,
+  target: ImportTarget,
   cleanups: (() => Promise<void>)[],
   limits: ZipLimits = DEFAULT_ZIP_LIMITS,
   options: {
@@ -157,7 +173,7 @@ export async function* walkInputs(
     }
     // A symbolic link back up the tree would otherwise be walked forever; AMUR_HOME (an import of a
     // home folder that holds it) would feed the import its own store, audit trail and reports.
-    if (seenDirs.has(real) || real === (homeRoot ??= await realpath(store.home).catch(() => store.home))) return;
+    if (seenDirs.has(real) || real === (homeRoot ??= await realpath(target.home).catch(() => target.home))) return;
     seenDirs.add(real);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
@@ -184,6 +200,8 @@ export async function* walkInputs(
   }
 
   async function* zip(archive: FileSource, displayPath: string, depth: number): AsyncGenerator<WalkItem> {
+    // An archive is extracted into the store's temp folder: it waits for the store.
+    const store = await storeOf(target);
     let zf: yauzlTypes.ZipFile;
     // An archive found inside another is itself a sealed entry: it is opened in memory.
     let bytes: Buffer | undefined;
