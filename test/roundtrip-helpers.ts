@@ -155,7 +155,6 @@ export function signReport(home: string, study: string, dir: string, name: strin
   const draft = ok(amur(home, ['report', 'draft', '--study', study, '--reader', 'ru', ...(template ? ['--template', template] : [])]), 'draft').json();
   draft.findings = [{ id: 'normal' }];
   draft.impression = [{ lang: 'ru', text: 'Без острой патологии.' }];
-  draft.observer = { name: 'Ivanova^Anna', organization: 'Amur Radiology' };
   const draftPath = join(dir, `${name}.json`);
   writeFileSync(draftPath, JSON.stringify(draft));
   const out = join(dir, name);

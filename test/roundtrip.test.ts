@@ -124,7 +124,6 @@ describe('round trip: partner PACS → exchange → reader → exchange → part
     const draft = ok(amur(readerHome, ['report', 'draft', '--study', deidStudy, '--reader', 'ru']), 'draft').json();
     draft.findings = [{ id: 'normal' }];
     draft.impression = [{ lang: 'ru', text: 'Без острой патологии.' }];
-    draft.observer = { name: 'Ivanova^Anna', organization: 'Amur Radiology' };
     const draftPath = join(tmp, 'draft.json');
     writeFileSync(draftPath, JSON.stringify(draft));
     const pass = pki.file('passphrase.txt');
@@ -240,7 +239,6 @@ describe('round trip: partner PACS → exchange → reader → exchange → part
     const draft = ok(amur(readerHome, ['report', 'draft', '--study', sent.study, '--template', 'ct-head', '--reader', 'ru']), 'draft').json();
     draft.texts = [{ section: 'findings', lang: 'ru', text: 'Изображение без особенностей.' }];
     draft.impression = [{ lang: 'ru', text: 'Норма.' }];
-    draft.observer = { name: 'Ivanova^Anna', organization: 'Amur Radiology' };
     const draftPath = join(tmp, 'draft2.json');
     writeFileSync(draftPath, JSON.stringify(draft));
     ok(amur(readerHome, ['report', 'sign', draftPath, '--identity', pki.file('ec.p12'), '--passphrase-file', pki.file('passphrase.txt'),

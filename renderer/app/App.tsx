@@ -144,7 +144,7 @@ export function App() {
           <div className="viewer-and-audit">
             <div className={screen.report ? 'viewer-with-report' : 'viewer-only'}>
               <Viewer StudyInstanceUID={screen.StudyInstanceUID} />
-              {screen.report && <ReportEditor StudyInstanceUID={screen.StudyInstanceUID} />}
+              {screen.report && <ReportEditor StudyInstanceUID={screen.StudyInstanceUID} onOpenStudy={openStudy} />}
             </div>
             {screen.audit && <StudyAudit StudyInstanceUID={screen.StudyInstanceUID} />}
           </div>

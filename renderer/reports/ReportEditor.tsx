@@ -1,12 +1,18 @@
 // The report editor: the study's draft (created on first open, then reopened), the template's
 // pick-list findings in the partner's language (zh-CN) beside the reader's, the AI's proposals to
 // accept or reject (assistive, with the model named), free text with the language it is written in,
-// the impression, and signing with a stored identity. Every change is saved by the host (debounced);
-// `data-save-state` says whether what is on screen is saved, for the reader and for tests.
+// the impression, and signing with a stored identity (renderer/report/ReportSigning: the signer
+// from the certificate, every problem beside the Sign button, the PDF previewed before signing).
+// Every change is saved by the host (debounced); `data-save-state` says whether what is on screen
+// is saved, for the reader and for tests. Once signed, the editor says so and offers the signed
+// PDF and the next study; an amendment starts only when the radiologist asks for one.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ReportDraft, ReportTemplate, SignedReportSummary, SignerSummary } from '../../core/contract/reports';
+import type { ReportDraft, ReportTemplate, SignedReportSummary, SigningObserver } from '../../core/contract/reports';
 import { ReportMeasurements } from '../report';
+import { ReportSigning } from '../report/ReportSigning';
+import { SignedConfirmation } from '../report/SignedConfirmation';
+import { errorText } from '../report/error-text';
 import { download } from '../download';
 import { services } from '../shell';
 import './reports.css';
@@ -16,35 +22,16 @@ type SaveState = 'loading' | 'saved' | 'pending' | 'saving' | 'error';
 
 const SAVE_DELAY_MS = 400;
 
-function errorText(e: unknown, t: (k: string, o?: Record<string, unknown>) => string, exists: (k: string) => boolean): string {
-  const err = e as { code?: string; params?: Record<string, unknown>; message?: string };
-  const key = `errors.${err.code ?? 'internal'}`;
-  return err.code && exists(key) ? t(key, err.params ?? {}) : t('errors.internal', { detail: err.message ?? String(e) });
-}
-
-/** The language a text's script shows beyond doubt: Han → zh-CN, Cyrillic → ru, Latin only → en. */
-function scriptLanguage(text: string): Lang | undefined {
-  const han = /\p{Script=Han}/u.test(text);
-  const cyrillic = /\p{Script=Cyrillic}/u.test(text);
-  const latin = /\p{Script=Latin}/u.test(text);
-  if (han && !cyrillic) return 'zh-CN';
-  if (cyrillic && !han) return 'ru';
-  if (latin && !han && !cyrillic) return 'en';
-  return undefined;
-}
-
-export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string }) {
+export function ReportEditor({ StudyInstanceUID, onOpenStudy }: { StudyInstanceUID: string; onOpenStudy?(StudyInstanceUID: string): void }) {
   const { t, i18n } = useTranslation();
   const exists = useCallback((k: string) => i18n.exists(k), [i18n]);
   const [draft, setDraft] = useState<ReportDraft | null>(null);
   const [templates, setTemplates] = useState<ReportTemplate[]>([]);
-  const [signers, setSigners] = useState<SignerSummary[]>([]);
   const [signed, setSigned] = useState<SignedReportSummary[]>([]);
+  /** The report signed in this editor (or the latest one, when the study has no draft open). */
+  const [justSigned, setJustSigned] = useState<{ summary: SignedReportSummary; signer?: SigningObserver } | null>(null);
   const [save, setSave] = useState<SaveState>('loading');
   const [error, setError] = useState('');
-  const [signer, setSigner] = useState('');
-  const [passphrase, setPassphrase] = useState('');
-  const [signing, setSigning] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const latest = useRef<ReportDraft | null>(null);
   /** A change is on screen that has not been sent to the host yet. */
@@ -52,20 +39,23 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
 
   const load = useCallback(async () => {
     setSave('loading');
-    const [tpl, drafts, sg, done] = await Promise.all([
+    const [tpl, drafts, done] = await Promise.all([
       services.reports.listTemplates(),
       services.reports.listDrafts(StudyInstanceUID),
-      services.reports.listSigners(),
       services.reports.listSignedReports(StudyInstanceUID),
     ]);
     setTemplates(tpl);
-    setSigners(sg);
-    setSigner((s) => s || sg[0]?.name || '');
     setSigned(done);
+    // A study already reported opens on its signed report; an amendment is started on request.
+    if (!drafts[0] && done[0]) {
+      setJustSigned({ summary: done[0] });
+      setSave('saved');
+      return;
+    }
     const uiReader: 'ru' | 'en' = i18n.language === 'en' ? 'en' : 'ru';
     const d = drafts[0]
       ? await services.reports.getDraft(drafts[0].draftId)
-      : await services.reports.createDraft(StudyInstanceUID, { reader: uiReader, ...(done[0] ? { amends: done[0].SOPInstanceUID } : {}) });
+      : await services.reports.createDraft(StudyInstanceUID, { reader: uiReader });
     latest.current = d;
     setDraft(d);
     setSave('saved');
@@ -106,7 +96,68 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
     }, SAVE_DELAY_MS);
   }, [t, exists]);
 
+  /** Saves a change still waiting, now (before a preview, a re-tag or signing). */
+  const flush = useCallback(async () => {
+    clearTimeout(timer.current);
+    if (!pending.current || !latest.current) return;
+    pending.current = false;
+    const toSave = latest.current;
+    setSave('saving');
+    await services.reports.saveDraft(toSave);
+    if (latest.current === toSave) setSave('saved');
+  }, []);
+
+  /** The signed PDF, opened by the host from its sealed copy, offered to save. */
+  const savePdf = async (SOPInstanceUID: string) => {
+    try {
+      const f = await services.reports.getSignedReportFile(SOPInstanceUID, 'report.pdf');
+      download(f.fileName, f.mediaType, f.bytes);
+      setError('');
+    } catch (e) {
+      setError(errorText(e, t, exists));
+    }
+  };
+
+  /** The study's signed reports, newest first, each with its PDF to save. */
+  const signedList = () => signed.length > 0 && (
+    <ul className="signed-reports" data-testid="signed-reports">
+      {signed.map((s) => (
+        <li key={s.SOPInstanceUID} data-testid="signed-report" data-sop-instance-uid={s.SOPInstanceUID}>
+          {t('ui.reports.signedAt', { time: s.verifiedAt.replace('T', ' ').replace('Z', ' UTC') })} · {s.SOPInstanceUID}
+          {s.predecessor && <> · {t('ui.reports.amendsShort', { uid: s.predecessor })}</>}
+          {s.files.includes('report.pdf') && (
+            <> · <button type="button" data-testid="signed-report-pdf" onClick={() => void savePdf(s.SOPInstanceUID)}>{t('ui.reports.savePdf')}</button></>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+
+  /** An amendment of the latest signed report, started by the radiologist. */
+  const amend = async () => {
+    setError('');
+    try {
+      const next = await services.reports.createDraft(StudyInstanceUID, { reader: i18n.language === 'en' ? 'en' : 'ru', amends: (justSigned?.summary ?? signed[0])!.SOPInstanceUID });
+      latest.current = next;
+      setDraft(next);
+      setJustSigned(null);
+      setSave('saved');
+    } catch (e) {
+      setError(errorText(e, t, exists));
+    }
+  };
+
   const template = templates.find((x) => x.id === draft?.template.id);
+  if (justSigned && !draft) {
+    return (
+      <section className="report-editor" data-testid="report-editor" data-state="signed">
+        {error && <p className="report-error" data-testid="report-error" role="alert">{error}</p>}
+        <SignedConfirmation StudyInstanceUID={StudyInstanceUID} summary={justSigned.summary} signer={justSigned.signer}
+          onOpenStudy={onOpenStudy} onAmend={() => void amend()} />
+        {signedList()}
+      </section>
+    );
+  }
   if (!draft || !template) {
     return (
       <section className="report-editor" data-testid="report-editor" data-state={save}>
@@ -121,14 +172,14 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
   const selected = new Set(draft.findings.map((f) => f.id));
   const textOf = (section: string) => draft.texts.find((x) => x.section === section);
   const impressionOf = (lang: Lang) => draft.impression.find((x) => x.lang === lang)?.text ?? '';
-  const undecided = draft.aiFindings.filter((a) => a.status === 'proposed').length;
+  // The reader's two languages, and any other an impression was re-tagged to (it stays visible).
+  const impressionLanguages: Lang[] = [...shown, ...draft.impression.map((x) => x.lang as Lang).filter((l) => !shown.includes(l))];
 
   const setText = (section: string, patch: { text?: string; lang?: Lang }) => change((d) => {
     const cur = d.texts.find((x) => x.section === section) ?? { section, lang: reader as Lang, text: '' };
+    // The language mark is the radiologist's: a mark that contradicts the text's script is listed
+    // beside the Sign button and changed only on their word (ReportSigning's re-tag).
     const next = { ...cur, ...patch };
-    // Free text is marked with the language it is written in: when the script plainly says another
-    // language than the one selected, the mark follows the script (the radiologist can still change it).
-    if (patch.text !== undefined) next.lang = scriptLanguage(patch.text) ?? next.lang;
     return { ...d, texts: [...d.texts.filter((x) => x.section !== section), next] };
   });
   const setImpression = (lang: Lang, text: string) => change((d) => ({
@@ -136,36 +187,13 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
     impression: [...d.impression.filter((x) => x.lang !== lang), ...(text ? [{ lang, text }] : [])].sort((a, b) => shown.indexOf(a.lang as Lang) - shown.indexOf(b.lang as Lang)),
   }));
 
-  const sign = async () => {
+  const onSigned = (summary: SignedReportSummary, signer: SigningObserver | null) => {
     clearTimeout(timer.current);
     pending.current = false;
-    setSigning(true);
-    setError('');
-    try {
-      await services.reports.saveDraft(latest.current!);
-      const s = await services.reports.signDraft(draft.draftId, signer, passphrase);
-      setPassphrase('');
-      setSigned((xs) => [s, ...xs]);
-      const next = await services.reports.createDraft(StudyInstanceUID, { reader, amends: s.SOPInstanceUID });
-      latest.current = next;
-      setDraft(next);
-      setSave('saved');
-    } catch (e) {
-      setError(errorText(e, t, exists));
-    } finally {
-      setSigning(false);
-    }
-  };
-
-  /** The signed PDF, opened by the host from its sealed copy, offered to save. */
-  const savePdf = async (SOPInstanceUID: string) => {
-    try {
-      const f = await services.reports.getSignedReportFile(SOPInstanceUID, 'report.pdf');
-      download(f.fileName, f.mediaType, f.bytes);
-      setError('');
-    } catch (e) {
-      setError(errorText(e, t, exists));
-    }
+    setSigned((xs) => [summary, ...xs]);
+    latest.current = null;
+    setDraft(null);
+    setJustSigned({ summary, ...(signer ? { signer } : {}) });
   };
 
   return (
@@ -244,7 +272,7 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
           )}
           {s.kind === 'findings' && <ReportMeasurements StudyInstanceUID={StudyInstanceUID} />}
           {s.kind === 'impression' ? (
-            shown.map((lang) => (
+            impressionLanguages.map((lang) => (
               <label key={lang} className="free-text">
                 <span>{t(`reports.language.${lang}`)}</span>
                 <textarea lang={lang} data-testid={`report-impression-${lang}`} value={impressionOf(lang)} onChange={(e) => setImpression(lang, e.target.value)} />
@@ -263,48 +291,10 @@ export function ReportEditor({ StudyInstanceUID }: { StudyInstanceUID: string })
         </fieldset>
       ))}
 
-      <fieldset className="report-observer">
-        <legend>{t('ui.reports.observer')}</legend>
-        <label>{t('ui.reports.observerName')}
-          <input data-testid="report-observer-name" value={draft.observer.name} placeholder="Family^Given"
-            onChange={(e) => change((d) => ({ ...d, observer: { ...d.observer, name: e.target.value } }))} />
-        </label>
-        <label>{t('ui.reports.organization')}
-          <input data-testid="report-organization" value={draft.observer.organization}
-            onChange={(e) => change((d) => ({ ...d, observer: { ...d.observer, organization: e.target.value } }))} />
-        </label>
-      </fieldset>
+      <ReportSigning draft={draft} template={template} saved={save === 'saved'} flush={flush} onSigned={onSigned}
+        onRetagged={(d) => { latest.current = d; setDraft(d); setSave('saved'); }} />
 
-      <fieldset className="report-sign" data-testid="report-sign">
-        <legend>{t('ui.reports.sign.title')}</legend>
-        {signers.length === 0 ? <p>{t('ui.reports.sign.noSigners')}</p> : (
-          <>
-            <select data-testid="report-signer" value={signer} onChange={(e) => setSigner(e.target.value)}>
-              {signers.map((s) => <option key={s.name} value={s.name}>{s.name} — {s.subject}</option>)}
-            </select>
-            <input type="password" data-testid="report-passphrase" autoComplete="off" value={passphrase} placeholder={t('ui.reports.sign.passphrase')}
-              onChange={(e) => setPassphrase(e.target.value)} />
-            <button type="button" data-testid="report-sign-button" disabled={signing || !passphrase || undecided > 0} onClick={() => void sign()}>
-              {t('ui.reports.sign.button')}
-            </button>
-            {undecided > 0 && <small>{t('ui.reports.sign.undecided', { count: undecided })}</small>}
-          </>
-        )}
-      </fieldset>
-
-      {signed.length > 0 && (
-        <ul className="signed-reports" data-testid="signed-reports">
-          {signed.map((s) => (
-            <li key={s.SOPInstanceUID} data-testid="signed-report" data-sop-instance-uid={s.SOPInstanceUID}>
-              {t('ui.reports.signedAt', { time: s.verifiedAt.replace('T', ' ').replace('Z', ' UTC') })} · {s.SOPInstanceUID}
-              {s.predecessor && <> · {t('ui.reports.amendsShort', { uid: s.predecessor })}</>}
-              {s.files.includes('report.pdf') && (
-                <> · <button type="button" data-testid="signed-report-pdf" onClick={() => void savePdf(s.SOPInstanceUID)}>{t('ui.reports.savePdf')}</button></>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+      {signedList()}
     </section>
   );
 }

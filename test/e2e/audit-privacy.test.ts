@@ -126,8 +126,6 @@ describe('a whole reading leaves its audit and no patient data behind', () => {
     await page.locator('[data-testid="report-finding"][data-finding-id="midline-shift"]').check();
     await page.locator('[data-testid="report-impression-ru"]').fill('Смещение срединных структур.');
     await page.locator('[data-testid="report-impression-zh-CN"]').fill('中线移位。');
-    await page.locator('[data-testid="report-observer-name"]').fill('Ivanov^Petr');
-    await page.locator('[data-testid="report-organization"]').fill('Amur Radiology Group');
     await page.locator('[data-testid="report-editor"][data-save-state="saved"]').waitFor();
     await page.locator('[data-testid="report-passphrase"]').fill(pki.passphrase);
     await page.locator('[data-testid="report-sign-button"]').click();

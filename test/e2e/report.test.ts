@@ -2,7 +2,9 @@
 // editor opens beside the images, creates the study's draft, proposes the AI's finding (stored by
 // triage) for the radiologist to decide, saves every change (a reload loses nothing), and signs
 // with an identity from the identity store; the signed files are kept sealed, and opened (the PDF
-// saved from the editor) they pass dcmsign and pdfsig; the next draft is an amendment of the signed report.
+// saved from the editor) they pass dcmsign and pdfsig; the editor then says the report is signed, and
+// an amendment of it starts only when asked for. (report-signing.test.ts covers the refusals, the
+// preview, the confirmation and importing an identity.)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -109,8 +111,6 @@ describe('report editor in the browser shell', () => {
     await page.locator('[data-testid="report-text-history"]').fill('外伤后头痛3小时。');
     await page.locator('[data-testid="report-impression-en"]').fill('Left frontal intracerebral haematoma.');
     await page.locator('[data-testid="report-impression-zh-CN"]').fill('左额叶脑内血肿。');
-    await page.locator('[data-testid="report-observer-name"]').fill('Ivanov^Petr');
-    await page.locator('[data-testid="report-organization"]').fill('Amur Radiology Group');
     await saved(page);
     await page.reload();
     await page.waitForSelector('[data-testid="worklist"][data-state="ready"]');
@@ -119,11 +119,13 @@ describe('report editor in the browser shell', () => {
     assert.equal(await page.locator('[data-testid="report-ai-finding"]').getAttribute('data-status'), 'accepted');
     assert.equal(await page.locator('[data-testid="report-text-history"]').inputValue(), '外伤后头痛3小时。');
     assert.equal(await page.locator('[data-testid="report-impression-zh-CN"]').inputValue(), '左额叶脑内血肿。');
-    assert.equal(await page.locator('[data-testid="report-observer-name"]').inputValue(), 'Ivanov^Petr');
+    // Who signs is not typed in the editor: it comes from the certificate.
+    assert.equal(await page.locator('[data-testid="report-observer-name"]').count(), 0);
   });
 
   test('closing the editor right after typing keeps what was typed', async () => {
     const { page } = room;
+    await page.locator('[data-testid="report-text-lang-recommendations"]').selectOption('ru');
     await page.locator('[data-testid="report-text-recommendations"]').fill('Контроль КТ через 24 часа.');
     // No wait for the save: the editor is closed at once, and opened again.
     await page.locator('[data-testid="toggle-report"]').click();
@@ -131,7 +133,7 @@ describe('report editor in the browser shell', () => {
     await page.locator('[data-testid="toggle-report"]').click();
     await editor(page).waitFor();
     assert.equal(await page.locator('[data-testid="report-text-recommendations"]').inputValue(), 'Контроль КТ через 24 часа.');
-    // Written in Russian, so marked Russian, though the reader's language is English.
+    // Marked Russian by the radiologist, though the reader's language is English.
     assert.equal(await page.locator('[data-testid="report-text-lang-recommendations"]').inputValue(), 'ru');
   });
 
@@ -139,8 +141,8 @@ describe('report editor in the browser shell', () => {
     const { page } = room;
     await page.locator('[data-testid="report-passphrase"]').fill('wrong');
     await page.locator('[data-testid="report-sign-button"]').click();
-    await page.locator('[data-testid="report-error"]').waitFor();
-    assert.match(await page.locator('[data-testid="report-error"]').innerText(), /passphrase does not open/);
+    await page.locator('[data-testid="report-sign-error"]').waitFor();
+    assert.match(await page.locator('[data-testid="report-sign-error"]').innerText(), /passphrase does not open/);
     await page.locator('[data-testid="report-passphrase"]').fill(pki.passphrase);
     await page.locator('[data-testid="report-sign-button"]').click();
     const signed = page.locator('[data-testid="signed-report"]');
@@ -165,13 +167,16 @@ describe('report editor in the browser shell', () => {
     assert.equal(dcmsign.status, 0, dcmsign.stdout + dcmsign.stderr);
     assert.match(spawnSync('pdfsig', [join(out, 'report.pdf')], { encoding: 'utf8' }).stdout, /Signature is Valid/);
     const text = spawnSync('pdftotext', [join(out, 'report.pdf'), '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
-    // The reader named is the certificate's holder (rule 3), not the Ivanov^Petr typed in the draft.
+    // The reader named is the certificate's holder (rule 3).
     for (const s of ['颅内出血', 'Intracranial haemorrhage', '人工智能辅助发现', 'ct-ich 0.1.0', '左额叶脑内血肿。', 'Ivanov Ivan', 'Amur tests']) {
       assert.ok(text.includes(s), `PDF lacks ${s}`);
     }
-    assert.ok(!text.includes('Ivanov Petr') && !text.includes('Amur Radiology Group'), 'the typed observer is not what was signed');
     rmSync(out, { recursive: true, force: true });
-    // The signed report is immutable: what the editor shows now is a new draft amending it.
+    // The signed report is immutable: the editor says it is signed, and a new draft amending it
+    // starts only when the radiologist asks for one.
+    assert.equal(await page.locator(`[data-testid="report-signed-confirmation"][data-sop-instance-uid="${uid}"]`).count(), 1);
+    assert.equal(await page.locator('[data-testid="report-amends"]').count(), 0);
+    await page.locator('[data-testid="report-amend"]').click();
     await page.locator('[data-testid="report-amends"]').waitFor();
     assert.match(await page.locator('[data-testid="report-amends"]').innerText(), new RegExp(uid.replace(/\./g, '\\.')));
   });
