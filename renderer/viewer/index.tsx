@@ -13,7 +13,7 @@ import { activateTool, CACHE_MB_RANGE, cacheMegabytes, setCacheMegabytes, setupC
 import { afterFirstImage, firstImageSettled, forgetFirstImage, primeStudy } from './open-study';
 import type { Stack } from './stack';
 import { Viewport, type ViewportHandle } from './Viewport';
-import { MeasurePanel, MeasureTools } from './measure';
+import { MeasurePanel, MeasureTools, type MeasurementPlace } from './measure';
 import './viewer.css';
 
 export interface ViewerProps {
@@ -126,6 +126,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
   const rateFrom = useRef<string | undefined>(undefined);
   // A multi-frame loop plays at the rate its instance recommends, to the nearest offered rate.
   const onDrawn = (position: number, m: ImagePixelModule | undefined) => {
+    showPending(position);
     if (!firstDrawn) firstImageSettled(StudyInstanceUID);
     setFirstDrawn(true);
     if (position !== active || !m || m.NumberOfFrames < 2 || rateFrom.current === m.SOPInstanceUID) return;
@@ -135,9 +136,12 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
   };
   const handles = useRef<(ViewportHandle | null)[]>([]);
 
+  // Every study starts on window/level, on the toolbar and on the left button (the measurement
+  // tools disarm themselves too), so a first click in the next study draws nothing.
   useEffect(() => {
+    setTool('Wwwc');
     activateTool('Wwwc');
-  }, []);
+  }, [StudyInstanceUID]);
 
   // The study's opening was started when its worklist row was chosen (primeStudy); here it is
   // taken over (or started, when the viewer opens without the worklist). The first series is shown
@@ -184,6 +188,20 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
   };
   const applyPreset = (p: WindowPreset | 'own') => current()?.applyPreset(p);
   const chooseSeries = (i: number) => setAssigned((a) => a.map((v, k) => (k === active ? i : v)));
+  // A measurement pressed in the list: its image in the active viewport, after its series is put
+  // there if another one shows (the image is asked for once that series' first one is drawn).
+  const pendingPlace = useRef<(MeasurementPlace & { position: number }) | undefined>(undefined);
+  const showMeasured = (place: MeasurementPlace) => {
+    if (stackFor(active) === stacks?.[place.stack]) return handles.current[active]?.scrollTo(place.image);
+    pendingPlace.current = { ...place, position: active };
+    chooseSeries(place.stack);
+  };
+  function showPending(position: number) {
+    const p = pendingPlace.current;
+    if (!p || p.position !== position || stackFor(position) !== stacks?.[p.stack]) return;
+    pendingPlace.current = undefined;
+    handles.current[position]?.scrollTo(p.image);
+  }
   const changeLayout = (l: Layout) => {
     setLayout(l);
     if (active >= LAYOUT_SIZE[l]) setActive(0);
@@ -354,7 +372,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
         </div>
       </div>
       <AIPanel StudyInstanceUID={StudyInstanceUID} />
-      <MeasurePanel StudyInstanceUID={StudyInstanceUID} />
+      <MeasurePanel StudyInstanceUID={StudyInstanceUID} stacks={stacks} onShow={showMeasured} />
       {help && (
         <div className="viewer-help" role="dialog" aria-label={t('ui.viewer.help.title')} data-testid="help-panel">
           <h2>{t('ui.viewer.help.title')}</h2>

@@ -75,7 +75,10 @@ describe('measurements and the report editor in the browser shell', () => {
     from = await toPage(page, 150, 20);
     to = await toPage(page, 330, 40);
     const zoom = await scale(page);
-    await page.click('[data-testid="tool-measure-Length"]');
+    // From the toolbar's overflow menu when the toolbar has no room for it.
+    const tool = page.locator('[data-testid="tool-measure-Length"]');
+    if (!(await tool.isVisible())) await page.click('[data-testid="toolbar-more"]');
+    await tool.click();
     await drag(page, from, to);
     await page.waitForSelector('[data-testid="measurement-list"][data-count="1"]');
     const row = page.locator('[data-testid="measurement"]').first();

@@ -30,6 +30,14 @@ export function MeasureTools({ StudyInstanceUID }: { StudyInstanceUID: string })
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => followStudy(StudyInstanceUID, (e) => setError(errorText(e))), [StudyInstanceUID]);
+  // Each study starts with no drawing tool armed, on the toolbar and in cornerstone-tools alike (the
+  // viewer puts window/level back on the left button): a click that only focuses a viewport of the
+  // next study must not draw. The same when the viewer closes.
+  useEffect(() => {
+    setTool(undefined);
+    activateMeasureTool(undefined);
+    return () => activateMeasureTool(undefined);
+  }, [StudyInstanceUID]);
   useEffect(() => {
     asker = setAsk;
     return () => {

@@ -1,10 +1,18 @@
-// A measured value as the radiologist reads it: the locale's digits and the unit in their language.
+// A measured value as the radiologist reads it: the number by the one rounding rule of
+// core/measurements/format.ts (the PDF uses it too), the unit in the user's language.
 import type { TFunction } from 'i18next';
 import type { MeasuredValue } from '../../../core/contract/measurements';
+import { formatMeasuredNumber } from '../../../core/measurements/format';
 
-const DIGITS: Record<MeasuredValue['unit'], number> = { mm: 1, mm2: 1, deg: 1, HU: 1, '1': 1, px: 1, px2: 0 };
+export function unitText(unit: MeasuredValue['unit'], t: TFunction): string {
+  return t(`ui.measure.unit.${unit === '1' ? 'none' : unit}`);
+}
 
 export function formatValue(v: MeasuredValue, t: TFunction, locale: string): string {
-  const n = new Intl.NumberFormat(locale, { maximumFractionDigits: DIGITS[v.unit], minimumFractionDigits: v.unit === 'px2' ? 0 : 1 }).format(v.value);
-  return t(`ui.measure.value.${v.quantity}`, { value: n, unit: t(`ui.measure.unit.${v.unit === '1' ? 'none' : v.unit}`) });
+  return t(`ui.measure.value.${v.quantity}`, { value: formatMeasuredNumber(v.value, v.unit, locale), unit: unitText(v.unit, t) }).trim();
+}
+
+/** All of a measurement's values on one line, as the list and the on-image label show them. */
+export function formatValues(values: readonly MeasuredValue[], t: TFunction, locale: string): string {
+  return values.map((v) => formatValue(v, t, locale)).join('; ');
 }

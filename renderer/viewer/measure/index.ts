@@ -4,4 +4,6 @@ export { MeasureTools } from './MeasureTools';
 export { MeasurePanel } from './MeasurePanel';
 export { MeasurementList } from './MeasurementList';
 export { useMeasurements } from './state';
-export { formatValue } from './format';
+export { formatValue, formatValues, unitText } from './format';
+export { setInReport } from './sync';
+export type { MeasurementPlace } from './MeasurementList';

@@ -8,7 +8,7 @@ import { services } from '../../shell';
 import { afterFirstImage } from '../open-study';
 import { parseImageId } from '../image-id';
 import { currentMeasurements, setMeasurements } from './state';
-import { addMeasureToolsToElement, allToolData, pointsOf, showMeasurements, tools, type ToolData } from './tools';
+import { addMeasureToolsToElement, allToolData, degenerate, inProgress, pointsOf, showMeasurements, tools, type ToolData } from './tools';
 
 /** A Tracking Unique Identifier: the 2.25 root over a random UUID (PS3.5 B.2). */
 export function newTrackingUID(): string {
@@ -50,13 +50,20 @@ export function flush(): Promise<unknown> {
     for (const { imageId, toolType, data } of allToolData()) {
       // An arrow is complete once it has its text; until then it is still being drawn.
       if (toolType === 'ArrowAnnotate' && data.text === undefined) continue;
+      // A handle still follows the mouse (an angle's last arm): saved when it is put down.
+      if (inProgress(data)) continue;
       const points = pointsOf(toolType, data);
       if (!points) continue;
       const m = data.trackingUID ? known.get(data.trackingUID) : undefined;
       if (m && same(m, toolType, data)) continue;
-      data.trackingUID ??= newTrackingUID();
       const { SOPInstanceUID, frame } = parseImageId(imageId);
       const element = elementShowing(imageId);
+      // A new shape too small to be meant (a click that only focused the viewport, a twitch) goes away.
+      if (!data.trackingUID && element && degenerate(element, toolType, points)) {
+        discard(element, toolType, data);
+        continue;
+      }
+      data.trackingUID ??= newTrackingUID();
       try {
         const list = await services.measurements.saveMeasurement(uid, {
           trackingUID: data.trackingUID,
@@ -64,6 +71,7 @@ export function flush(): Promise<unknown> {
           image: { SeriesInstanceUID: element?.dataset.seriesUid ?? '', SOPInstanceUID, SOPClassUID: '', frame },
           points,
           ...(toolType === 'ArrowAnnotate' ? { text: data.text ?? '' } : {}),
+          ...(m ? { inReport: m.inReport !== false } : {}),
         });
         setMeasurements(list);
       } catch (e) {
@@ -74,6 +82,11 @@ export function flush(): Promise<unknown> {
     if (after) show(after);
   });
   return saving;
+}
+
+function discard(element: HTMLElement, toolType: MeasurementToolType, data: ToolData): void {
+  (tools as unknown as { removeToolState(e: HTMLElement, name: string, d: ToolData): void }).removeToolState(element, toolType, data);
+  cornerstone.updateImage(element);
 }
 
 function elementShowing(imageId: string): HTMLElement | undefined {
@@ -165,6 +178,17 @@ export function remove(trackingUID: string): Promise<void> {
   const uid = study;
   if (!uid) return Promise.resolve();
   const p = saving.then(() => services.measurements.removeMeasurement(uid, trackingUID).then(show, (e) => onError?.(e)));
+  saving = p;
+  return p;
+}
+
+/** Puts a measurement in the report or leaves it out (one undo step, like any other change). */
+export function setInReport(trackingUID: string, inReport: boolean): Promise<void> {
+  const uid = study;
+  const m = currentMeasurements()?.measurements.find((x) => x.trackingUID === trackingUID);
+  if (!uid || !m) return Promise.resolve();
+  const input = { trackingUID, toolType: m.toolType, image: m.image, points: m.points, label: m.label, inReport, ...(m.text !== undefined ? { text: m.text } : {}) };
+  const p = saving.then(() => services.measurements.saveMeasurement(uid, input).then(show, (e) => onError?.(e)));
   saving = p;
   return p;
 }
