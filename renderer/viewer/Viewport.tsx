@@ -3,7 +3,7 @@
 // data-image-index change only when cornerstone reports the image drawn (IMAGE_RENDERED), so an
 // automated check that reads them knows the pixels on the canvas are that image's.
 import cornerstone, { type ImageRenderedDetail, type Viewport as CsViewport } from 'cornerstone-core';
-import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
+import { type DragEvent, forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ImagePixelModule } from '../../core/contract/imaging';
 import type { StudySummary } from '../../core/contract/studies';
@@ -11,7 +11,8 @@ import { errorText } from '../app/i18n';
 import { formatStudyDate } from '../worklist/format';
 import { personNameParts } from '../worklist/person-name';
 import { defaultWindow, parseImageId, pixelModuleOf } from './loader';
-import { orientationMarkers } from './orientation';
+import type { PlaneGeometry } from './geometry';
+import { markersOf, OrientationMarkers, ReferenceLine, ScaleBar } from './ViewOverlays';
 import { Prefetcher } from './prefetch';
 import type { WindowPreset } from './presets';
 import { cacheMegabytes } from './setup';
@@ -39,7 +40,14 @@ interface Props {
   cineFps: number;
   /** Called after each drawn image (the viewer starts its thumbnails after the first). */
   onDrawn?(module: ImagePixelModule | undefined): void;
+  /** The active viewport's image plane, drawn here as a reference line where it cuts this image. */
+  referencePlane?: PlaneGeometry;
+  /** A series thumbnail was dropped here (HTML5 drag and drop): show that series in this viewport. */
+  onDropSeries?(SeriesInstanceUID: string): void;
 }
+
+/** The drag data type of a series thumbnail: its Series Instance UID (a UID, never patient data). */
+export const SERIES_DRAG_TYPE = 'application/x-amur-series';
 
 interface Shown {
   index: number;
@@ -48,7 +56,7 @@ interface Shown {
 }
 
 export const Viewport = forwardRef<ViewportHandle, Props>(function Viewport(
-  { stack, study, active, position, onActivate, cineFps, onDrawn },
+  { stack, study, active, position, onActivate, cineFps, onDrawn, referencePlane, onDropSeries },
   ref,
 ) {
   const { t, i18n } = useTranslation();
@@ -112,6 +120,9 @@ export const Viewport = forwardRef<ViewportHandle, Props>(function Viewport(
       // How long cornerstone took to draw it: read by the viewer benchmark, harmless to anyone else.
       el.dataset.renderMs = d.renderTimeInMs.toFixed(2);
       const module = pixelModuleOf(d.image.imageId);
+      // Where the image lies in the patient (mm), for checks of linked scrolling.
+      if (module?.ImagePositionPatient) el.dataset.imagePosition = module.ImagePositionPatient.join('\\');
+      else delete el.dataset.imagePosition;
       setShown({ index, module, viewport: { ...d.viewport } });
       onDrawnRef.current?.(module);
       // The neighbours are fetched once this image is on screen, never before: the first image of
@@ -219,12 +230,31 @@ export const Viewport = forwardRef<ViewportHandle, Props>(function Viewport(
   const num = (v: number, digits = 1) => new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(v);
   const m = shown?.module;
   const vp = shown?.viewport;
-  const markers = m?.ImageOrientationPatient && vp ? orientationMarkers(m.ImageOrientationPatient, vp.rotation, vp.hflip, vp.vflip) : undefined;
-  const marker = (s: string) => s.split('').map((c) => t(`ui.viewer.orientation.${c}`)).join('');
+  const markers = markersOf(m, vp);
+  const [dropping, setDropping] = useState(false);
+  const acceptsDrop = (e: DragEvent<HTMLElement>) => !!onDropSeries && e.dataTransfer.types.includes(SERIES_DRAG_TYPE);
   const name = study ? personNameParts(study.PatientName) : undefined;
 
   return (
-    <div className={`viewport-frame${active ? ' active' : ''}`} data-position={position}>
+    <div
+      className={`viewport-frame${active ? ' active' : ''}${dropping ? ' drop-target' : ''}`}
+      data-position={position}
+      onDragOver={(e) => {
+        if (!acceptsDrop(e)) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        setDropping(true);
+      }}
+      onDragLeave={() => setDropping(false)}
+      onDrop={(e) => {
+        setDropping(false);
+        const uid = e.dataTransfer.getData(SERIES_DRAG_TYPE);
+        if (!uid || !onDropSeries) return;
+        e.preventDefault();
+        onActivate();
+        onDropSeries(uid);
+      }}
+    >
       <div
         ref={elRef}
         className="viewport-element"
@@ -260,14 +290,10 @@ export const Viewport = forwardRef<ViewportHandle, Props>(function Viewport(
           {vp && <div>{t('ui.viewer.overlay.zoom', { percent: new Intl.NumberFormat(locale, { style: 'percent' }).format(vp.scale) })}</div>}
           {!shown && imageIds.length > 0 && !error && <div>{t('ui.viewer.overlay.loadingImage')}</div>}
         </div>
-        {markers && (
-          <>
-            <div className="marker top" data-testid="marker-top">{marker(markers.top)}</div>
-            <div className="marker bottom">{marker(markers.bottom)}</div>
-            <div className="marker left" data-testid="marker-left">{marker(markers.left)}</div>
-            <div className="marker right">{marker(markers.right)}</div>
-          </>
-        )}
+        {markers && <OrientationMarkers markers={markers} source={m?.ImageOrientationPatient ? 'ImageOrientationPatient' : 'PatientOrientation'} />}
+        {m && vp && <ScaleBar module={m} viewport={vp} width={elRef.current?.clientWidth ?? 0} />}
+        {m && vp && referencePlane && !active && <ReferenceLine element={elRef.current} module={m} source={referencePlane} viewport={vp} />}
+        {dropping && <div className="viewport-drop-hint">{t('ui.viewer.drop')}</div>}
         {error && <div className="viewport-error" role="alert">{t('ui.viewer.error', { reason: error })}</div>}
       </div>
     </div>

@@ -10,10 +10,14 @@ import { services } from '../shell';
 import { AIPanel, HEATMAP_KEY } from './ai/AIPanel';
 import { CT_PRESETS, type WindowPreset } from './presets';
 import { activateTool, CACHE_MB_RANGE, cacheMegabytes, setCacheMegabytes, setupCornerstone, TOOLS, type ToolName } from './setup';
-import { afterFirstImage, firstImageSettled, forgetFirstImage, primeStudy } from './open-study';
+import { afterFirstImage, firstImageSettled, forgetFirstImage, hasImages, primeStudy } from './open-study';
+import { DocumentView } from './DocumentView';
+import type { PlaneGeometry } from './geometry';
+import { linkedIndices } from './linking';
+import { planeOfModule } from './ViewOverlays';
 import type { Stack } from './stack';
-import { Viewport, type ViewportHandle } from './Viewport';
-import { MeasurePanel, MeasureTools, type MeasurementPlace } from './measure';
+import { SERIES_DRAG_TYPE, Viewport, type ViewportHandle } from './Viewport';
+import { MeasurePanel, MeasureTools } from './measure';
 import './viewer.css';
 
 export interface ViewerProps {
@@ -52,6 +56,12 @@ const SHORTCUTS: { keys: string[]; label: string }[] = [
   { keys: ['?'], label: 'helpKey' },
 ];
 
+/** What a document series holds, for its thumbnail (the same classes as stack.ts reads as documents). */
+function documentKindOf(stack: Stack): 'sr' | 'pdf' | 'seg' {
+  const c = stack.documents?.[0]?.SOPClassUID ?? '';
+  return c === '1.2.840.10008.5.1.4.1.1.104.1' ? 'pdf' : c === '1.2.840.10008.5.1.4.1.1.66.4' ? 'seg' : 'sr';
+}
+
 function Thumbnail({ stack, selected, onSelect, load }: { stack: Stack; selected: boolean; onSelect(): void; load: boolean }) {
   const { t } = useTranslation();
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -77,14 +87,23 @@ function Thumbnail({ stack, selected, onSelect, load }: { stack: Stack; selected
       className={`thumbnail${selected ? ' selected' : ''}`}
       data-testid="series-thumbnail"
       data-series-uid={s.SeriesInstanceUID}
+      data-kind={stack.documents ? 'document' : 'image'}
       onClick={onSelect}
+      draggable
+      onDragStart={(e) => {
+        // Dropped on a viewport, the series is shown there (Viewport's onDrop).
+        e.dataTransfer.setData(SERIES_DRAG_TYPE, s.SeriesInstanceUID);
+        e.dataTransfer.effectAllowed = 'copy';
+      }}
     >
       <canvas ref={canvas} width={96} height={96} />
       <span className="thumbnail-label">
         {s.SeriesNumber !== null ? t('ui.viewer.seriesLabel', { number: s.SeriesNumber }) : ''} {s.Modality}
       </span>
       <span className="thumbnail-description">{s.SeriesDescription}</span>
-      <span className="thumbnail-count">{t('ui.viewer.imagesInSeries', { count: stack.imageIds.length })}</span>
+      <span className="thumbnail-count">
+        {stack.documents ? t(`ui.viewer.document.kind.${documentKindOf(stack)}`) : t('ui.viewer.imagesInSeries', { count: stack.imageIds.length })}
+      </span>
     </button>
   );
 }
@@ -126,7 +145,8 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
   const rateFrom = useRef<string | undefined>(undefined);
   // A multi-frame loop plays at the rate its instance recommends, to the nearest offered rate.
   const onDrawn = (position: number, m: ImagePixelModule | undefined) => {
-    showPending(position);
+    drawnModules.current[position] = m;
+    if (position === active) followActive(m);
     if (!firstDrawn) firstImageSettled(StudyInstanceUID);
     setFirstDrawn(true);
     if (position !== active || !m || m.NumberOfFrames < 2 || rateFrom.current === m.SOPInstanceUID) return;
@@ -135,13 +155,29 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
     if (rate && rate > 0) setCineFps(CINE_RATES.reduce((best, r) => (Math.abs(r - rate) < Math.abs(best - rate) ? r : best)));
   };
   const handles = useRef<(ViewportHandle | null)[]>([]);
+  // Linked scrolling and reference lines follow the active viewport's drawn image.
+  const [linked, setLinked] = useState(true);
+  const [activePlane, setActivePlane] = useState<PlaneGeometry | undefined>();
+  const drawnModules = useRef<(ImagePixelModule | undefined)[]>([]);
+  const linkSeq = useRef(0);
+  const followActive = (m: ImagePixelModule | undefined) => {
+    setActivePlane(planeOfModule(m));
+    if (!linked || !m || LAYOUT_SIZE[layout] < 2) return;
+    const seq = ++linkSeq.current;
+    const positions = Array.from({ length: LAYOUT_SIZE[layout] }, (_, p) => p).filter((p) => p !== active);
+    void linkedIndices(m, positions.map((p) => stackFor(p))).then((indices) => {
+      if (seq !== linkSeq.current) return;
+      indices.forEach((index, i) => {
+        if (index !== undefined) handles.current[positions[i]]?.scrollTo(index);
+      });
+    });
+  };
+  // A newly active viewport's image becomes the one whose plane the others show.
+  useEffect(() => setActivePlane(planeOfModule(drawnModules.current[active])), [active]);
 
-  // Every study starts on window/level, on the toolbar and on the left button (the measurement
-  // tools disarm themselves too), so a first click in the next study draws nothing.
   useEffect(() => {
-    setTool('Wwwc');
     activateTool('Wwwc');
-  }, [StudyInstanceUID]);
+  }, []);
 
   // The study's opening was started when its worklist row was chosen (primeStudy); here it is
   // taken over (or started, when the viewer opens without the worklist). The first series is shown
@@ -159,7 +195,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
       (all) => {
         if (!live) return;
         setStacks(all);
-        if (all.length === 0) firstImageSettled(StudyInstanceUID);
+        if (!all.some(hasImages)) firstImageSettled(StudyInstanceUID);
       },
       () => {
         if (!live) return;
@@ -188,20 +224,6 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
   };
   const applyPreset = (p: WindowPreset | 'own') => current()?.applyPreset(p);
   const chooseSeries = (i: number) => setAssigned((a) => a.map((v, k) => (k === active ? i : v)));
-  // A measurement pressed in the list: its image in the active viewport, after its series is put
-  // there if another one shows (the image is asked for once that series' first one is drawn).
-  const pendingPlace = useRef<(MeasurementPlace & { position: number }) | undefined>(undefined);
-  const showMeasured = (place: MeasurementPlace) => {
-    if (stackFor(active) === stacks?.[place.stack]) return handles.current[active]?.scrollTo(place.image);
-    pendingPlace.current = { ...place, position: active };
-    chooseSeries(place.stack);
-  };
-  function showPending(position: number) {
-    const p = pendingPlace.current;
-    if (!p || p.position !== position || stackFor(position) !== stacks?.[p.stack]) return;
-    pendingPlace.current = undefined;
-    handles.current[position]?.scrollTo(p.image);
-  }
   const changeLayout = (l: Layout) => {
     setLayout(l);
     if (active >= LAYOUT_SIZE[l]) setActive(0);
@@ -286,6 +308,9 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
                 {t(`ui.viewer.layout.${l}`)}
               </button>
             ))}
+            <button type="button" data-testid="link-toggle" aria-pressed={linked} title={t('ui.viewer.link.title')} onClick={() => setLinked((v) => !v)}>
+              {t('ui.viewer.link.toggle')}
+            </button>
           </span>
           <span className="group" aria-label={t('ui.viewer.tool.title')}>
             {TOOLS.map((name) => (
@@ -354,7 +379,9 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
           </button>
         </div>
         <div className={`viewport-grid layout-${layout}`}>
-          {Array.from({ length: count }, (_, position) => (
+          {Array.from({ length: count }, (_, position) => stackFor(position)?.documents ? (
+            <DocumentView key={`document-${position}`} stack={stackFor(position)!} position={position} active={position === active} onActivate={() => setActive(position)} />
+          ) : (
             <Viewport
               key={position}
               ref={(h) => {
@@ -367,12 +394,17 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
               onActivate={() => setActive(position)}
               cineFps={playing && position === active ? cineFps : 0}
               onDrawn={(m) => onDrawn(position, m)}
+              referencePlane={linked && count > 1 ? activePlane : undefined}
+              onDropSeries={(uid) => {
+                const i = stacks.findIndex((x) => x.series.SeriesInstanceUID === uid);
+                if (i >= 0) setAssigned((a) => a.map((v, k) => (k === position ? i : v)));
+              }}
             />
           ))}
         </div>
       </div>
       <AIPanel StudyInstanceUID={StudyInstanceUID} />
-      <MeasurePanel StudyInstanceUID={StudyInstanceUID} stacks={stacks} onShow={showMeasured} />
+      <MeasurePanel StudyInstanceUID={StudyInstanceUID} />
       {help && (
         <div className="viewer-help" role="dialog" aria-label={t('ui.viewer.help.title')} data-testid="help-panel">
           <h2>{t('ui.viewer.help.title')}</h2>

@@ -8,7 +8,7 @@ import cornerstone from 'cornerstone-core';
 import type { SeriesSummary, StudySummary } from '../../core/contract/studies';
 import { services } from '../shell';
 import { imageIdOf } from './image-id';
-import { buildImageIds, type Stack } from './stack';
+import { buildImageIds, documentsOf, type Stack } from './stack';
 
 export interface PrimedStudy {
   /** The first series that has images, with its image IDs; its first image is already requested. */
@@ -62,9 +62,16 @@ export function showPrimedState(row: HTMLElement, StudyInstanceUID: string): voi
 }
 
 async function listStack(series: SeriesSummary): Promise<Stack | undefined> {
-  const imageIds = buildImageIds(await services.studies.listInstances(series.SeriesInstanceUID));
-  return imageIds.length ? { series, imageIds } : undefined;
+  const instances = await services.studies.listInstances(series.SeriesInstanceUID);
+  const imageIds = buildImageIds(instances);
+  if (imageIds.length) return { series, imageIds };
+  // A series of reports, PDFs or segmentations is shown as a document, after the images.
+  const documents = documentsOf(instances);
+  return documents.length ? { series, imageIds: [], documents } : undefined;
 }
+
+/** A stack that scrolls images (not a document series). */
+export const hasImages = (s: Stack | undefined): s is Stack => !!s && s.imageIds.length > 0;
 
 /**
  * Starts opening a study (or returns the opening already under way): its series listed, the first
@@ -109,9 +116,9 @@ export function primeStudy(StudyInstanceUID: string, summary?: StudySummary): Pr
     let k = 0;
     for (; k < list.length; k++) {
       stacks[k] = await listStack(list[k]);
-      if (stacks[k]) break;
+      if (hasImages(stacks[k])) break;
     }
-    const firstStack = stacks[k];
+    const firstStack = hasImages(stacks[k]) ? stacks[k] : undefined;
     p.firstStack = firstStack;
     resolveFirst(firstStack);
     // (The same image when the hint was right: cornerstone's cache holds one request per image.)
@@ -120,7 +127,9 @@ export function primeStudy(StudyInstanceUID: string, summary?: StudySummary): Pr
     rest.forEach((s, i) => {
       stacks[k + 1 + i] = s;
     });
-    return stacks.filter((s): s is Stack => !!s);
+    // Images first, in the host's order, then the documents (reports, PDFs, segmentations).
+    const all = stacks.filter((s): s is Stack => !!s);
+    return [...all.filter(hasImages), ...all.filter((s) => !hasImages(s))];
   })();
   p.all.catch(() => {
     resolveFirst(undefined);

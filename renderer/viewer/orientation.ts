@@ -1,6 +1,8 @@
 // Orientation markers (the patient direction at each edge of the displayed image) from Image
 // Orientation (Patient), following rotation and flips of the view. Letters are the DICOM ones
-// (PS3.3 C.7.6.1.1.1: L/R, A/P, H/F); the UI may translate them.
+// (PS3.3 C.7.6.1.1.1: L/R, A/P, H/F), shown as the standard writes them in every language, as
+// radiologists read them everywhere. A projection radiograph has no Image Orientation (Patient):
+// its Patient Orientation (0020,0020) letters are turned into directions and follow the same path.
 
 /** The dominant patient directions of a direction cosine vector, strongest first (up to two). */
 export function directionOf(v: readonly number[]): string {
@@ -42,4 +44,26 @@ export function orientationMarkers(iop: readonly number[], rotation: number, hfl
     right = newRight;
   }
   return { right: directionOf(right), left: directionOf(negate(right)), bottom: directionOf(bottom), top: directionOf(negate(bottom)) };
+}
+
+const LETTER: Record<string, [number, number, number]> = { L: [1, 0, 0], R: [-1, 0, 0], P: [0, 1, 0], A: [0, -1, 0], H: [0, 0, 1], F: [0, 0, -1] };
+
+/**
+ * A direction standing for Patient Orientation letters ("A", "FL"): the first letter strongest, the
+ * next ones weaker but above directionOf's threshold, so directionOf gives the same letters back.
+ */
+export function directionFromLetters(letters: string): number[] {
+  const v = [0, 0, 0];
+  [...letters.toUpperCase()].forEach((c, i) => {
+    const d = LETTER[c];
+    if (!d) return;
+    const w = [1, 0.6, 0.4][i] ?? 0;
+    for (let k = 0; k < 3; k++) v[k] += d[k] * w;
+  });
+  return v;
+}
+
+/** Markers for a projection image from its Patient Orientation: [toward the right edge, toward the bottom]. */
+export function patientOrientationMarkers(po: readonly [string, string], rotation: number, hflip: boolean, vflip: boolean): Markers {
+  return orientationMarkers([...directionFromLetters(po[0]), ...directionFromLetters(po[1])], rotation, hflip, vflip);
 }

@@ -6,11 +6,35 @@ import { imageIdOf } from './image-id.js';
 export interface Stack {
   series: SeriesSummary;
   imageIds: string[];
+  /**
+   * The instances read as documents rather than scrolled (SR, Encapsulated PDF, segmentation):
+   * set on a series that has no images to scroll, which the viewer shows as a document.
+   */
+  documents?: { SOPInstanceUID: string; SOPClassUID: string }[];
 }
 
-/** Instances without pixel data (SR, presentation states, key objects) have no Rows. */
+const SEGMENTATION = '1.2.840.10008.5.1.4.1.1.66.4';
+const ENCAPSULATED_PDF = '1.2.840.10008.5.1.4.1.1.104.1';
+
+/** What the viewer reads as a document: Structured Reports, Encapsulated PDFs, segmentations. */
+export function isDocument(i: InstanceSummary): boolean {
+  return i.SOPClassUID.startsWith('1.2.840.10008.5.1.4.1.1.88.') || i.SOPClassUID === ENCAPSULATED_PDF || i.SOPClassUID === SEGMENTATION;
+}
+
+/**
+ * Instances without pixel data (SR, presentation states, key objects) have no Rows; a
+ * segmentation has Rows but its frames are label masks, never an image to read on its own.
+ */
 export function isImage(i: InstanceSummary): boolean {
-  return (i.Rows ?? 0) > 0 && (i.Columns ?? 0) > 0;
+  return (i.Rows ?? 0) > 0 && (i.Columns ?? 0) > 0 && i.SOPClassUID !== SEGMENTATION;
+}
+
+/** A series' documents in Instance Number order, for a series with no images. */
+export function documentsOf(instances: InstanceSummary[]): NonNullable<Stack['documents']> {
+  return instances
+    .filter(isDocument)
+    .sort((a, b) => (a.InstanceNumber ?? 0) - (b.InstanceNumber ?? 0) || (a.SOPInstanceUID < b.SOPInstanceUID ? -1 : 1))
+    .map((i) => ({ SOPInstanceUID: i.SOPInstanceUID, SOPClassUID: i.SOPClassUID }));
 }
 
 export function buildImageIds(instances: InstanceSummary[]): string[] {

@@ -83,6 +83,8 @@ declare module 'cornerstone-core' {
   export function renderToCanvas(canvas: HTMLCanvasElement, image: Image): void;
   /** Sets the context's transform so that drawing in image pixel coordinates lands on the view. */
   export function setToPixelCoordinateSystem(enabledElement: EnabledElement, context: CanvasRenderingContext2D, scale?: number): void;
+  /** Image pixel coordinates to the element's canvas coordinates, through the view's transform. */
+  export function pixelToCanvas(element: HTMLElement, pt: { x: number; y: number }): { x: number; y: number };
   export const imageCache: {
     setMaximumSizeBytes(bytes: number): void;
     getCacheInfo(): { maximumSizeInBytes: number; cacheSizeInBytes: number; numberOfImagesCached: number };
@@ -98,6 +100,7 @@ declare module 'cornerstone-core' {
     loadAndCacheImage: typeof loadAndCacheImage;
     registerImageLoader: typeof registerImageLoader;
     getViewport: typeof getViewport;
+    pixelToCanvas: typeof pixelToCanvas;
     setViewport: typeof setViewport;
     getDefaultViewportForImage: typeof getDefaultViewportForImage;
     getEnabledElement: typeof getEnabledElement;
