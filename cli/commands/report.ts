@@ -22,6 +22,7 @@ import { getAgreement } from '../../core/agreements/index.js';
 import { loadIdentity, observerFromCertificate } from '../../core/signing/index.js';
 import { parseArgs } from '../args.js';
 import type { CliContext, Command } from '../command.js';
+import { recordDraft, recordSigned } from '../../core/studies/reports.js';
 import { openStore } from '../vault.js';
 
 function usage(): never {
@@ -46,6 +47,8 @@ async function draft(args: string[], ctx: CliContext): Promise<number> {
       reader,
       amends: opts.amends,
     });
+    // The study is in progress from now on (its status in `amur studies`): a draft of it exists.
+    recordDraft(store, d.study.StudyInstanceUID, d.draftId);
     ctx.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
     return 0;
   } finally {
@@ -106,6 +109,7 @@ async function sign(args: string[], ctx: CliContext): Promise<number> {
       ctx.stderr.write(`${t('reports.cli.timestampLater', { reason: errorMessage(signed.timestampError, ctx.lang) }, ctx.lang)}\n`);
     }
     auditSignature(store, draft.study.StudyInstanceUID, signed, identity.certificate, Boolean(draft.predecessor));
+    recordSigned(store, draft.study.StudyInstanceUID, signed.sr.SOPInstanceUID, draft.draftId);
     if (c) {
       const item = queueSignedReport(store, c, signed);
       ctx.stderr.write(`${t('outbox.cli.queued', { item: item.id }, ctx.lang)}\n`);

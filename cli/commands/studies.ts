@@ -1,7 +1,9 @@
 // `amur studies [--json]`: the studies in the store under AMUR_HOME. --json prints an array of
-// objects keyed by DICOM keywords (the contract automated checks rely on); otherwise a table.
+// objects keyed by DICOM keywords (the contract automated checks rely on), each with its reading
+// `status` (new, in-progress, overdue, reported, delivered: core/studies/status.ts); otherwise a table.
 import type { StudySummary } from '../../core/contract/studies.js';
 import { t, type Language } from '../../core/i18n/index.js';
+import { formatStudyAge, studyAge } from '../../core/studies/age.js';
 import { DEFAULT_MEDIA_SOURCE } from '../../core/store/store.js';
 import type { Command } from '../command.js';
 import { renderTable } from '../table.js';
@@ -36,12 +38,16 @@ export const studiesCommand: Command = {
 /** The studies as a table in the reader's language (also printed by `amur import`). */
 export function renderStudies(studies: StudySummary[], lang: Language): string {
   const col = (k: string) => t(`studies.cli.columns.${k}`, {}, lang);
+  const sex = (v: string) => (['M', 'F', 'O'].includes(v) ? t(`studies.sex.${v}`, {}, lang) : v);
   return renderTable(
-    [col('PatientName'), col('PatientID'), col('StudyDate'), col('ModalitiesInStudy'), col('series'), col('instances'),
-      col('StudyDescription'), col('source'), col('StudyInstanceUID')],
+    [col('status'), col('PatientName'), col('PatientID'), col('age'), col('sex'), col('StudyDate'), col('ModalitiesInStudy'),
+      col('BodyPartExamined'), col('AccessionNumber'), col('series'), col('instances'), col('StudyDescription'), col('source'),
+      col('StudyInstanceUID')],
     studies.map((s) => [
-      s.PatientName, s.PatientID, formatDate(s.StudyDate), s.ModalitiesInStudy, String(s.NumberOfStudyRelatedSeries),
-      String(s.NumberOfStudyRelatedInstances), s.StudyDescription,
+      t(`ui.worklist.status.${s.status}`, {}, lang), s.PatientName, s.PatientID,
+      formatStudyAge(studyAge(s), (k, p) => t(k, p, lang)), sex(s.PatientSex), formatDate(s.StudyDate), s.ModalitiesInStudy,
+      s.BodyPartExamined, s.AccessionNumber, String(s.NumberOfStudyRelatedSeries), String(s.NumberOfStudyRelatedInstances),
+      s.StudyDescription,
       s.source.kind === 'media' && s.source.name === DEFAULT_MEDIA_SOURCE ? t('studies.localMedia', {}, lang) : s.source.name,
       s.StudyInstanceUID,
     ]),

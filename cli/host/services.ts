@@ -14,6 +14,7 @@ import type { ImportSummary } from '../../core/contract/studies.js';
 import type { Language } from '../../core/i18n/index.js';
 import { StudyStore, type MigrationProgress } from '../../core/store/store.js';
 import { LocalStudyService } from '../../core/studies/service.js';
+import { studiesInOutbox } from '../../core/studies/reports.js';
 import { LocalImagingService } from '../../core/imaging/service.js';
 import { LocalTriageService } from '../../core/triage/service.js';
 import { LocalMeasurementService } from '../../core/measurements/service.js';
@@ -66,6 +67,8 @@ export function createServices(
   const reports = new LocalReportService(store, home);
   // Measurements are measured on the same decoded frames the viewer shows.
   const measurements = new LocalMeasurementService(store, { getImageFrame: (uid, frame) => imaging.getImageFrame(uid, frame) });
+  // A worklist's status badges follow measurements, drafts and signatures as they happen.
+  studies.follow({ measurements, reports });
   // The outbox is read straight from the store: delivery (amur deliver) may run in another process.
   const outbox = new LocalOutboxService(store);
   // While the app runs, what is queued goes out by itself when the link is up (core/outbox/courier.ts).
@@ -78,6 +81,8 @@ export function createServices(
       // Each round also time-stamps the audit trail's head with an agreement's TSA, when the link is up.
       onRound: () => {
         timestampAuditHead(home, { timeoutMs: 10_000 }).catch(() => undefined);
+        // A report delivered (by this round, or by `amur deliver` meanwhile) changes its study's status.
+        studies.refreshStatus(studiesInOutbox(store));
       },
     })
     : undefined;

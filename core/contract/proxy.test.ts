@@ -21,6 +21,7 @@ function recordingServices() {
     },
     onDidImportProgress: (l: (p: ImportProgress) => void) => { progress.add(l); return () => void progress.delete(l); },
     onDidChangeStudies: () => () => undefined,
+    onDidChangeStudyStatus: () => () => undefined,
   };
   // Every other service of the contract gets members that only record, so the whole contract is wired.
   const all: Record<string, Record<string, unknown>> = { studies };

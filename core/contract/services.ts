@@ -5,6 +5,7 @@ import type {
   ImportSummary,
   InstanceSummary,
   SeriesSummary,
+  StudyStatus,
   StudySummary,
 } from './studies.js';
 import type { ImagingService } from './imaging.js';
@@ -26,6 +27,11 @@ export interface StudyService {
   importPaths(paths: string[]): Promise<ImportSummary>;
   onDidImportProgress: Event<ImportProgress>;
   onDidChangeStudies: Event<{ StudyInstanceUIDs: string[] }>;
+  /**
+   * A study's reading status changed (a measurement or draft made, a report signed or delivered:
+   * core/studies/status.ts), so a worklist updates its row without listing every study again.
+   */
+  onDidChangeStudyStatus: Event<{ StudyInstanceUID: string; status: StudyStatus }>;
 }
 
 export interface AmurServices {
@@ -50,7 +56,7 @@ export interface AmurServices {
 export const contract = {
   studies: {
     methods: ['listStudies', 'listSeries', 'listInstances', 'importPaths'],
-    events: ['onDidImportProgress', 'onDidChangeStudies'],
+    events: ['onDidImportProgress', 'onDidChangeStudies', 'onDidChangeStudyStatus'],
   },
   imaging: {
     methods: ['getImageFrame', 'getImagePlanes', 'getDocument'],

@@ -9,17 +9,21 @@ export interface StudySummary {
   PatientID: string;
   PatientBirthDate: string;
   PatientSex: string;
+  /** PatientAge (AS, e.g. "045Y") as the study's files state it; '' when they do not (see core/studies/age.ts). */
+  PatientAge: string;
   StudyDate: string;
   StudyTime: string;
   AccessionNumber: string;
   StudyDescription: string;
   /** Modalities of the study's series, backslash-separated as in DICOM (e.g. "CT\\SR"). */
   ModalitiesInStudy: string;
+  /** BodyPartExamined of the study's series (a series attribute), distinct, backslash-separated. */
+  BodyPartExamined: string;
   NumberOfStudyRelatedSeries: number;
   NumberOfStudyRelatedInstances: number;
   /** Where the study came from: a partner hospital or local media. */
   source: SourceSummary;
-  /** Reading status, derived from what happened to the study (measurements, signed reports, delivery, deadline). */
+  /** Reading status, derived from what happened to the study (core/studies/status.ts: measurements, drafts, signed reports, delivery, deadline). */
   status: StudyStatus;
   /** The case, for a study a partner sent under an agreement; absent for local media. */
   case?: StudyCase;

@@ -266,6 +266,32 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    // Facts, not a state: the reading status is derived from them (core/studies/status.ts), so it
+    // cannot drift from what happened. studies.status (migration 1) was never written and is unused.
+    version: 8,
+    why: 'A worklist a reader can trust (issue 11): the patient\'s age as the study states it, and which report drafts and signed reports each study has, for its reading status.',
+    up(db) {
+      db.exec(`
+        -- PatientAge (0010,1010, AS) of the study's first instance; '' for studies catalogued before
+        -- this version (their age is counted from PatientBirthDate and StudyDate instead).
+        ALTER TABLE studies ADD COLUMN PatientAge TEXT NOT NULL DEFAULT '';
+
+        -- One row per report draft (ref: its draftId) or signed report (ref: the SR's SOPInstanceUID)
+        -- of a study, recorded by the report editor's service and by \`amur report draft|sign\`. A
+        -- draft's row goes when it is signed; the files themselves stay under AMUR_HOME/reports or
+        -- wherever the user signed them.
+        CREATE TABLE study_reports (
+          kind         TEXT NOT NULL CHECK (kind IN ('draft', 'signed')),
+          ref          TEXT NOT NULL,
+          study_id     INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+          recorded_at  TEXT NOT NULL,
+          PRIMARY KEY (kind, ref)
+        );
+        CREATE INDEX study_reports_study ON study_reports(study_id, kind);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -45,6 +45,7 @@ import { openVaultDatabase, type EncryptProgress } from '../vault/database.js';
 import { encryptFile, isSealedFile, openBuffer, readSealedFile, readSource, sealBuffer, type FileSource, type SealedFile } from '../vault/file-cipher.js';
 import { StudyKeyring } from '../vault/study-keys.js';
 import { vaultKey } from '../vault/session.js';
+import { deriveStudyStatus } from '../studies/status.js';
 import { migrations, SCHEMA_VERSION } from './migrations.js';
 
 export type { SealedFile };
@@ -336,10 +337,10 @@ export class StudyStore {
         ON CONFLICT (patient_key) DO UPDATE SET patient_key = patient_key RETURNING id`).pluck(),
       studyId: db.prepare('SELECT id FROM studies WHERE StudyInstanceUID = ?').pluck(),
       study: db.prepare(`INSERT INTO studies (StudyInstanceUID, patient_id, source_id, PatientName, PatientID, IssuerOfPatientID,
-          PatientBirthDate, PatientSex, StudyDate, StudyTime, AccessionNumber, StudyID, StudyDescription, ReferringPhysicianName,
+          PatientBirthDate, PatientSex, PatientAge, StudyDate, StudyTime, AccessionNumber, StudyID, StudyDescription, ReferringPhysicianName,
           InstitutionName, imported_at)
         VALUES (@StudyInstanceUID, @patient, @source, @PatientName, @PatientID, @IssuerOfPatientID, @PatientBirthDate, @PatientSex,
-          @StudyDate, @StudyTime, @AccessionNumber, @StudyID, @StudyDescription, @ReferringPhysicianName, @InstitutionName, @now)
+          @PatientAge, @StudyDate, @StudyTime, @AccessionNumber, @StudyID, @StudyDescription, @ReferringPhysicianName, @InstitutionName, @now)
         RETURNING id`).pluck(),
       seriesId: db.prepare('SELECT id FROM series WHERE SeriesInstanceUID = ?').pluck(),
       series: db.prepare(`INSERT INTO series (SeriesInstanceUID, study_id, Modality, SeriesNumber, SeriesDescription, BodyPartExamined,
@@ -420,7 +421,7 @@ export class StudyStore {
       }) as number;
       study = s.study.get({
         StudyInstanceUID, patient, source: sourceId, PatientName: text('PatientName'), PatientID, IssuerOfPatientID,
-        PatientBirthDate: text('PatientBirthDate'), PatientSex: text('PatientSex'), StudyDate: text('StudyDate'),
+        PatientBirthDate: text('PatientBirthDate'), PatientSex: text('PatientSex'), PatientAge: text('PatientAge'), StudyDate: text('StudyDate'),
         StudyTime: text('StudyTime'), AccessionNumber: text('AccessionNumber'), StudyID: text('StudyID'),
         StudyDescription: text('StudyDescription'), ReferringPhysicianName: text('ReferringPhysicianName'),
         InstitutionName: text('InstitutionName'), now,
@@ -448,37 +449,48 @@ export class StudyStore {
 
   // ---- catalogue reads --------------------------------------------------------------------
 
-  listStudies(now: Date = new Date()): StudySummary[] {
+  /** Every study, newest first; or only the one named (an empty list when it is not here). */
+  listStudies(now: Date = new Date(), StudyInstanceUID?: string): StudySummary[] {
     const rows = this.db.prepare(`
       SELECT st.StudyInstanceUID, st.PatientName, st.PatientID, st.PatientBirthDate, st.PatientSex, st.StudyDate, st.StudyTime,
-        st.AccessionNumber, st.StudyDescription, st.status, st.imported_at,
+        st.PatientAge, st.AccessionNumber, st.StudyDescription, st.imported_at,
         src.id AS source_id, src.kind AS source_kind, src.name AS source_name,
         (SELECT group_concat(m, '\\') FROM (SELECT DISTINCT Modality AS m FROM series WHERE study_id = st.id AND Modality <> '' ORDER BY m))
           AS ModalitiesInStudy,
         (SELECT count(*) FROM series WHERE study_id = st.id) AS NumberOfStudyRelatedSeries,
         (SELECT count(*) FROM instances i JOIN series se ON i.series_id = se.id WHERE se.study_id = st.id) AS NumberOfStudyRelatedInstances,
+        (SELECT group_concat(b, '\\') FROM (SELECT DISTINCT BodyPartExamined AS b FROM series WHERE study_id = st.id AND BodyPartExamined <> '' ORDER BY b))
+          AS BodyPartExamined,
         EXISTS (SELECT 1 FROM measurements WHERE study_id = st.id) AS has_measurements,
-        EXISTS (SELECT 1 FROM outbox WHERE StudyInstanceUID = st.StudyInstanceUID) AS has_report,
-        EXISTS (SELECT 1 FROM outbox WHERE StudyInstanceUID = st.StudyInstanceUID AND status = 'delivered') AS delivered,
+        EXISTS (SELECT 1 FROM study_reports WHERE study_id = st.id AND kind = 'draft') AS has_draft,
+        EXISTS (SELECT 1 FROM study_reports WHERE study_id = st.id AND kind = 'signed') AS has_signed,
+        (SELECT count(*) FROM outbox WHERE StudyInstanceUID = st.StudyInstanceUID) AS outbox_items,
+        (SELECT count(*) FROM outbox WHERE StudyInstanceUID = st.StudyInstanceUID AND status = 'delivered') AS outbox_delivered,
         c.agreement_id, c.partner, c.request_id, c.priority, c.received_at, c.deadline_at
       FROM studies st JOIN sources src ON src.id = st.source_id
       LEFT JOIN cases c ON c.StudyInstanceUID = st.StudyInstanceUID
-      ORDER BY st.StudyDate DESC, st.StudyTime DESC, st.id DESC`).all() as any[];
+      ${StudyInstanceUID === undefined ? '' : 'WHERE st.StudyInstanceUID = ?'}
+      ORDER BY st.StudyDate DESC, st.StudyTime DESC, st.id DESC`).all(...(StudyInstanceUID === undefined ? [] : [StudyInstanceUID])) as any[];
     return rows.map((r) => ({
       StudyInstanceUID: r.StudyInstanceUID,
       PatientName: r.PatientName,
       PatientID: r.PatientID,
       PatientBirthDate: r.PatientBirthDate,
       PatientSex: r.PatientSex,
+      PatientAge: r.PatientAge,
       StudyDate: r.StudyDate,
       StudyTime: r.StudyTime,
       AccessionNumber: r.AccessionNumber,
       StudyDescription: r.StudyDescription,
       ModalitiesInStudy: r.ModalitiesInStudy ?? '',
+      BodyPartExamined: r.BodyPartExamined ?? '',
       NumberOfStudyRelatedSeries: r.NumberOfStudyRelatedSeries,
       NumberOfStudyRelatedInstances: r.NumberOfStudyRelatedInstances,
       source: { id: r.source_id, kind: r.source_kind, name: r.source_name },
-      status: studyStatus(r, now),
+      status: deriveStudyStatus({
+        measurements: Boolean(r.has_measurements), drafts: Boolean(r.has_draft), signed: Boolean(r.has_signed),
+        outbox: r.outbox_items, delivered: r.outbox_delivered, deadlineAt: r.deadline_at,
+      }, now),
       ...(r.agreement_id
         ? {
             case: {
@@ -665,22 +677,6 @@ export class StudyStore {
 }
 
 /** Removes a file this process put in place but did not catalogue (a duplicate, a failed batch). */
-/**
- * A study's status from what happened to it: delivered (its signed report reached the exchange),
- * reported (a signed report is queued), in progress (a measurement or draft exists), overdue (a
- * case past its deadline with no signed report), otherwise new.
- */
-function studyStatus(
-  r: { status: string; has_measurements: number; has_report: number; delivered: number; deadline_at: string | null },
-  now: Date,
-): StudySummary['status'] {
-  if (r.delivered) return 'delivered';
-  if (r.has_report || r.status === 'reported') return 'reported';
-  if (r.deadline_at && r.deadline_at < now.toISOString()) return 'overdue';
-  if (r.has_measurements || r.status === 'in-progress') return 'in-progress';
-  return 'new';
-}
-
 export function discardFile(path: string): void {
   try {
     unlinkSync(path);

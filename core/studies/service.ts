@@ -5,8 +5,10 @@ import { activeAgreement } from '../cases/access.js';
 import { getCase } from '../cases/cases.js';
 import { Emitter } from '../common/emitter.js';
 import { AmurError } from '../common/errors.js';
-import type { StudyService } from '../contract/services.js';
-import type { ImportProgress, ImportSummary, InstanceSummary, SeriesSummary, SourceSummary, StudySummary } from '../contract/studies.js';
+import type { MeasurementService } from '../contract/measurements.js';
+import type { ReportService } from '../contract/reports.js';
+import type { StudyService, Unsubscribe } from '../contract/services.js';
+import type { ImportProgress, ImportSummary, InstanceSummary, SeriesSummary, SourceSummary, StudyStatus, StudySummary } from '../contract/studies.js';
 import { defaultPoolSize, HeaderPool } from '../importer/header-pool.js';
 import { importPaths, type ImportOptions } from '../importer/importer.js';
 import type { Language } from '../i18n/index.js';
@@ -26,12 +28,16 @@ export interface LocalStudyServiceOptions {
 export class LocalStudyService implements StudyService {
   private readonly progress = new Emitter<ImportProgress>();
   private readonly changed = new Emitter<{ StudyInstanceUIDs: string[] }>();
+  private readonly statusChanged = new Emitter<{ StudyInstanceUID: string; status: StudyStatus }>();
+  /** The status each study was last listed or announced with: a change is announced once. */
+  private readonly knownStatus = new Map<string, StudyStatus>();
   /** Header readers kept across imports: starting a worker costs about a second. */
   private pool?: HeaderPool;
   private readonly viewedStudies = new Set<string>();
   private readonly studyOfInstance = new Map<string, string>();
   readonly onDidImportProgress = this.progress.event;
   readonly onDidChangeStudies = this.changed.event;
+  readonly onDidChangeStudyStatus = this.statusChanged.event;
 
   constructor(
     private readonly store: StudyStore,
@@ -39,7 +45,40 @@ export class LocalStudyService implements StudyService {
   ) {}
 
   async listStudies(): Promise<StudySummary[]> {
-    return this.store.listStudies();
+    const list = this.store.listStudies();
+    for (const s of list) this.knownStatus.set(s.StudyInstanceUID, s.status);
+    return list;
+  }
+
+  /**
+   * Derives the statuses of studies again after something happened to them that may change it
+   * (core/studies/status.ts), and announces those that did change.
+   */
+  refreshStatus(StudyInstanceUIDs: Iterable<string>): void {
+    const now = new Date();
+    for (const uid of new Set(StudyInstanceUIDs)) {
+      const s = this.store.listStudies(now, uid)[0];
+      if (!s || this.knownStatus.get(uid) === s.status) continue;
+      this.knownStatus.set(uid, s.status);
+      this.statusChanged.fire({ StudyInstanceUID: uid, status: s.status });
+    }
+  }
+
+  /**
+   * Follows what moves a study's status in this process: measurements kept or undone, drafts saved,
+   * reports signed. Delivery happens in the outbox (maybe in another process): the host calls
+   * refreshStatus after each delivery round.
+   */
+  follow(sources: {
+    measurements?: Pick<MeasurementService, 'onDidChangeMeasurements'>;
+    reports?: Pick<ReportService, 'onDidSaveDraft' | 'onDidSignReport'>;
+  }): Unsubscribe {
+    const offs = [
+      sources.measurements?.onDidChangeMeasurements((e) => this.refreshStatus([e.StudyInstanceUID])),
+      sources.reports?.onDidSaveDraft((d) => this.refreshStatus([d.StudyInstanceUID])),
+      sources.reports?.onDidSignReport((r) => this.refreshStatus([r.StudyInstanceUID])),
+    ];
+    return () => { for (const off of offs) off?.(); };
   }
 
   async listSeries(StudyInstanceUID: string): Promise<SeriesSummary[]> {

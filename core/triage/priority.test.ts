@@ -38,3 +38,22 @@ describe('worklist order', () => {
     ]);
   });
 });
+
+describe('worklist order with reading status', () => {
+  it('puts reported and delivered studies below every unread one, keeping the AI order inside each group', () => {
+    const withStatus = (e: WorklistEntry, status: WorklistEntry['status']): WorklistEntry => ({ ...e, status });
+    const list = [
+      withStatus(entry('read-flag', 2, '2026-11-22T10:00:00Z', done(0.9)), 'reported'),
+      withStatus(entry('unread-low', 2, '2026-11-22T11:00:00Z', done(0.1)), 'new'),
+      withStatus(entry('delivered-urgent', 0, '2026-11-22T09:00:00Z', done(0.95)), 'delivered'),
+      withStatus(entry('working-flag', 2, '2026-11-22T12:00:00Z', done(0.8)), 'in-progress'),
+      withStatus(entry('overdue-pending', 2, '2026-11-22T08:00:00Z', undefined), 'overdue'),
+      withStatus(entry('read-low', 2, '2026-11-22T07:00:00Z', done(0.2)), 'reported'),
+      entry('unknown-status', 2, '2026-11-22T13:00:00Z', done(0.6)),
+    ];
+    assert.deepEqual(orderWorklist(list).map((e) => e.StudyInstanceUID), [
+      'working-flag', 'unknown-status', 'unread-low', 'overdue-pending',
+      'delivered-urgent', 'read-flag', 'read-low',
+    ]);
+  });
+});

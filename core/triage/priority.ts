@@ -1,9 +1,12 @@
-// The worklist order: clinical priority first (what the sending hospital or the agreement says is
+// The worklist order: unread studies before read ones (reported or delivered: core/studies/status.ts),
+// then clinical priority (what the sending hospital or the agreement says is
 // urgent), and within the same clinical priority, AI priority: studies the model flags at the
 // balanced operating point, then those flagged only at the high-sensitivity point, then the rest,
 // then studies without a score (not applicable, failed, not yet triaged). Within a band the higher
 // score reads first, and at equal standing the older study first, so nothing waits forever.
+import type { StudyStatus } from '../contract/studies.js';
 import type { AIPriority, StudyTriageResult } from '../contract/triage.js';
+import { isRead } from '../studies/status.js';
 
 const RANK: Record<AIPriority, number> = { high: 0, elevated: 1, routine: 2, none: 3 };
 
@@ -20,6 +23,8 @@ export interface WorklistEntry {
   clinicalPriority: number;
   importedAt: string;
   triage?: Pick<StudyTriageResult, 'status' | 'findings'> | null;
+  /** The study's reading status; a read one (reported, delivered) goes below every unread one. */
+  status?: StudyStatus;
 }
 
 function topScore(e: WorklistEntry): number {
@@ -28,6 +33,7 @@ function topScore(e: WorklistEntry): number {
 
 export function compareWorklist(a: WorklistEntry, b: WorklistEntry): number {
   return (
+    Number(isRead(a.status)) - Number(isRead(b.status)) ||
     a.clinicalPriority - b.clinicalPriority ||
     RANK[aiPriority(a.triage)] - RANK[aiPriority(b.triage)] ||
     topScore(b) - topScore(a) ||
