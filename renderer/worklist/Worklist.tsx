@@ -4,6 +4,8 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, typ
 import { useTranslation } from 'react-i18next';
 import type { StudySummary } from '../../core/contract/studies';
 import type { StudyTriageResult } from '../../core/contract/triage';
+import { studyAge, formatStudyAge } from '../../core/studies/age';
+import { STUDY_STATUSES } from '../../core/studies/status';
 import { aiPriority, compareWorklist, type WorklistEntry } from '../../core/triage/priority';
 import { errorText } from '../app/i18n';
 import { services, shellKind } from '../shell';
@@ -45,9 +47,12 @@ export interface WorklistColumn {
   caseOnly?: boolean;
 }
 
-/** The triage ranking's view of a row: no clinical priority is known yet, so all are equal there. */
+/**
+ * The triage ranking's view of a row: no clinical priority is known yet, so all are equal there;
+ * read studies (reported, delivered) go below the unread ones.
+ */
 function rankEntry(s: StudySummary, ctx: CellContext): WorklistEntry {
-  return { StudyInstanceUID: s.StudyInstanceUID, clinicalPriority: 0, importedAt: s.importedAt, triage: ctx.triage.get(s.StudyInstanceUID) };
+  return { StudyInstanceUID: s.StudyInstanceUID, clinicalPriority: 0, importedAt: s.importedAt, triage: ctx.triage.get(s.StudyInstanceUID), status: s.status };
 }
 
 /** The reading order for cases: unread before reported, soonest deadline first (overdue ones are
@@ -63,7 +68,19 @@ function compareByDeadline(a: StudySummary, b: StudySummary, ctx: CellContext): 
   );
 }
 
-export const STATUSES = ['new', 'in-progress', 'overdue', 'reported', 'delivered'] as const;
+export const STATUSES = STUDY_STATUSES;
+
+/** Patient Sex (M, F, O) in the reader's language, short in the cell and whole in its tooltip. */
+function SexCell({ sex, t }: { sex: string; t: (k: string, o?: Record<string, unknown>) => string }) {
+  const v = sex.trim().toUpperCase();
+  if (!['M', 'F', 'O'].includes(v)) return <span data-sex={v}>{v}</span>;
+  return <span data-sex={v} title={t(`studies.sexName.${v}`)}>{t(`studies.sex.${v}`)}</span>;
+}
+
+/** The body parts of the study's series (DICOM defined terms), named in the reader's language when known. */
+function bodyParts(s: StudySummary, t: (k: string, o?: Record<string, unknown>) => string): string {
+  return s.BodyPartExamined.split('\\').filter(Boolean).map((b) => t(`ui.worklist.bodyPart.${b}`, { defaultValue: b })).join(', ');
+}
 
 export const worklistColumns: WorklistColumn[] = [
   {
@@ -93,8 +110,8 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'aiPriority',
-    width: '10%',
-    caseWidth: '6%',
+    width: '8%',
+    caseWidth: '5%',
     labelKey: 'ui.worklist.column.ai',
     sortValue: () => 0,
     compare: (a, b, ctx) => compareWorklist(rankEntry(a, ctx), rankEntry(b, ctx)),
@@ -102,7 +119,7 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'patientName',
-    width: '16%',
+    width: '13%',
     caseWidth: '10%',
     labelKey: 'ui.worklist.column.patientName',
     sortValue: (s) => {
@@ -120,28 +137,58 @@ export const worklistColumns: WorklistColumn[] = [
       );
     },
   },
-  { id: 'patientId', width: '9%', caseWidth: '6%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
+  { id: 'patientId', width: '7%', caseWidth: '5%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
+  {
+    // PatientAge as the study states it, else counted from the birth and study dates (core/studies/age.ts).
+    id: 'age',
+    width: '5%',
+    caseWidth: '5%',
+    labelKey: 'ui.worklist.column.age',
+    numeric: true,
+    sortValue: (s) => studyAge(s)?.years ?? -1,
+    render: (s, _l, t) => formatStudyAge(studyAge(s), t),
+  },
+  {
+    id: 'sex',
+    width: '4%',
+    caseWidth: '3%',
+    labelKey: 'ui.worklist.column.sex',
+    sortValue: (s) => s.PatientSex,
+    render: (s, _l, t) => <SexCell sex={s.PatientSex} t={t} />,
+  },
   {
     id: 'studyDate',
-    width: '13%',
-    caseWidth: '7%',
+    width: '10%',
+    caseWidth: '5%',
     labelKey: 'ui.worklist.column.studyDate',
     sortValue: (s) => `${s.StudyDate}${s.StudyTime}`,
     render: (s, locale) => formatStudyDate(s.StudyDate, s.StudyTime, locale),
   },
   {
     id: 'modality',
-    width: '7%',
-    caseWidth: '5%',
+    width: '5%',
+    caseWidth: '4%',
     labelKey: 'ui.worklist.column.modality',
     sortValue: (s) => s.ModalitiesInStudy,
     render: (s) => s.ModalitiesInStudy.split('\\').filter(Boolean).join(', '),
   },
-  { id: 'description', width: '10%', caseWidth: '5%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
+  {
+    // With cases on the list (more columns share the width) the modality and description say it.
+    id: 'bodyPart',
+    width: '7%',
+    caseWidth: null,
+    labelKey: 'ui.worklist.column.bodyPart',
+    sortValue: (s) => s.BodyPartExamined,
+    render: (s, _l, t) => bodyParts(s, t),
+  },
+  { id: 'description', width: '9%', caseWidth: '5%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
+  // A partner's study comes de-identified, its Accession Number removed (PS3.15 Annex E): with cases
+  // on the list the request takes its place.
+  { id: 'accession', width: '7%', caseWidth: null, labelKey: 'ui.worklist.column.accession', sortValue: (s) => s.AccessionNumber, render: (s) => s.AccessionNumber },
   {
     id: 'images',
-    width: '6%',
-    caseWidth: '4%',
+    width: '4%',
+    caseWidth: null,
     labelKey: 'ui.worklist.column.images',
     numeric: true,
     sortValue: (s) => s.NumberOfStudyRelatedInstances,
@@ -149,7 +196,7 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'source',
-    width: '9%',
+    width: '6%',
     // With cases on the list the partner column says where a study came from.
     caseWidth: null,
     labelKey: 'ui.worklist.column.source',
@@ -185,17 +232,17 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'status',
-    width: '8%',
-    caseWidth: '8%',
+    width: '7%',
+    caseWidth: '9%',
     labelKey: 'ui.worklist.column.status',
-    sortValue: (s) => (STATUSES as readonly string[]).indexOf(s.status),
-    render: (s, _l, t) => <span className={`status status-${s.status}`} data-status={s.status}>{t(`ui.worklist.status.${s.status}`)}</span>,
+    sortValue: (s) => STATUSES.indexOf(s.status),
+    render: (s, _l, t) => <span className={`status status-badge status-${s.status}`} data-status={s.status}>{t(`ui.worklist.status.${s.status}`)}</span>,
   },
   {
     // When the study reached this workstation: turnaround is counted from here. With cases on the
     // list the deadline (counted from the partner's sending) takes its place.
     id: 'received',
-    width: '12%',
+    width: '8%',
     caseWidth: null,
     labelKey: 'ui.worklist.column.received',
     sortValue: (s) => s.importedAt,
@@ -343,7 +390,11 @@ export function Worklist({ onOpen, onChoose, focusStudy }: {
   }, []);
   useEffect(() => {
     reload();
-    return services.studies.onDidChangeStudies(() => reload());
+    const offStudies = services.studies.onDidChangeStudies(() => reload());
+    // A measurement, a draft, a signature or a delivery changes one study's status: that row follows.
+    const offStatus = services.studies.onDidChangeStudyStatus(({ StudyInstanceUID, status }) =>
+      setStudies((list) => list?.map((s) => (s.StudyInstanceUID === StudyInstanceUID ? { ...s, status } : s))));
+    return () => { offStudies(); offStatus(); };
   }, [reload]);
   // Triage results arrive after an import (the model runs in the background on the host).
   useEffect(() => {
