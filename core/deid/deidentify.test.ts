@@ -68,3 +68,45 @@ test('the Basic Profile alone removes age and empties dates; the same original U
   assert.equal(a.StudyInstanceUID, b.StudyInstanceUID);
   assert.throws(() => deidentify(input, ctx({ options: ['CleanGraphics'] })), /deid.unsupportedOption/);
 });
+
+/** chrX2 with the given dcmodify arguments applied, its file meta UIDs left as they are. */
+function modified(args: string[]): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'amur-deid-unit-'));
+  try {
+    const f = join(dir, 'x.dcm');
+    copyFileSync(join(PYDICOM_DATA, 'charset_files', 'chrX2.dcm'), f);
+    const m = spawnSync('dcmodify', ['-nb', '-nmu', ...args, f], { encoding: 'utf8' });
+    assert.equal(m.status, 0, m.stderr);
+    return readFileSync(f);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** chrX2 without a SOP Instance UID and with an empty Media Storage SOP Instance UID (by pydicom: dcmodify refills the meta). */
+function withoutAnySopUid(): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'amur-deid-unit-'));
+  try {
+    const f = join(dir, 'x.dcm');
+    const script = 'import sys, pydicom\nds = pydicom.dcmread(sys.argv[1])\ndel ds.SOPInstanceUID\nds.file_meta.MediaStorageSOPInstanceUID = ""\nds.save_as(sys.argv[2])';
+    const m = spawnSync('/usr/bin/python3', ['-c', script, join(PYDICOM_DATA, 'charset_files', 'chrX2.dcm'), f], { encoding: 'utf8' });
+    assert.equal(m.status, 0, m.stderr);
+    return readFileSync(f);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('an instance without its SOP Instance UID is named by its file meta, as the reader names it; the written object has both', () => {
+  const src = modified(['-ea', '(0008,0018)']);
+  const metaUid = text(read(src).meta['00020003']);
+  assert.ok(metaUid && !read(src)['00080018'], 'the source has a file meta UID and no SOP Instance UID');
+  const out = read(deidentify(src, ctx()).bytes);
+  assert.equal(text(out['00080018']), ctx().uid(metaUid));
+  assert.equal(text(out.meta['00020003']), text(out['00080018']));
+});
+
+test('without any SOP Instance UID, or without a Series Instance UID, the object is refused: what would be written is invalid', () => {
+  assert.throws(() => deidentify(withoutAnySopUid(), ctx()), (e: { code?: string; params?: { tag?: string } }) => e.code === 'deid.missingAttribute' && e.params?.tag === '(0008,0018)');
+  assert.throws(() => deidentify(modified(['-ea', '(0020,000E)']), ctx()), (e: { code?: string; params?: { tag?: string } }) => e.code === 'deid.missingAttribute' && e.params?.tag === '(0020,000E)');
+});

@@ -321,6 +321,14 @@ export function deidentify(bytes: Uint8Array, ctx: DeidContext): DeidResult {
   };
   for (const k of Object.keys(original) as (keyof OriginalIdentity)[]) if (original[k] === undefined) delete original[k];
   if (!original.StudyInstanceUID) throw new AmurError('deid.missingAttribute', { tag: '(0020,000D)' });
+  // An instance without its own UID is named by its file meta (PS3.10 7.1), as the reader does;
+  // with neither, or without a series, the object written would be invalid: refused instead.
+  if (!original.SOPInstanceUID && firstText(meta, '00020003')) {
+    original.SOPInstanceUID = firstText(meta, '00020003');
+    dict['00080018'] = { vr: 'UI', Value: [original.SOPInstanceUID] };
+  }
+  if (!original.SOPInstanceUID) throw new AmurError('deid.missingAttribute', { tag: '(0008,0018)' });
+  if (!original.SeriesInstanceUID) throw new AmurError('deid.missingAttribute', { tag: '(0020,000E)' });
 
   const shiftUnlisted = options.includes('RetainLongitudinalModifiedDates') && !options.includes('RetainLongitudinalFullDates');
   const run: Run = { ctx, options, tokens: identifyingTokens(dict), newUids: {}, shiftUnlisted };
