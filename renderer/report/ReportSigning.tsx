@@ -164,13 +164,16 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
           <p className="muted small">{t('ui.reports.signing.fromCertificate')}</p>
         </>
       )}
-      <button type="button" className="link" data-testid="identity-import-toggle" aria-expanded={importing} onClick={() => setImporting((x) => !x)}>
-        {t('ui.reports.signing.import.open')}
-      </button>
-      {importing && (
+      {/* Without an identity the import is what there is to do, so it is open; otherwise on request. */}
+      {signers !== null && signers.length > 0 && (
+        <button type="button" className="link" data-testid="identity-import-toggle" aria-expanded={importing} onClick={() => setImporting((x) => !x)}>
+          {t('ui.reports.signing.import.open')}
+        </button>
+      )}
+      {(importing || signers?.length === 0) && (
         <IdentityImport onImported={(s) => { setImporting(false); setImported(s.name); void loadSigners(s.name); }} />
       )}
-      {imported && !importing && <p className="report-ok" data-testid="identity-imported">{t('ui.reports.signing.import.done', { name: imported })}</p>}
+      {imported && !importing && signers?.length !== 0 && <p className="report-ok" data-testid="identity-imported">{t('ui.reports.signing.import.done', { name: imported })}</p>}
 
       <div className="report-problems" data-testid="report-problems" data-state={current ? 'ready' : 'checking'} data-count={current ? problems!.length : undefined}
         role="status" aria-live="polite">

@@ -36,6 +36,8 @@ export function ReportEditor({ StudyInstanceUID, onOpenStudy }: { StudyInstanceU
   const latest = useRef<ReportDraft | null>(null);
   /** A change is on screen that has not been sent to the host yet. */
   const pending = useRef(false);
+  /** The save sent and not yet answered. */
+  const inFlight = useRef<Promise<void> | undefined>(undefined);
 
   const load = useCallback(async () => {
     setSave('loading');
@@ -89,16 +91,20 @@ export function ReportEditor({ StudyInstanceUID, onOpenStudy }: { StudyInstanceU
       pending.current = false;
       const toSave = latest.current!;
       setSave('saving');
-      services.reports.saveDraft(toSave).then(
+      const p = services.reports.saveDraft(toSave).then(
         () => { if (latest.current === toSave) setSave('saved'); },
         (e) => { setError(errorText(e, t, exists)); setSave('error'); },
       );
+      inFlight.current = p;
+      void p.finally(() => { if (inFlight.current === p) inFlight.current = undefined; });
     }, SAVE_DELAY_MS);
   }, [t, exists]);
 
   /** Saves a change still waiting, now (before a preview, a re-tag or signing). */
   const flush = useCallback(async () => {
     clearTimeout(timer.current);
+    // A save already on its way lands first, so what follows reads what is on screen.
+    await inFlight.current;
     if (!pending.current || !latest.current) return;
     pending.current = false;
     const toSave = latest.current;

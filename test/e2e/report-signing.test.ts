@@ -103,7 +103,8 @@ describe('signing a report in the browser shell (ru)', () => {
     assert.match(await none.innerText(), /ещё нет ключа подписи/);
     assert.equal(await signButton(page).count(), 0, 'nothing to sign with');
 
-    await page.locator('[data-testid="identity-import-toggle"]').click();
+    // The import is open at once: without an identity it is the one thing to do.
+    assert.equal(await page.locator('[data-testid="identity-import-toggle"]').count(), 0);
     await page.locator('[data-testid="identity-import-file"]').setInputFiles(pki.file('rsa.p12'));
     // The name is proposed from the file; the radiologist keeps it under their own.
     assert.equal(await page.locator('[data-testid="identity-import-name"]').inputValue(), 'rsa');
@@ -238,5 +239,60 @@ describe('signing a report in the browser shell (ru)', () => {
     await next.waitFor();
     await next.click();
     await page.locator(`[data-testid="viewer"][data-study-uid="${mr}"]`).waitFor();
+  });
+});
+
+describe('the signing panel in Chinese at 1280×720', () => {
+  let pki: TestPki;
+  before(() => {
+    pki = makePki();
+  });
+  after(() => pki?.remove());
+  const room = readingRoomForTests(() => ({
+    locale: 'zh-CN',
+    viewport: { width: 1280, height: 720 },
+    env: { AMUR_DELIVERY_INTERVAL: '0' },
+    prepare: (app) => {
+      const amur = (args: string[]) => {
+        const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: app.home } });
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+      };
+      amur(['import', join(headCtFiles()[0]!, '..')]);
+      amur(['identity', 'import', pki.file('reader-ru.p12'), '--name', 'kuznetsova', '--passphrase-file', pki.file('passphrase.txt')]);
+    },
+  }));
+
+  test('the signer, the reasons and the Sign button read in Chinese, each label on one line', async () => {
+    const { page } = room();
+    await page.locator('[data-testid="worklist-row"]').first().dblclick();
+    await page.waitForSelector('[data-testid="viewer"][data-state="ready"]');
+    await page.locator('[data-testid="toggle-report"]').click();
+    await page.locator('[data-testid="report-editor"][data-state="ready"]').waitFor();
+    await page.locator('[data-testid="report-signer-identity"][data-state="ready"]').waitFor();
+    // The Cyrillic holder of the certificate, as the signed report will name her.
+    assert.equal(await page.locator('[data-testid="report-signer-name"]').innerText(), 'Кузнецова Мария');
+    assert.equal(await page.locator('[data-testid="report-signer-organization"]').innerText(), 'Городская больница №1');
+    for (const reject of await page.locator('[data-testid="report-ai-reject"]').all()) await reject.click();
+    await page.locator('[data-testid="report-editor"][data-save-state="saved"]').waitFor();
+    const list = page.locator('[data-testid="report-sign"] [data-testid="report-problems"][data-state="ready"]');
+    await list.waitFor();
+    const text = await list.innerText();
+    assert.match(text, /尚不能签名（1 项）/);
+    assert.match(text, /报告没有任何所见、文字或诊断意见，无可签名/);
+    assert.doesNotMatch(text, INTERNAL);
+    const sign = page.locator('[data-testid="report-sign-button"]');
+    await sign.scrollIntoViewIfNeeded();
+    assert.equal(await sign.isDisabled(), true);
+    // Labels are never broken one character per line: each is one line high, inside the window.
+    const boxes = await page.locator('[data-testid="report-sign"] dt, [data-testid="report-sign-button"], [data-testid="report-preview-button"]').evaluateAll((els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { text: (e as HTMLElement).innerText, height: r.height, lineHeight: parseFloat(getComputedStyle(e).lineHeight) || 20, right: r.right };
+      }));
+    for (const b of boxes) {
+      assert.ok(b.height < b.lineHeight * 1.9 + 12, `“${b.text}” wraps (${b.height}px for lines of ${b.lineHeight}px)`);
+      assert.ok(b.right <= 1280, `“${b.text}” is outside the window`);
+    }
+    await page.screenshot({ path: join(screenshotDir(), 'report-signing-zh-1280.png') });
   });
 });
