@@ -1,0 +1,78 @@
+/// <reference lib="dom" />
+// An earlier report of Amur's own is readable with its study, in Chromium through the browser
+// shell: a head CT report drafted and signed with `amur report sign` (test PKI made by OpenSSL) in
+// another home, its SR and Encapsulated PDF imported beside the CT as a prior would arrive. The SR
+// opens as a document showing what was signed (the Russian finding, the measurement with its unit,
+// the reader named by the certificate); the PDF shows with the page count poppler reads.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { readPart10 } from '../../core/reports/dcmjs.js';
+import type { ReportDraft } from '../../core/reports/draft.js';
+import { makePki, type TestPki } from '../fixtures/pki/pki.js';
+import { filledDraft, headCtFiles } from '../report-fixtures.js';
+import { REPO_ROOT } from '../shared-data.js';
+import { readingRoomForTests, screenshotDir } from './harness.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'amur-signed-prior-'));
+let pki: TestPki | undefined;
+after(() => {
+  pki?.remove();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const files = headCtFiles();
+const StudyInstanceUID = readPart10(readFileSync(files[0]!), { untilTag: '7FE00010' }).dataset.StudyInstanceUID as string;
+const out = join(tmp, 'signed');
+
+function amur(args: string[]): string {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: join(tmp, 'home'), AMUR_LANG: 'en' } });
+  assert.equal(r.status, 0, `amur ${args[0]}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Signs a filled head CT report in a home of its own, as another workstation would have. */
+function signedPrior(): string[] {
+  pki = makePki();
+  amur(['import', join(files[0]!, '..')]);
+  const printed = JSON.parse(amur(['report', 'draft', '--study', StudyInstanceUID])) as ReportDraft;
+  const draft = { ...filledDraft(printed.study), draftId: printed.draftId, createdAt: printed.createdAt };
+  const draftFile = join(tmp, 'draft.json');
+  writeFileSync(draftFile, JSON.stringify(draft));
+  amur(['report', 'sign', draftFile, '--identity', pki.file('rsa.p12'), '--passphrase-file', pki.file('passphrase.txt'), '--out', out]);
+  return [join(out, 'report-sr.dcm'), join(out, 'report-pdf.dcm')];
+}
+
+const room = readingRoomForTests(() => ({ files: [...files, ...signedPrior()] }));
+
+describe("Amur's own signed report as a prior in the viewer", () => {
+  test('the SR reads as the report that was signed, and the PDF shows', async () => {
+    const { page } = room();
+    await page.locator(`[data-testid="worklist-row"][data-study-uid="${StudyInstanceUID}"]`).dblclick();
+    await page.waitForSelector('[data-testid="viewport"][data-image-index="0"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="series-thumbnail"]').length === 3);
+    const thumbs = page.locator('[data-testid="series-thumbnail"]');
+    assert.deepEqual(await thumbs.evaluateAll((ts) => ts.map((t) => t.getAttribute('data-kind'))), ['image', 'document', 'document']);
+
+    await page.locator('[data-testid="series-thumbnail"]', { hasText: 'Structured report' }).click();
+    const sr = page.locator('[data-testid="document-view"][data-kind="sr"][data-state="ready"]');
+    await sr.waitFor();
+    const text = await sr.innerText();
+    for (const s of ['Гиперденсная зона в левой лобной доле размером до 23 мм.', '左额叶脑内血肿。', 'Hematoma 1', 'Ivanov']) {
+      assert.ok(text.includes(s), `the report shows ${s}`);
+    }
+    const length = sr.locator('li[data-value-type="NUM"]', { hasText: '23.4' }).first();
+    assert.match(await length.innerText(), /23\.4\s*mm/);
+    await page.screenshot({ path: join(screenshotDir(), 'viewer-signed-sr.png') });
+
+    await page.locator('[data-testid="series-thumbnail"]', { hasText: 'PDF document' }).click();
+    const pdf = page.locator('[data-testid="document-view"][data-kind="pdf"][data-state="ready"]');
+    await pdf.waitFor();
+    const info = spawnSync('pdfinfo', [join(out, 'report.pdf')], { encoding: 'utf8' }).stdout;
+    assert.equal(Number(await pdf.getAttribute('data-pdf-pages')), Number(/Pages:\s+(\d+)/.exec(info)?.[1]));
+    assert.equal(Number(await pdf.getAttribute('data-pdf-bytes')), readFileSync(join(out, 'report.pdf')).length);
+  });
+});
