@@ -196,6 +196,25 @@ describe('importPaths', () => {
     assert.equal(r.duplicates, 2, 'the two copies; the path given twice is read once');
     assert.equal(store.allFilePaths().length, 1);
   });
+
+  test('an instance naming a series that belongs to another study is refused with the reason; the study that has it stays readable', async () => {
+    const ct = shared('dicom', 'dcm_qa_ct', 'In', 'GE', '01.dcm');
+    const other = join(work, 'other-study.dcm');
+    copyFileSync(ct, other);
+    // A second study (new Study and SOP Instance UIDs) that reuses the first's series UID: a sender's error.
+    const m = spawnSync('dcmodify', ['-nb', '-gst', '-gin', other], { encoding: 'utf8' });
+    assert.equal(m.status, 0, m.stderr);
+    const r = await importPaths(store, [ct, other], { workers: 0, lang: 'ru' });
+    assert.equal(r.imported, 1);
+    assert.deepEqual(r.rejected.map((x) => [x.path, x.code]), [[other, 'store.seriesInOtherStudy']]);
+    const [study] = store.listStudies();
+    assert.match(r.rejected[0].reason, new RegExp(`серия .*${study.StudyInstanceUID.replace(/\./g, '\\.')}`));
+    assert.equal(store.listStudies().length, 1);
+    // Every stored file opens under its study's key.
+    for (const s of store.listSeries(study.StudyInstanceUID)) {
+      for (const i of store.listInstances(s.SeriesInstanceUID)) assert.ok((await readSource(store.instanceFile(i.SOPInstanceUID)!)).length > 0);
+    }
+  });
 });
 
 describe('LocalStudyService', () => {

@@ -366,6 +366,8 @@ export class StudyStore {
   commitInstances(sourceId: string, items: IncomingInstance[]): CommitOutcome[] {
     const placed: string[] = [];
     const now = new Date().toISOString();
+    const studyOfSeries = this.db.prepare(`SELECT st.StudyInstanceUID FROM series se JOIN studies st ON st.id = se.study_id
+      WHERE se.SeriesInstanceUID = ?`).pluck();
     try {
       return this.db.transaction((): CommitOutcome[] =>
         items.map((item): CommitOutcome => {
@@ -374,6 +376,12 @@ export class StudyStore {
             return { error: new AmurError('store.missingUid', { path: item.tempPath }) };
           }
           if (this.insertStmts.hasInstance.get(a.SOPInstanceUID) !== undefined) return 'duplicate';
+          // A series is one study's (PS3.3 C.7.3.1): an instance naming a series of another study is
+          // not filed there, where it would be shown in (and sealed apart from) a study not its own.
+          const owner = studyOfSeries.get(a.SeriesInstanceUID) as string | undefined;
+          if (owner !== undefined && owner !== a.StudyInstanceUID) {
+            return { error: new AmurError('store.seriesInOtherStudy', { path: item.tempPath, SeriesInstanceUID: a.SeriesInstanceUID, StudyInstanceUID: owner }) };
+          }
           const rel = this.allocateFilePath(a.SOPInstanceUID);
           let size: number;
           try {
