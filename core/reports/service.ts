@@ -44,6 +44,22 @@ export class LocalReportService implements ReportService {
   constructor(private readonly store: StudyStore, private readonly home: string = store.home) {
     this.drafts = new DraftStore(store);
     this.signed = new SignedReports(store);
+    this.recordKeptReports();
+  }
+
+  /**
+   * Drafts and signed reports kept here before the catalogue recorded them (migration 8) count for
+   * their study's status too; recording one twice changes nothing.
+   */
+  private recordKeptReports(): void {
+    for (const d of this.drafts.list()) recordDraft(this.store, d.StudyInstanceUID, d.draftId);
+    for (const sr of this.signed.list()) {
+      try {
+        recordSigned(this.store, this.signed.studyOf(sr), sr);
+      } catch {
+        // A report whose study's key was shredded (purged) has no study to count for.
+      }
+    }
   }
 
   async listTemplates(): Promise<ReportTemplate[]> {
