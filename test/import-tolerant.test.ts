@@ -62,10 +62,21 @@ describe('files other viewers open', () => {
     }
     // No patient data in a notice: only the path, the keyword and the UID.
     for (const n of first.notices ?? []) assert.deepEqual(Object.keys(n.params).sort(), n.code === 'dicom.noSequenceDelimiter' ? ['path'] : ['keyword', 'path', 'uid']);
-    const ru = await importPaths(store, [files[1].path], { workers: 0, lang: 'ru' });
-    assert.match(ru.notices![0].message, /выведенным из содержимого файла/);
-    const zh = await importPaths(store, [files[1].path], { workers: 0, lang: 'zh-CN' });
-    assert.match(zh.notices![0].message, /派生的 UID/);
+    // Imported again, the file is a duplicate: nothing is stored, so nothing is said of it again.
+    const again = await importPaths(store, [files[1].path], { workers: 0, lang: 'ru' });
+    assert.equal(again.duplicates, 1);
+    assert.equal(again.notices, undefined);
+    for (const [lang, wording] of [['ru', /выведенным из содержимого файла/], ['zh-CN', /派生的 UID/]] as const) {
+      const home = join(work, `home-${lang}`);
+      await unlockTestHome(home);
+      const other = StudyStore.open(home);
+      try {
+        const r = await importPaths(other, [files[1].path], { workers: 0, lang });
+        assert.match(r.notices![0].message, wording);
+      } finally {
+        other.close();
+      }
+    }
   });
 
   test('derived UIDs are real UIDs, recorded as derived in the catalogue with the value the file had', () => {

@@ -221,10 +221,6 @@ export async function importPaths(target: ImportTarget, paths: string[], options
       reject(c.displayPath, new AmurError('import.missingUid', { path: c.displayPath, keywords: missing.join(', ') }));
       return;
     }
-    for (const n of header.notices ?? []) {
-      const params = { ...n.params, path: c.displayPath };
-      notices.push({ path: c.displayPath, code: n.code, params, message: t(`notices.${n.code}`, params, lang) });
-    }
     // Read and parsed ahead of the store: from here on the store is needed.
     const heldAhead = store ? 0 : (bytes?.length ?? 0);
     try {
@@ -245,6 +241,11 @@ export async function importPaths(target: ImportTarget, paths: string[], options
       return;
     }
     inFlightUids.add(uid);
+    // What was read leniently is said of the files this import stores, not again of a duplicate.
+    for (const n of header.notices ?? []) {
+      const params = { ...n.params, path: c.displayPath };
+      notices.push({ path: c.displayPath, code: n.code, params, message: t(`notices.${n.code}`, params, lang) });
+    }
     // The file is sealed under its study's key into the store's temp folder (an extracted archive
     // entry, already there in clear, is sealed beside itself and removed); the store renames the
     // sealed copy into place when it commits the batch.
