@@ -6,7 +6,9 @@
 // a second window of the same workstation keeps the worklist open while the first reads the CT: a
 // length drawn makes its row "In progress" there without a reload, undo makes it "New" again, the
 // report editor's draft makes it "In progress" to stay, and the other window's language is the
-// reader's own (Russian). Every wait is for a signal the app sets (data-status, data-count).
+// reader's own (Russian). A partner's case whose signed report waits in the outbox is Reported, and
+// turns Delivered on the open worklist when a delivery by another process lands (the running app's
+// delivery rounds look). Every wait is for a signal the app sets (data-status, data-count).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -14,7 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { recordCase } from '../../core/cases/cases.js';
+import { importPaths } from '../../core/importer/importer.js';
+import { enqueue } from '../../core/outbox/outbox.js';
+import { StudyStore } from '../../core/store/store.js';
 import { PYDICOM_DATA, shared } from '../shared-data.js';
+import { unlockTestHome } from '../vault.js';
 import { openApp, openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
 
 const HEAD_CT = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
@@ -123,5 +130,55 @@ describe('worklist status and columns in the browser shell', () => {
     await page.waitForSelector('[data-testid="worklist"][data-state="ready"]');
     await statusIs(page, 'ACC-2026-0042', 'in-progress');
     assert.equal(await cell(page, 'ACC-2026-0042', 'status').innerText(), 'In progress');
+  });
+});
+
+describe('the worklist follows a delivery', () => {
+  let home: string;
+  let room: ReadingRoom;
+  let uid: string;
+  let item: string;
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), 'amur-e2e-status-'));
+    await unlockTestHome(home);
+    const store = StudyStore.open(home);
+    try {
+      uid = (await importPaths(store, [join(PYDICOM_DATA, 'charset_files', 'chrRuss.dcm')], { workers: 0 })).studies[0]!;
+      const now = Date.now();
+      recordCase(store, {
+        StudyInstanceUID: uid, agreementId: 'HRB-2026-01', partner: 'Harbin First Hospital', requestId: 'REQ-8001', consentRef: 'CONSENT-8001',
+        priority: 'routine', receivedAt: new Date(now - 3_600_000).toISOString(), deadlineAt: new Date(now + 20 * 3_600_000).toISOString(),
+        exchangeUrl: 'https://exchange.invalid/dicom-web',
+      });
+      // A signed report waiting (a real SR file standing in), its last try failed and the next one
+      // far off, so the app's own rounds leave it alone until another process delivers it.
+      item = enqueue(store, { StudyInstanceUID: uid, agreementId: 'HRB-2026-01',
+        instances: [{ path: join(PYDICOM_DATA, 'test_files', 'test-SR.dcm'), SOPInstanceUID: '2.25.8001', SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.33' }] }).id;
+      store.db.prepare("UPDATE outbox SET status = 'failed', attempts = 1, error_code = 'exchange.unreachable', next_attempt_at = ? WHERE id = ?")
+        .run(new Date(now + 24 * 3_600_000).toISOString(), item);
+    } finally {
+      store.close();
+    }
+    room = await openReadingRoom({ home, env: { AMUR_DELIVERY_INTERVAL: '1' }, locale: 'zh-CN' });
+  });
+  after(async () => {
+    await room?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  test('a report delivered by another process turns the study Delivered without a reload', async () => {
+    const { page } = room;
+    const status = page.locator(`[data-testid="worklist-row"][data-study-uid="${uid}"] [data-column="status"]`);
+    await status.locator('[data-status="reported"]').waitFor();
+    assert.equal(await status.innerText(), '已出报告');
+    const store = StudyStore.open(home);
+    try {
+      store.db.prepare("UPDATE outbox SET status = 'delivered', error_code = NULL, next_attempt_at = NULL, delivered_at = ? WHERE id = ?")
+        .run(new Date().toISOString(), item);
+    } finally {
+      store.close();
+    }
+    await status.locator('[data-status="delivered"]').waitFor();
+    assert.equal(await status.innerText(), '已送达');
   });
 });
