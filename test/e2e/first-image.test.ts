@@ -32,15 +32,25 @@ describe('the first image of a study is asked for when its row is chosen', () =>
   const ctFiles = readdirSync(HEAD_CT).map((f) => join(HEAD_CT, f));
   const calls: FrameCall[] = [];
   const scripts: string[] = [];
+  /** The contract's traffic in the order the page saw it: calls sent, results received (by call id). */
+  const traffic: { dir: 'sent' | 'received'; id: number; channel?: string; SOPInstanceUID?: string }[] = [];
   const room = readingRoomForTests({
     files: [...ctFiles, MR],
     onPage: (page) => {
-      page.on('websocket', (ws) =>
+      page.on('websocket', (ws) => {
         ws.on('framesent', ({ payload }) => {
-          if (typeof payload !== 'string' || !payload.includes(FRAME_CHANNEL)) return;
-          const msg = JSON.parse(payload) as { channel: string; args: [string, number, { prefetch?: boolean }?] };
+          if (typeof payload !== 'string') return;
+          const msg = JSON.parse(payload) as { t: string; id: number; channel: string; args: [string, number, { prefetch?: boolean }?] };
+          if (msg.t === 'call') traffic.push({ dir: 'sent', id: msg.id, channel: msg.channel, SOPInstanceUID: msg.channel === FRAME_CHANNEL ? msg.args[0] : undefined });
           if (msg.channel === FRAME_CHANNEL) calls.push({ SOPInstanceUID: msg.args[0], prefetch: msg.args[2]?.prefetch === true });
-        }));
+        });
+        ws.on('framereceived', ({ payload }) => {
+          // Results with binary attachments (frames) are not JSON text; the listings are.
+          if (typeof payload !== 'string') return;
+          const msg = JSON.parse(payload) as { t: string; id: number };
+          if (msg.t === 'result' || msg.t === 'error') traffic.push({ dir: 'received', id: msg.id });
+        });
+      });
       page.on('request', (r) => {
         if (r.resourceType() === 'script') scripts.push(r.url());
       });
@@ -64,6 +74,12 @@ describe('the first image of a study is asked for when its row is chosen', () =>
     await page.locator(`[data-testid="worklist-row"][data-study-uid="${ct.StudyInstanceUID}"][data-first-image="loaded"]`).waitFor();
     assert.equal(await screen(page), 'worklist');
     assert.deepEqual(calls, [{ SOPInstanceUID: ct.SOPInstanceUID, prefetch: false }], 'only the first image was asked for, as a display request');
+    // The series list names its first image, so the image is asked for before the listing of the
+    // series' instances has come back (for a long series that listing costs more than the image).
+    const listing = traffic.find((m) => m.dir === 'sent' && m.channel === 'amur:studies.listInstances')!;
+    const listed = traffic.findIndex((m) => m.dir === 'received' && m.id === listing.id);
+    const asked = traffic.findIndex((m) => m.dir === 'sent' && m.SOPInstanceUID === ct.SOPInstanceUID);
+    assert.ok(listed >= 0 && asked >= 0 && asked < listed, `first image asked for at ${asked}, instances listed at ${listed}`);
     await page.mouse.up();
     await row.dblclick();
     await drawnFirst(page, ct.SOPInstanceUID);
