@@ -8,6 +8,7 @@ import type { DocumentContent, SRContentItem } from '../../core/contract/imaging
 import { errorText } from '../app/i18n';
 import { services } from '../shell';
 import { formatStudyDate } from '../worklist/format';
+import { useSeriesDrop } from './series-drop';
 import type { Stack } from './stack';
 
 interface Props {
@@ -15,6 +16,8 @@ interface Props {
   active: boolean;
   position: number;
   onActivate(): void;
+  /** A series thumbnail was dropped here: show that series in this viewport instead. */
+  onDropSeries?(SeriesInstanceUID: string): void;
 }
 
 function SRItem({ item }: { item: SRContentItem }) {
@@ -59,8 +62,9 @@ function PdfDocument({ doc }: { doc: Extract<DocumentContent, { kind: 'pdf' }> }
   );
 }
 
-export function DocumentView({ stack, active, position, onActivate }: Props) {
+export function DocumentView({ stack, active, position, onActivate, onDropSeries }: Props) {
   const { t, i18n } = useTranslation();
+  const { dropping, handlers: dropHandlers } = useSeriesDrop(onDropSeries, onActivate);
   const [doc, setDoc] = useState<DocumentContent | undefined>();
   const [error, setError] = useState<string | undefined>();
   const first = stack.documents?.[0];
@@ -80,7 +84,13 @@ export function DocumentView({ stack, active, position, onActivate }: Props) {
 
   const kind = doc?.kind;
   return (
-    <div className={`viewport-frame${active ? ' active' : ''}`} data-position={position} onMouseDown={onActivate} onMouseEnter={onActivate}>
+    <div
+      className={`viewport-frame${active ? ' active' : ''}${dropping ? ' drop-target' : ''}`}
+      data-position={position}
+      onMouseDown={onActivate}
+      onMouseEnter={onActivate}
+      {...dropHandlers}
+    >
       <div
         className="document-view"
         data-testid={active ? 'document-view' : 'document-view-inactive'}

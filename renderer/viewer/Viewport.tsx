@@ -3,7 +3,7 @@
 // data-image-index change only when cornerstone reports the image drawn (IMAGE_RENDERED), so an
 // automated check that reads them knows the pixels on the canvas are that image's.
 import cornerstone, { type ImageRenderedDetail, type Viewport as CsViewport } from 'cornerstone-core';
-import { type DragEvent, forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
+import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ImagePixelModule } from '../../core/contract/imaging';
 import type { StudySummary } from '../../core/contract/studies';
@@ -14,6 +14,7 @@ import { defaultWindow, parseImageId, pixelModuleOf } from './loader';
 import type { PlaneGeometry } from './geometry';
 import { markersOf, OrientationMarkers, ReferenceLine, ScaleBar } from './ViewOverlays';
 import { Prefetcher } from './prefetch';
+import { useSeriesDrop } from './series-drop';
 import type { WindowPreset } from './presets';
 import { cacheMegabytes } from './setup';
 import type { Stack } from './stack';
@@ -46,8 +47,7 @@ interface Props {
   onDropSeries?(SeriesInstanceUID: string): void;
 }
 
-/** The drag data type of a series thumbnail: its Series Instance UID (a UID, never patient data). */
-export const SERIES_DRAG_TYPE = 'application/x-amur-series';
+export { SERIES_DRAG_TYPE } from './series-drop';
 
 interface Shown {
   index: number;
@@ -231,29 +231,14 @@ export const Viewport = forwardRef<ViewportHandle, Props>(function Viewport(
   const m = shown?.module;
   const vp = shown?.viewport;
   const markers = markersOf(m, vp);
-  const [dropping, setDropping] = useState(false);
-  const acceptsDrop = (e: DragEvent<HTMLElement>) => !!onDropSeries && e.dataTransfer.types.includes(SERIES_DRAG_TYPE);
+  const { dropping, handlers: dropHandlers } = useSeriesDrop(onDropSeries, onActivate);
   const name = study ? personNameParts(study.PatientName) : undefined;
 
   return (
     <div
       className={`viewport-frame${active ? ' active' : ''}${dropping ? ' drop-target' : ''}`}
       data-position={position}
-      onDragOver={(e) => {
-        if (!acceptsDrop(e)) return;
-        e.preventDefault();
-        e.dataTransfer.dropEffect = 'copy';
-        setDropping(true);
-      }}
-      onDragLeave={() => setDropping(false)}
-      onDrop={(e) => {
-        setDropping(false);
-        const uid = e.dataTransfer.getData(SERIES_DRAG_TYPE);
-        if (!uid || !onDropSeries) return;
-        e.preventDefault();
-        onActivate();
-        onDropSeries(uid);
-      }}
+      {...dropHandlers}
     >
       <div
         ref={elRef}

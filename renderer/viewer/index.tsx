@@ -17,7 +17,7 @@ import { linkedIndices } from './linking';
 import { planeOfModule } from './ViewOverlays';
 import type { Stack } from './stack';
 import { SERIES_DRAG_TYPE, Viewport, type ViewportHandle } from './Viewport';
-import { MeasurePanel, MeasureTools } from './measure';
+import { MeasurePanel, MeasureTools, type MeasurementPlace } from './measure';
 import './viewer.css';
 
 export interface ViewerProps {
@@ -147,6 +147,7 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
   const onDrawn = (position: number, m: ImagePixelModule | undefined) => {
     drawnModules.current[position] = m;
     if (position === active) followActive(m);
+    showPending(position);
     if (!firstDrawn) firstImageSettled(StudyInstanceUID);
     setFirstDrawn(true);
     if (position !== active || !m || m.NumberOfFrames < 2 || rateFrom.current === m.SOPInstanceUID) return;
@@ -172,12 +173,20 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
       });
     });
   };
+  // A thumbnail dropped on a viewport: that series is shown there.
+  const showSeriesAt = (position: number, SeriesInstanceUID: string) => {
+    const i = stacks?.findIndex((x) => x.series.SeriesInstanceUID === SeriesInstanceUID) ?? -1;
+    if (i >= 0) setAssigned((a) => a.map((v, k) => (k === position ? i : v)));
+  };
   // A newly active viewport's image becomes the one whose plane the others show.
   useEffect(() => setActivePlane(planeOfModule(drawnModules.current[active])), [active]);
 
+  // Every study starts on window/level, on the toolbar and on the left button (the measurement
+  // tools disarm themselves too), so a first click in the next study draws nothing.
   useEffect(() => {
+    setTool('Wwwc');
     activateTool('Wwwc');
-  }, []);
+  }, [StudyInstanceUID]);
 
   // The study's opening was started when its worklist row was chosen (primeStudy); here it is
   // taken over (or started, when the viewer opens without the worklist). The first series is shown
@@ -224,6 +233,20 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
   };
   const applyPreset = (p: WindowPreset | 'own') => current()?.applyPreset(p);
   const chooseSeries = (i: number) => setAssigned((a) => a.map((v, k) => (k === active ? i : v)));
+  // A measurement pressed in the list: its image in the active viewport, after its series is put
+  // there if another one shows (the image is asked for once that series' first one is drawn).
+  const pendingPlace = useRef<(MeasurementPlace & { position: number }) | undefined>(undefined);
+  const showMeasured = (place: MeasurementPlace) => {
+    if (stackFor(active) === stacks?.[place.stack]) return handles.current[active]?.scrollTo(place.image);
+    pendingPlace.current = { ...place, position: active };
+    chooseSeries(place.stack);
+  };
+  function showPending(position: number) {
+    const p = pendingPlace.current;
+    if (!p || p.position !== position || stackFor(position) !== stacks?.[p.stack]) return;
+    pendingPlace.current = undefined;
+    handles.current[position]?.scrollTo(p.image);
+  }
   const changeLayout = (l: Layout) => {
     setLayout(l);
     if (active >= LAYOUT_SIZE[l]) setActive(0);
@@ -380,7 +403,14 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
         </div>
         <div className={`viewport-grid layout-${layout}`}>
           {Array.from({ length: count }, (_, position) => stackFor(position)?.documents ? (
-            <DocumentView key={`document-${position}`} stack={stackFor(position)!} position={position} active={position === active} onActivate={() => setActive(position)} />
+            <DocumentView
+              key={`document-${position}`}
+              stack={stackFor(position)!}
+              position={position}
+              active={position === active}
+              onActivate={() => setActive(position)}
+              onDropSeries={(uid) => showSeriesAt(position, uid)}
+            />
           ) : (
             <Viewport
               key={position}
@@ -395,16 +425,13 @@ export function Viewer({ StudyInstanceUID }: ViewerProps) {
               cineFps={playing && position === active ? cineFps : 0}
               onDrawn={(m) => onDrawn(position, m)}
               referencePlane={linked && count > 1 ? activePlane : undefined}
-              onDropSeries={(uid) => {
-                const i = stacks.findIndex((x) => x.series.SeriesInstanceUID === uid);
-                if (i >= 0) setAssigned((a) => a.map((v, k) => (k === position ? i : v)));
-              }}
+              onDropSeries={(uid) => showSeriesAt(position, uid)}
             />
           ))}
         </div>
       </div>
       <AIPanel StudyInstanceUID={StudyInstanceUID} />
-      <MeasurePanel StudyInstanceUID={StudyInstanceUID} />
+      <MeasurePanel StudyInstanceUID={StudyInstanceUID} stacks={stacks} onShow={showMeasured} />
       {help && (
         <div className="viewer-help" role="dialog" aria-label={t('ui.viewer.help.title')} data-testid="help-panel">
           <h2>{t('ui.viewer.help.title')}</h2>

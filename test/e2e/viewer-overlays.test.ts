@@ -173,7 +173,8 @@ describe('viewer overlays in Chromium (ru)', () => {
     // Unlinked, the other viewport stays where it is.
     await page.click('[data-testid="link-toggle"]');
     assert.equal(await page.getAttribute('[data-testid="link-toggle"]', 'aria-pressed'), 'false');
-    await page.hover(`${frame(0)} .viewport-element`);
+    // A click on the image takes the keys back from the toolbar (where Home and End move along the buttons).
+    await page.click(`${frame(0)} .viewport-element`);
     await page.keyboard.press('Home');
     await page.waitForSelector(`${frame(0)} .viewport-element[data-image-index="0"]`);
     await page.keyboard.press('ArrowDown');
@@ -181,6 +182,7 @@ describe('viewer overlays in Chromium (ru)', () => {
     assert.equal(await page.getAttribute(other, 'data-image-index'), '0');
     assert.equal(await page.locator('[data-testid="reference-line"]').count(), 0, 'no reference lines when unlinked');
     await page.click('[data-testid="link-toggle"]');
+    await page.click(`${frame(0)} .viewport-element`);
   });
 
   test('the active axial slice is drawn as a reference line on a sagittal image, where its plane cuts it', async () => {
@@ -218,6 +220,27 @@ describe('viewer overlays in Chromium (ru)', () => {
     const box = (await page.locator(`${frame(1)} .viewport-element`).boundingBox())!;
     assert.ok(svg.x >= box.x - 3 && svg.x + svg.width <= box.x + box.width + 3, `the line lies inside the viewport (${JSON.stringify(svg)} in ${JSON.stringify(box)})`);
     await page.screenshot({ path: join(screenshotDir(), 'viewer-reference-line.png') });
+  });
+
+  test('in 2×2 every linked viewport follows, and the sagittal keeps its reference line', async () => {
+    const { page } = room();
+    await page.click('[data-testid="layout-2x2"]');
+    // Viewports 3 and 4 show the series after the sagittal: the reversed copy.
+    for (const p of [2, 3]) await page.waitForSelector(`${frame(p)} .viewport-element[data-series-uid="${COPY_SERIES}"][data-image-index]`);
+    await page.hover(`${frame(0)} .viewport-element`);
+    await page.keyboard.press('Home');
+    await drawn(page, 0, 0);
+    await page.keyboard.press('PageDown');
+    await page.waitForFunction(() => Number(document.querySelector('.viewport-frame[data-position="0"] .viewport-element')?.getAttribute('data-image-index')) > 0);
+    const index = Number(await page.getAttribute(`${frame(0)} .viewport-element`, 'data-image-index'));
+    const position = await page.getAttribute(`${frame(0)} .viewport-element`, 'data-image-position');
+    for (const p of [2, 3]) {
+      await drawn(page, p, 27 - index);
+      assert.equal(await page.getAttribute(`${frame(p)} .viewport-element`, 'data-image-position'), position);
+    }
+    await page.locator(`${frame(1)} [data-testid="reference-line"]`).waitFor();
+    assert.equal(await page.locator(`${frame(2)} [data-testid="reference-line"]`).count(), 0, 'parallel slices cut nowhere');
+    await page.screenshot({ path: join(screenshotDir(), 'viewer-overlays-2x2.png') });
   });
 
   test('an image without pixel spacing has no scale bar', async () => {
