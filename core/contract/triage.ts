@@ -37,8 +37,10 @@ export interface StudyTriageResult {
   status: TriageStatus;
   /** Stable code of why the study is not applicable or failed (e.g. "triage.outOfScope"). */
   reasonCode?: string;
-  /** The reason in the reader's language. */
+  /** The reason in the host's language. */
   reason?: string;
+  /** The reason's parameters, so that a UI in another language words it as errors.<reasonCode>. */
+  reasonParams?: Record<string, string | number>;
   model: TriageModelRef;
   findings: TriageFinding[];
   /**

@@ -31,7 +31,8 @@ interface Row {
 /** The translated reason of a stored result ("errors.<code>" in the i18n catalogues). */
 export function withReason(r: StoredTriage, lang: Language): StudyTriageResult {
   const { reasonParams, ...rest } = r;
-  return r.reasonCode ? { ...rest, reason: t(`errors.${r.reasonCode}`, reasonParams ?? {}, lang) } : rest;
+  // The parameters travel with the code: the viewer words the reason in its own language.
+  return r.reasonCode ? { ...rest, ...(reasonParams ? { reasonParams } : {}), reason: t(`errors.${r.reasonCode}`, reasonParams ?? {}, lang) } : rest;
 }
 
 export class TriageResults {

@@ -19,6 +19,8 @@ export function AIPanel({ StudyInstanceUID }: { StudyInstanceUID: string }) {
   const [result, setResult] = useState<StudyTriageResult | null | undefined>(undefined);
   const [visible, setVisible] = useState(false);
   const [opacity, setOpacity] = useState(0.5);
+  // Folded, the panel keeps its title and the assistive label; its details give the room to the report.
+  const [open, setOpen] = useState(true);
 
   useEffect(() => {
     let live = true;
@@ -63,17 +65,26 @@ export function AIPanel({ StudyInstanceUID }: { StudyInstanceUID: string }) {
   // Truncated, not rounded, as in the worklist: 0.998 must not read as a certain 100%.
   const pct = (v: number) => new Intl.NumberFormat(locale, { style: 'percent' }).format(Math.floor(v * 100) / 100);
   const status = result === undefined ? 'loading' : result === null ? 'none' : result.status;
+  // The reason in the language on screen (the host words it in its own): its code and parameters
+  // through the same catalogue, the host's text only for a code this UI does not know.
+  const reasonText = (r: StudyTriageResult) =>
+    r.reasonCode && i18n.exists(`errors.${r.reasonCode}`) ? t(`errors.${r.reasonCode}`, { ...(r.reasonParams ?? {}) }) : r.reason;
 
   return (
-    <aside className="viewer-ai" data-testid="ai-panel" data-status={status} aria-label={t('ui.ai.title')}>
-      <h2>{t('ui.ai.title')}</h2>
+    <aside className={`viewer-ai${open ? '' : ' folded'}`} data-testid="ai-panel" data-status={status} aria-label={t('ui.ai.title')}>
+      <h2>
+        <button type="button" className="viewer-ai-fold" data-testid="ai-panel-toggle" aria-expanded={open} title={t(open ? 'ui.ai.fold' : 'ui.ai.unfold')} onClick={() => setOpen((o) => !o)}>
+          <span aria-hidden="true">{open ? '▾' : '▸'}</span> {t('ui.ai.title')}
+        </button>
+      </h2>
       <p className="viewer-ai-assistive" data-testid="ai-assistive">{t('ui.ai.assistive')}</p>
+      <div className="viewer-ai-details" hidden={!open}>
       {result === undefined && <p className="viewer-ai-muted">{t('ui.ai.loading')}</p>}
       {result === null && <p className="viewer-ai-muted">{t('ui.ai.notTriaged')}</p>}
       {result && result.status !== 'done' && (
         <p className={result.status === 'error' ? 'viewer-ai-error' : 'viewer-ai-muted'} data-testid="ai-reason">
           {t(`ui.ai.status.${result.status}`)}
-          {result.reason ? `: ${result.reason}` : ''}
+          {reasonText(result) ? `: ${reasonText(result)}` : ''}
         </p>
       )}
       {result?.status === 'done' && (
@@ -137,6 +148,7 @@ export function AIPanel({ StudyInstanceUID }: { StudyInstanceUID: string }) {
           <p className="viewer-ai-muted">{t('ui.ai.heatmapNote')}</p>
         </div>
       )}
+      </div>
     </aside>
   );
 }
