@@ -139,12 +139,16 @@ export function App() {
         ) : screen.name === 'outbox' ? (
           <Outbox />
         ) : (
-          // The report editor sits beside the images, so the radiologist reads and writes at once.
+          // The report editor sits in the viewer's dock beside the images, so the radiologist reads
+          // and writes at once, and the images keep most of the width (the dock folds and resizes).
           // The study's audit, when asked for, is a narrow column at the side of both.
           <div className="viewer-and-audit">
-            <div className={screen.report ? 'viewer-with-report' : 'viewer-only'}>
-              <Viewer StudyInstanceUID={screen.StudyInstanceUID} />
-              {screen.report && <ReportEditor StudyInstanceUID={screen.StudyInstanceUID} onOpenStudy={openStudy} />}
+            <div className="viewer-only">
+              <Viewer
+                StudyInstanceUID={screen.StudyInstanceUID}
+                onClose={closeStudy}
+                side={screen.report ? <ReportEditor StudyInstanceUID={screen.StudyInstanceUID} onOpenStudy={openStudy} /> : undefined}
+              />
             </div>
             {screen.audit && <StudyAudit StudyInstanceUID={screen.StudyInstanceUID} />}
           </div>

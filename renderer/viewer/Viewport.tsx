@@ -29,6 +29,8 @@ export interface ViewportHandle {
   fit(): void;
   reset(): void;
   length(): number;
+  /** The window shown and the image's range in modality units (for the toolbar's presets), once drawn. */
+  view(): { windowWidth: number; windowCenter: number; min: number; max: number; own: { windowWidth: number; windowCenter: number } } | undefined;
 }
 
 interface Props {
@@ -222,6 +224,21 @@ export const Viewport = forwardRef<ViewportHandle, Props>(function Viewport(
         cornerstone.fitToWindow(el);
       },
       length: () => imageIds.length,
+      view: () => {
+        const el = elRef.current;
+        const img = el && cornerstone.getImage(el);
+        const v = img && cornerstone.getViewport(el);
+        if (!img || !v) return undefined;
+        const a = img.minPixelValue * img.slope + img.intercept;
+        const b = img.maxPixelValue * img.slope + img.intercept;
+        return {
+          windowWidth: v.voi.windowWidth,
+          windowCenter: v.voi.windowCenter,
+          min: Math.min(a, b),
+          max: Math.max(a, b),
+          own: { windowWidth: img.windowWidth, windowCenter: img.windowCenter },
+        };
+      },
     }),
     [imageIds, display, updateViewport],
   );

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { ensureRendererBuilt } from '../../cli/host/build-renderer.js';
 import { REPO_ROOT } from '../shared-data.js';
 
@@ -243,4 +243,19 @@ export function screenshotDir(): string {
   const dir = process.env.AMUR_E2E_SCREENSHOTS || join(tmpdir(), 'amur-e2e-screenshots');
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/**
+ * A control of the viewer's toolbar, ready to be used as a reader would: when the window is too
+ * narrow for it to be on the bar, "More…" is opened first (the toolbar folds again after a choice).
+ */
+export async function toolbarControl(page: Page, testid: string): Promise<Locator> {
+  const control = page.locator(`.viewer-toolbar [data-testid="${testid}"]`);
+  await control.waitFor({ state: 'attached' });
+  const hidden = await control.evaluate((el) => !!el.closest('[data-overflow]'));
+  if (hidden && !(await page.locator('.viewer-toolbar-slot.open').count())) {
+    await page.click('[data-testid="toolbar-more"]');
+    await page.locator('.viewer-toolbar-slot.open').waitFor();
+  }
+  return control;
 }

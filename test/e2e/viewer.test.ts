@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { PYDICOM_DATA, shared } from '../shared-data.js';
-import { importThroughUi, openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
+import { importThroughUi, openReadingRoom, type ReadingRoom, screenshotDir, toolbarControl } from './harness.js';
 
 const HEAD_CT = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
 const PALETTE_US = shared('dicom', 'dicomweb-client', 'testData', 'US-PAL-8-10x-echo.dcm');
@@ -122,12 +122,13 @@ describe('viewer in the browser shell', () => {
     await drawnIndex(page, 26);
     await page.keyboard.press('Home');
     assert.equal(await drawnIndex(page, 0), first);
+    // PageDown moves ten images, as the help says.
     await page.keyboard.press('PageDown');
-    await drawnIndex(page, 3);
+    await drawnIndex(page, 10);
     await page.mouse.wheel(0, 120);
-    await drawnIndex(page, 4);
+    await drawnIndex(page, 11);
     await page.mouse.wheel(0, -120);
-    await drawnIndex(page, 3);
+    await drawnIndex(page, 10);
     await page.screenshot({ path: join(screenshotDir(), 'viewer-head-ct-slice4.png') });
   });
 
@@ -241,11 +242,11 @@ describe('viewer in the browser shell', () => {
     const s = await canvasStats(page);
     assert.ok(s.coloured > 0.005, `colour pixels present (${s.coloured})`);
     await page.screenshot({ path: join(screenshotDir(), 'viewer-us-palette.png') });
-    await page.click('[data-testid="cine-toggle"]');
+    await (await toolbarControl(page, 'cine-toggle')).click();
     // Cine wraps around the 10 frames; seeing frame 5 and then frame 0 again proves it loops.
     await drawnIndex(page, 5);
     await drawnIndex(page, 0);
-    await page.click('[data-testid="cine-toggle"]');
+    await (await toolbarControl(page, 'cine-toggle')).click();
   });
 
   test('an image the host cannot decode shows a translated reason, and the page logged no error', async () => {

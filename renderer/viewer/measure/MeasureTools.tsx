@@ -21,6 +21,16 @@ function askText(initial?: string): Promise<string | undefined> {
 }
 addMeasureTools(askText);
 
+/** The toolbar shows each drawing tool as a sign, its name in the tooltip and to screen readers, so the bar fits. */
+const TOOL_ICONS: Record<MeasurementToolType, string> = {
+  Length: '⟷',
+  Angle: '∠',
+  EllipticalRoi: '◯',
+  RectangleRoi: '▭',
+  ArrowAnnotate: '↗',
+  Probe: '⊕',
+};
+
 export function MeasureTools({ StudyInstanceUID }: { StudyInstanceUID: string }) {
   const { t } = useTranslation();
   const list = useMeasurements(StudyInstanceUID);
@@ -92,15 +102,15 @@ export function MeasureTools({ StudyInstanceUID }: { StudyInstanceUID: string })
   return (
     <span className="group measure-tools" aria-label={t('ui.measure.title')} data-testid="measure-tools" data-revision={list?.revision ?? -1}>
       {MEASURE_TOOLS.map((name) => (
-        <button key={name} type="button" data-testid={`tool-measure-${name}`} aria-pressed={tool === name} onClick={() => choose(name)} title={t(`ui.measure.tool.${name}`)}>
-          {t(`ui.measure.tool.${name}`)}
+        <button key={name} type="button" data-testid={`tool-measure-${name}`} aria-pressed={tool === name} onClick={() => choose(name)} title={t(`ui.measure.tool.${name}`)} aria-label={t(`ui.measure.tool.${name}`)}>
+          {TOOL_ICONS[name]}
         </button>
       ))}
-      <button type="button" data-testid="measure-undo" disabled={!list?.canUndo} onClick={() => void command('undo')} title={t('ui.measure.undoKey')}>
-        {t('ui.measure.undo')}
+      <button type="button" data-testid="measure-undo" disabled={!list?.canUndo} onClick={() => void command('undo')} title={t('ui.measure.undoKey')} aria-label={t('ui.measure.undo')}>
+        ↶
       </button>
-      <button type="button" data-testid="measure-redo" disabled={!list?.canRedo} onClick={() => void command('redo')} title={t('ui.measure.redoKey')}>
-        {t('ui.measure.redo')}
+      <button type="button" data-testid="measure-redo" disabled={!list?.canRedo} onClick={() => void command('redo')} title={t('ui.measure.redoKey')} aria-label={t('ui.measure.redo')}>
+        ↷
       </button>
       <button type="button" data-testid="measure-export" disabled={!list?.measurements.length} onClick={() => void exportSr()}>
         {t('ui.measure.export')}
