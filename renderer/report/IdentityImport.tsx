@@ -7,11 +7,8 @@ import { useTranslation } from 'react-i18next';
 import type { SignerSummary } from '../../core/contract/reports';
 import { services } from '../shell';
 import { errorText } from './error-text';
+import { identityNameFromFile } from './identity-name';
 
-/** A name an identity can be stored under (letters, digits, '.', '-', '_'; core/signing/identity-store.ts), from the file's name. */
-export function identityNameFromFile(fileName: string): string {
-  return fileName.replace(/\.(p12|pfx)$/i, '').replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^[.-]+/, '').slice(0, 64);
-}
 
 export function IdentityImport({ onImported }: { onImported(s: SignerSummary): void }) {
   const { t, i18n } = useTranslation();
