@@ -161,6 +161,11 @@ describe('measurements are correct and intended (browser shell, Chromium)', () =
     await page.mouse.click(at.x + 20, at.y);
     await page.mouse.move(at.x + 22, at.y + 1);
     await page.mouse.click(at.x + 22, at.y + 1);
+    // An arrow of two clicks on one spot does not even ask for its text.
+    await chooseTool(page, 'ArrowAnnotate');
+    await page.mouse.click(at.x, at.y + 20);
+    await page.mouse.click(at.x, at.y + 20);
+    await chooseTool(page, 'Length');
     // A real line after them: saves run one after another, so once it is listed, any earlier save would be too.
     const from = await toPage(page, 150, 60);
     const to = await toPage(page, 330, 60);
@@ -171,7 +176,8 @@ describe('measurements are correct and intended (browser shell, Chromium)', () =
     const mm = Number(/([\d.]+) mm/.exec(await last.locator('[data-testid="measurement-values"]').innerText())![1]);
     const expected = (Math.hypot(to.x - from.x, to.y - from.y) / (await scale(page))) * PIXEL_SPACING;
     assert.ok(Math.abs(mm - expected) / expected < 0.03, `the listed length is the dragged line from its own start (${mm} vs ${expected.toFixed(1)} mm)`);
-    assert.equal(await rows(page).count(), before + 1, 'neither the rectangle nor the tiny line was saved');
+    assert.equal(await rows(page).count(), before + 1, 'neither the rectangle, the tiny line nor the tiny arrow was saved');
+    assert.equal(await page.locator('[data-testid="arrow-text"]').count(), 0, 'the tiny arrow asked for no text');
     assert.deepEqual(await rows(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-tool'))), ['ArrowAnnotate', 'Length']);
   });
 

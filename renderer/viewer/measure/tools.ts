@@ -77,7 +77,15 @@ export function addMeasureTools(askText: (initial?: string) => Promise<string | 
   });
   textConfig = {
     configuration: {
-      getTextCallback: (done: (text?: string) => void) => void askText().then((s) => done(s ?? undefined)),
+      getTextCallback: (done: (text?: string) => void, detail?: { element?: HTMLElement }) => {
+        // A click-click arrow is discarded without asking for a text it would be thrown away with.
+        const element = detail?.element;
+        const state = element && (tools as unknown as { getToolState(e: HTMLElement, n: string): { data: ToolData[] } | undefined }).getToolState(element, 'ArrowAnnotate');
+        const drawn = state?.data.find((d) => d.text === undefined);
+        const points = drawn && pointsOf('ArrowAnnotate', drawn);
+        if (element && points && degenerate(element, 'ArrowAnnotate', points)) return done(undefined);
+        void askText().then((s) => done(s ?? undefined));
+      },
       changeTextCallback: (data: ToolData, _e: unknown, done: (text?: string) => void) => void askText(data.text).then((s) => done(s ?? data.text)),
       allowEmptyLabel: false,
     },
