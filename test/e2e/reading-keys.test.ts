@@ -5,15 +5,17 @@
 // as the active one and gives the arrow keys back to the images (↓ moves the slice, the window
 // stays); PageDown moves ten images, as the help says; ] and [ change the series, Shift+2 and
 // Shift+1 the layout; Esc closes the help, then goes back to the worklist. The text on screen keeps
-// WCAG AA contrast against what it is drawn on, and nothing the app loads answers 400 or more.
+// WCAG AA contrast against what it is drawn on; the AI panel words the model's reason in the
+// language on screen while the host speaks Russian; nothing the app loads answers 400 or more.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { headCtFiles } from '../report-fixtures.js';
+import { REPO_ROOT } from '../shared-data.js';
 import { cxrRows, makeDicoms, uid, type DicomSpec } from '../triage-fixtures.js';
 import { importThroughUi, openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
 
@@ -114,6 +116,8 @@ describe('reading conventions: presets, reading keys, contrast, no failed reques
     ].join('\n'), dx.out], { encoding: 'utf8' });
     assert.equal(py.status, 0, py.stderr);
     room = await openReadingRoom({
+      // The host speaks Russian, the page English: what the host words must not leak into the page.
+      env: { AMUR_LANG: 'ru' },
       viewport: { width: 1600, height: 1000 },
       onPage: (page) => page.on('response', (r) => {
         if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
@@ -248,6 +252,25 @@ describe('reading conventions: presets, reading keys, contrast, no failed reques
     await page.locator(`${PRESET}[data-active-preset="file-1"]`).waitFor();
     assert.match(await windowText(page), /W: 2,000 L: 2,000/);
     await page.screenshot({ path: join(screenshotDir(), 'reading-keys-dx-presets.png') });
+  });
+
+  test("the AI panel's reason is in the language on screen, not the host's (Russian)", async () => {
+    const { page } = room;
+    // The chest DX has no age, so the bundled model declines it, with a reason the host words in Russian.
+    const reason = page.locator('[data-testid="ai-panel"][data-status="not-applicable"] [data-testid="ai-reason"]');
+    await reason.waitFor();
+    const code = (await reason.getAttribute('data-reason-code'))!;
+    assert.match(code, /^triage\./);
+    const catalogue = (lang: string, ns: string, key: string) =>
+      key.split('.').reduce((o: any, k) => o?.[k], JSON.parse(readFileSync(join(REPO_ROOT, 'assets', 'i18n', lang, `${ns}.json`), 'utf8'))) as string;
+    for (const lang of ['en', 'zh-CN'] as const) {
+      await page.selectOption('[data-testid="language"]', lang);
+      const head = `${catalogue(lang, 'ui-ai', 'ui.ai.status.not-applicable')}: ${catalogue(lang, 'triage', `errors.${code}`).split('{{')[0]}`;
+      await page.waitForFunction((h) => document.querySelector('[data-testid="ai-reason"]')?.textContent?.startsWith(h), head);
+      assert.doesNotMatch(await reason.innerText(), /[а-яё]/i, `no Russian in the ${lang} panel`);
+      assert.doesNotMatch(await reason.innerText(), /\{\{/, 'every parameter is filled in');
+    }
+    await page.selectOption('[data-testid="language"]', 'en');
   });
 
   test('nothing the app loaded answered 400 or more', () => {

@@ -82,7 +82,7 @@ export function AIPanel({ StudyInstanceUID }: { StudyInstanceUID: string }) {
       {result === undefined && <p className="viewer-ai-muted">{t('ui.ai.loading')}</p>}
       {result === null && <p className="viewer-ai-muted">{t('ui.ai.notTriaged')}</p>}
       {result && result.status !== 'done' && (
-        <p className={result.status === 'error' ? 'viewer-ai-error' : 'viewer-ai-muted'} data-testid="ai-reason">
+        <p className={result.status === 'error' ? 'viewer-ai-error' : 'viewer-ai-muted'} data-testid="ai-reason" data-reason-code={result.reasonCode}>
           {t(`ui.ai.status.${result.status}`)}
           {reasonText(result) ? `: ${reasonText(result)}` : ''}
         </p>
