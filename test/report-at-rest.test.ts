@@ -7,9 +7,10 @@
 // of those files that a disk kept can no longer be opened, with a translated reason, not a crash.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { holds, filesUnder, scan } from './leak-scan.js';
 import { after, before, describe, it } from 'node:test';
 import { createAgreement, importAgreement } from '../core/agreements/index.js';
 import { recordCase } from '../core/cases/cases.js';
@@ -31,40 +32,6 @@ import { unlockTestHome } from './vault.js';
 const PATIENT_NAME = 'Lu^Meixiu=卢^美秀';
 const PATIENT_ID = 'RST77120QZ';
 const AGREEMENT = 'GZ-REST-01';
-
-/** Every file under a folder. */
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    let names: string[];
-    try { names = readdirSync(d); } catch { return; }
-    for (const n of names) {
-      const p = join(d, n);
-      const s = statSync(p);
-      if (s.isDirectory()) walk(p);
-      else if (s.isFile()) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/**
- * A needle as it may lie in a file: UTF-8 (the draft's JSON, and the DICOM objects, which the SR
- * writer encodes as ISO_IR 192) and UTF-16 (a program's strings).
- */
-function encodings(needle: string): Buffer[] {
-  return [Buffer.from(needle, 'utf8'), Buffer.from(needle, 'utf16le')];
-}
-
-function hits(bytes: Buffer, needles: string[]): string[] {
-  return needles.filter((n) => encodings(n).some((e) => bytes.includes(e)));
-}
-
-/** Which needles occur in which files, as "file: needle". */
-function scan(files: string[], needles: string[], root: string): string[] {
-  return files.flatMap((f) => hits(readFileSync(f), needles).map((n) => `${relative(root, f)}: ${n}`));
-}
 
 /** An exchange kept in memory: what it was sent, filed by the SOP Instance UID each object carries. */
 class Exchange implements OutboxTarget {
@@ -132,7 +99,7 @@ describe('the report side at rest', () => {
     await service.saveDraft(filled);
     // The search finds what is there: the draft itself names the patient and the study.
     const opened = await service.getDraft(draftId);
-    assert.deepEqual(hits(Buffer.from(JSON.stringify(opened)), needles).sort(), [...needles].sort());
+    assert.deepEqual(holds(Buffer.from(JSON.stringify(opened)), needles).sort(), [...needles].sort());
     assert.deepEqual(opened, filled);
     const files = keptFiles();
     assert.ok(files.some((f) => f.endsWith(`${draftId}.draft`)), 'the draft is on the disk');
@@ -153,7 +120,7 @@ describe('the report side at rest', () => {
     // What is served is the signed report, opened: the SR names the patient, the PDF's signature verifies.
     const sr = await service.getSignedReportFile(signedUid, 'report-sr.dcm');
     assert.equal(sr.mediaType, 'application/dicom');
-    assert.equal(hits(Buffer.from(sr.bytes), [PATIENT_ID, '卢^美秀', StudyInstanceUID]).length, 3);
+    assert.equal(holds(Buffer.from(sr.bytes), [PATIENT_ID, '卢^美秀', StudyInstanceUID]).length, 3);
     const pdf = await service.getSignedReportFile(signedUid, 'report.pdf');
     assert.equal(pdf.mediaType, 'application/pdf');
     const served = join(tmp, 'served.pdf');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +16,7 @@ import { openVaultDatabase } from '../core/vault/database.js';
 import { lockVault } from '../core/vault/session.js';
 import { readDicomHeaderFromFile } from '../core/dicom/header.js';
 import { shared, REPO_ROOT } from './shared-data.js';
+import { filesUnder, holds } from './leak-scan.js';
 import { unlockTestHome } from './vault.js';
 
 const AMUR = join(REPO_ROOT, 'bin', 'amur.js');
@@ -31,23 +32,9 @@ function run(home: string, args: string[], env: NodeJS.ProcessEnv = {}, lang = '
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** Every file under a folder. */
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out;
-}
-
 /** The files under dir that hold any of the needles (raw bytes, as a forensic scan of a disk would). */
 function filesHolding(dir: string, needles: Buffer[]): string[] {
-  return filesUnder(dir).filter((f) => {
-    const bytes = readFileSync(f);
-    return needles.some((n) => bytes.includes(n));
-  });
+  return filesUnder(dir).filter((f) => holds(readFileSync(f), needles).length > 0);
 }
 
 let patient: { name: string; id: string };
@@ -205,9 +192,10 @@ async function makeClear(home: string): Promise<void> {
   store.close();
   for (const f of files) writeFileSync(f.path, f.bytes);
   const db = openVaultDatabase(home, join(home, 'store', 'catalogue.sqlite'), 'catalogue/1');
-  // Back to the schema of version 4: undo what migrations 5 (keys), 6 (triage population) and 7
-  // (derived UIDs) added.
-  db.exec('DROP TABLE study_keys; DROP TABLE vault_state; ALTER TABLE triage_results DROP COLUMN population; ALTER TABLE instances DROP COLUMN derived_uids;');
+  // Back to the schema of version 4: undo what migrations 5 (keys), 6 (triage population), 7
+  // (derived UIDs) and 8 (PatientAge, study reports) added.
+  db.exec(`DROP TABLE study_keys; DROP TABLE vault_state; ALTER TABLE triage_results DROP COLUMN population; ALTER TABLE instances DROP COLUMN derived_uids;
+    DROP TABLE study_reports; ALTER TABLE studies DROP COLUMN PatientAge;`);
   for (const f of files) db.prepare('UPDATE instances SET file_size = ? WHERE file_path = ?').run(f.bytes.length, f.path.slice(join(home, 'store').length + 1));
   db.pragma('user_version = 4');
   db.pragma('journal_mode = DELETE');

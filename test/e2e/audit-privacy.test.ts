@@ -9,7 +9,7 @@
 // Chinese characters, an unusual ID, new UIDs), so that a hit can only come from this reading.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,44 +18,11 @@ import { makePki, type TestPki } from '../fixtures/pki/pki.js';
 import { newUid } from '../import-helpers.js';
 import { headCtFiles } from '../report-fixtures.js';
 import { REPO_ROOT } from '../shared-data.js';
+import { filesUnder, scan } from '../leak-scan.js';
 import { openReadingRoom, type ReadingRoom, type RunningApp } from './harness.js';
 
 const PATIENT_NAME = 'Qiao^Lanfang=乔^兰芳';
 const PATIENT_ID = 'PRIV58213XQ';
-
-/** Every file under a folder (following nothing but real folders). */
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    let names: string[];
-    try { names = readdirSync(d); } catch { return; }
-    for (const n of names) {
-      const p = join(d, n);
-      let s;
-      try { s = statSync(p); } catch { continue; }
-      if (s.isDirectory()) walk(p);
-      else if (s.isFile()) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/** The needles as a program might store them: UTF-8 and UTF-16 (Chromium keeps JS strings in either). */
-function encodings(needle: string): Buffer[] {
-  return [Buffer.from(needle, 'utf8'), Buffer.from(needle, 'utf16le')];
-}
-
-/** Which needles occur in which files, as "file: needle". */
-function scan(files: string[], needles: string[]): string[] {
-  const hits: string[] = [];
-  for (const f of files) {
-    let bytes: Buffer;
-    try { bytes = readFileSync(f); } catch { continue; }
-    for (const n of needles) if (encodings(n).some((e) => bytes.includes(e))) hits.push(`${f}: ${n}`);
-  }
-  return hits;
-}
 
 describe('a whole reading leaves its audit and no patient data behind', () => {
   let app: RunningApp;
