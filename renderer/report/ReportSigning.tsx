@@ -45,7 +45,7 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
   const [confirmRetag, setConfirmRetag] = useState(false);
   const [importing, setImporting] = useState(false);
   const [imported, setImported] = useState('');
-  const [preview, setPreview] = useState<{ url: string; of: ReportDraft; loaded: boolean } | null>(null);
+  const [preview, setPreview] = useState<{ url: string; of: ReportDraft; signer: string; loaded: boolean } | null>(null);
   const previewUrl = useRef<string | undefined>(undefined);
 
   const loadSigners = useCallback(async (choose?: string) => {
@@ -86,7 +86,7 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
       const url = URL.createObjectURL(new Blob([f.bytes as BlobPart], { type: f.mediaType }));
       if (previewUrl.current) URL.revokeObjectURL(previewUrl.current);
       previewUrl.current = url;
-      setPreview({ url, of: draft, loaded: false });
+      setPreview({ url, of: draft, signer, loaded: false });
     } catch (e) {
       setError(errorText(e, t, exists));
     } finally {
@@ -99,10 +99,11 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
     setPreview(null);
   };
   useEffect(() => () => { if (previewUrl.current) URL.revokeObjectURL(previewUrl.current); }, []);
-  // An open preview follows the draft: once a change is saved, the PDF shown is rendered again.
+  // An open preview follows the draft and the signer: once a change is saved, or another identity
+  // is chosen, the PDF shown is rendered again.
   useEffect(() => {
-    if (preview && saved && preview.of !== draft && busy !== 'preview') void showPreview();
-  }, [saved, draft]);
+    if (preview && saved && signer && (preview.of !== draft || preview.signer !== signer) && busy !== 'preview') void showPreview();
+  }, [saved, draft, signer]);
 
   const retag = async () => {
     setBusy('retagging');

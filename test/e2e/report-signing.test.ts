@@ -242,57 +242,67 @@ describe('signing a report in the browser shell (ru)', () => {
   });
 });
 
-describe('the signing panel in Chinese at 1280×720', () => {
-  let pki: TestPki;
-  before(() => {
-    pki = makePki();
-  });
-  after(() => pki?.remove());
-  const room = readingRoomForTests(() => ({
-    locale: 'zh-CN',
-    viewport: { width: 1280, height: 720 },
-    env: { AMUR_DELIVERY_INTERVAL: '0' },
-    prepare: (app) => {
-      const amur = (args: string[]) => {
-        const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: app.home } });
-        assert.equal(r.status, 0, r.stdout + r.stderr);
-      };
-      amur(['import', join(headCtFiles()[0]!, '..')]);
-      amur(['identity', 'import', pki.file('reader-ru.p12'), '--name', 'kuznetsova', '--passphrase-file', pki.file('passphrase.txt')]);
-    },
-  }));
+/** The empty report's reason and the problem count, as each language words them. */
+const LAYOUT = [
+  { locale: 'zh-CN', head: /尚不能签名（1 项）/, empty: /报告没有任何所见、文字或诊断意见，无可签名/ },
+  { locale: 'ru-RU', head: /Пока нельзя подписать \(1\)/, empty: /В заключении нет ни находки, ни текста, ни вывода/ },
+  { locale: 'en-US', head: /Not ready to sign \(1\)/, empty: /The report has no finding, no text and no impression/ },
+];
 
-  test('the signer, the reasons and the Sign button read in Chinese, each label on one line', async () => {
-    const { page } = room();
-    await page.locator('[data-testid="worklist-row"]').first().dblclick();
-    await page.waitForSelector('[data-testid="viewer"][data-state="ready"]');
-    await page.locator('[data-testid="toggle-report"]').click();
-    await page.locator('[data-testid="report-editor"][data-state="ready"]').waitFor();
-    await page.locator('[data-testid="report-signer-identity"][data-state="ready"]').waitFor();
-    // The Cyrillic holder of the certificate, as the signed report will name her.
-    assert.equal(await page.locator('[data-testid="report-signer-name"]').innerText(), 'Кузнецова Мария');
-    assert.equal(await page.locator('[data-testid="report-signer-organization"]').innerText(), 'Городская больница №1');
-    for (const reject of await page.locator('[data-testid="report-ai-reject"]').all()) await reject.click();
-    await page.locator('[data-testid="report-editor"][data-save-state="saved"]').waitFor();
-    const list = page.locator('[data-testid="report-sign"] [data-testid="report-problems"][data-state="ready"]');
-    await list.waitFor();
-    const text = await list.innerText();
-    assert.match(text, /尚不能签名（1 项）/);
-    assert.match(text, /报告没有任何所见、文字或诊断意见，无可签名/);
-    assert.doesNotMatch(text, INTERNAL);
-    const sign = page.locator('[data-testid="report-sign-button"]');
-    await sign.scrollIntoViewIfNeeded();
-    assert.equal(await sign.isDisabled(), true);
-    // Labels are never broken one character per line: each is one line high, inside the window.
-    const boxes = await page.locator('[data-testid="report-sign"] dt, [data-testid="report-sign-button"], [data-testid="report-preview-button"]').evaluateAll((els) =>
-      els.map((e) => {
-        const r = e.getBoundingClientRect();
-        return { text: (e as HTMLElement).innerText, height: r.height, lineHeight: parseFloat(getComputedStyle(e).lineHeight) || 20, right: r.right };
-      }));
-    for (const b of boxes) {
-      assert.ok(b.height < b.lineHeight * 1.9 + 12, `“${b.text}” wraps (${b.height}px for lines of ${b.lineHeight}px)`);
-      assert.ok(b.right <= 1280, `“${b.text}” is outside the window`);
-    }
-    await page.screenshot({ path: join(screenshotDir(), 'report-signing-zh-1280.png') });
+for (const { locale, head, empty } of LAYOUT) {
+  describe(`the signing panel at 1280×720 (${locale})`, () => {
+    let pki: TestPki;
+    before(() => {
+      pki = makePki();
+    });
+    after(() => pki?.remove());
+    const room = readingRoomForTests(() => ({
+      locale,
+      viewport: { width: 1280, height: 720 },
+      env: { AMUR_DELIVERY_INTERVAL: '0' },
+      prepare: (app) => {
+        const amur = (args: string[]) => {
+          const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), ...args], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: app.home } });
+          assert.equal(r.status, 0, r.stdout + r.stderr);
+        };
+        amur(['import', join(headCtFiles()[0]!, '..')]);
+        amur(['identity', 'import', pki.file('reader-ru.p12'), '--name', 'kuznetsova', '--passphrase-file', pki.file('passphrase.txt')]);
+      },
+    }));
+
+    test('the signer, the reason and the Sign button read in the language on screen, each label on one line', async () => {
+      const { page } = room();
+      await page.locator('[data-testid="worklist-row"]').first().dblclick();
+      await page.waitForSelector('[data-testid="viewer"][data-state="ready"]');
+      await page.locator('[data-testid="toggle-report"]').click();
+      await page.locator('[data-testid="report-editor"][data-state="ready"]').waitFor();
+      await page.locator('[data-testid="report-signer-identity"][data-state="ready"]').waitFor();
+      // The Cyrillic holder of the certificate, as the signed report will name her.
+      assert.equal(await page.locator('[data-testid="report-signer-name"]').innerText(), 'Кузнецова Мария');
+      assert.equal(await page.locator('[data-testid="report-signer-organization"]').innerText(), 'Городская больница №1');
+      for (const reject of await page.locator('[data-testid="report-ai-reject"]').all()) await reject.click();
+      await page.locator('[data-testid="report-editor"][data-save-state="saved"]').waitFor();
+      const list = page.locator('[data-testid="report-sign"] [data-testid="report-problems"][data-state="ready"]');
+      await list.waitFor();
+      const text = await list.innerText();
+      assert.match(text, head);
+      assert.match(text, empty);
+      assert.doesNotMatch(text, INTERNAL);
+      const sign = page.locator('[data-testid="report-sign-button"]');
+      await sign.scrollIntoViewIfNeeded();
+      assert.equal(await sign.isDisabled(), true);
+      // Labels are never broken one character per line: each is one line high, inside the window.
+      const boxes = await page.locator('[data-testid="report-sign"] dt, [data-testid="report-sign-button"], [data-testid="report-preview-button"], [data-testid="identity-import-toggle"]').evaluateAll((els) =>
+        els.map((e) => {
+          const r = e.getBoundingClientRect();
+          return { text: (e as HTMLElement).innerText, height: r.height, lineHeight: parseFloat(getComputedStyle(e).lineHeight) || 20, right: r.right };
+        }));
+      assert.equal(boxes.length, 6);
+      for (const b of boxes) {
+        assert.ok(b.height < b.lineHeight * 1.9 + 12, `“${b.text}” wraps (${b.height}px for lines of ${b.lineHeight}px)`);
+        assert.ok(b.right <= 1280, `“${b.text}” is outside the window`);
+      }
+      await page.screenshot({ path: join(screenshotDir(), `report-signing-${locale}-1280.png`) });
+    });
   });
-});
+}
