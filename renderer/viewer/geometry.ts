@@ -127,3 +127,10 @@ export function referenceLine(source: PlaneGeometry, target: PlaneGeometry): { x
   const last = points[points.length - 1];
   return { x1: first.x, y1: first.y, x2: last.x, y2: last.y };
 }
+
+/** The same plane (so a redraw of the same image changes nothing downstream). */
+export function samePlane(a: PlaneGeometry | undefined, b: PlaneGeometry | undefined): boolean {
+  if (!a || !b) return a === b;
+  const eq = (x: readonly number[], y: readonly number[]) => x.every((v, i) => v === y[i]);
+  return eq(a.origin, b.origin) && eq(a.row, b.row) && eq(a.column, b.column) && eq(a.spacing, b.spacing) && a.Rows === b.Rows && a.Columns === b.Columns && a.FrameOfReferenceUID === b.FrameOfReferenceUID;
+}

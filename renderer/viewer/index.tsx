@@ -12,7 +12,7 @@ import { activePreset, presetKind, presetsFor, rangePreset, type WindowPreset } 
 import { activateTool, CACHE_MB_RANGE, cacheMegabytes, setCacheMegabytes, setupCornerstone, TOOLS, type ToolName } from './setup';
 import { afterFirstImage, firstImageSettled, forgetFirstImage, hasImages, primeStudy } from './open-study';
 import { DocumentView } from './DocumentView';
-import type { PlaneGeometry } from './geometry';
+import { samePlane, type PlaneGeometry } from './geometry';
 import { linkedIndices } from './linking';
 import { planeOfModule } from './ViewOverlays';
 import type { Stack } from './stack';
@@ -205,8 +205,11 @@ export function Viewer({ StudyInstanceUID, onClose, side }: ViewerProps) {
   const drawnModules = useRef<(ImagePixelModule | undefined)[]>([]);
   const linkSeq = useRef(0);
   const followActive = (m: ImagePixelModule | undefined) => {
-    setActivePlane(planeOfModule(m));
-    if (!linked || !m || LAYOUT_SIZE[layout] < 2) return;
+    // One viewport has nothing to link or cut: scrolling it changes no state of the viewer.
+    if (LAYOUT_SIZE[layout] < 2) return;
+    const plane = planeOfModule(m);
+    setActivePlane((prev) => (samePlane(prev, plane) ? prev : plane));
+    if (!linked || !m) return;
     const seq = ++linkSeq.current;
     const positions = Array.from({ length: LAYOUT_SIZE[layout] }, (_, p) => p).filter((p) => p !== active);
     void linkedIndices(m, positions.map((p) => stackFor(p))).then((indices) => {
@@ -222,7 +225,7 @@ export function Viewer({ StudyInstanceUID, onClose, side }: ViewerProps) {
     if (i >= 0) setAssigned((a) => a.map((v, k) => (k === position ? i : v)));
   };
   // A newly active viewport's image becomes the one whose plane the others show.
-  useEffect(() => setActivePlane(planeOfModule(drawnModules.current[active])), [active]);
+  useEffect(() => setActivePlane(LAYOUT_SIZE[layout] > 1 ? planeOfModule(drawnModules.current[active]) : undefined), [active, layout]);
   const [moreOpen, setMoreOpen] = useState(false);
 
   useEffect(() => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ImagePlane } from '../../core/contract/imaging.js';
-import { centreOf, nearestSlice, patientPoint, pixelOf, planeGeometry, referenceLine, type PlaneGeometry } from '../../renderer/viewer/geometry.js';
+import { centreOf, nearestSlice, patientPoint, pixelOf, planeGeometry, referenceLine, samePlane, type PlaneGeometry } from '../../renderer/viewer/geometry.js';
 import { orientationMarkers, patientOrientationMarkers } from '../../renderer/viewer/orientation.js';
 
 const FOR = '1.2.3';
@@ -65,4 +65,11 @@ test('Patient Orientation gives the markers of a radiograph and follows flips an
   assert.deepEqual(patientOrientationMarkers(['AL', 'F'], 0, false, false).right, 'AL');
   // The same as Image Orientation (Patient) would give for the same directions.
   assert.deepEqual(patientOrientationMarkers(['P', 'F'], 0, false, false), orientationMarkers([0, 1, 0, 0, 0, -1], 0, false, false));
+});
+
+test('the same plane is recognised, another slice is not', () => {
+  assert.ok(samePlane(axial(5), axial(5)));
+  assert.ok(!samePlane(axial(5), axial(6)));
+  assert.ok(!samePlane(axial(5), undefined));
+  assert.ok(samePlane(undefined, undefined));
 });
