@@ -80,7 +80,18 @@ async function labelProblems(page: Page): Promise<{ cjkColumns: string[]; overla
       if (own.width <= 1 || own.height <= 1) continue;
       const range = document.createRange();
       range.selectNodeContents(n);
-      const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0.5 && r.height > 0.5);
+      // What is drawn of it: its line boxes cut to the boxes of the ancestors that clip (a cell's
+      // ellipsis, a scrolled panel).
+      let clip = { left: -Infinity, top: -Infinity, right: Infinity, bottom: Infinity };
+      for (let e: Element | null = parent; e; e = e.parentElement) {
+        const st = getComputedStyle(e);
+        if (st.overflowX === 'visible' && st.overflowY === 'visible') continue;
+        const r = e.getBoundingClientRect();
+        clip = { left: Math.max(clip.left, r.left), top: Math.max(clip.top, r.top), right: Math.min(clip.right, r.right), bottom: Math.min(clip.bottom, r.bottom) };
+      }
+      const rects = Array.from(range.getClientRects())
+        .map((r) => new DOMRect(Math.max(r.left, clip.left), Math.max(r.top, clip.top), Math.min(r.right, clip.right) - Math.max(r.left, clip.left), Math.min(r.bottom, clip.bottom) - Math.max(r.top, clip.top)))
+        .filter((r) => r.width > 0.5 && r.height > 0.5);
       if (!rects.length) continue;
       const b = range.getBoundingClientRect();
       const at = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
@@ -157,6 +168,10 @@ describe('the image stays first, with the report editor and the AI panel open', 
         }
         await page.selectOption('[data-testid="language"]', lang);
         await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+        // The worklist first: its labels whole too.
+        const listLabels = await labelProblems(page);
+        assert.deepEqual(listLabels.cjkColumns, [], 'worklist: no Chinese label one character per line');
+        assert.deepEqual(listLabels.overlaps, [], 'worklist: no labels over one another');
         await page.locator(`[data-testid="worklist-row"][data-study-uid="${StudyInstanceUID}"]`).dblclick();
         await page.locator('[data-testid="viewport"][data-image-index="0"]').waitFor();
         await page.locator('[data-testid="ai-panel"][data-status="done"]').waitFor();
