@@ -2,6 +2,7 @@
 // halves away from zero; the locale's decimal sign; no grouping and no negative zero.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { measure } from './compute.js';
 import { FRACTION_DIGITS, formatMeasuredNumber, roundMeasured } from './format.js';
 
 describe('measured value formatting', () => {
@@ -32,5 +33,20 @@ describe('measured value formatting', () => {
         assert.equal(Number(formatMeasuredNumber(v, unit, 'en')), roundMeasured(v, unit), `${v} ${unit}`);
       }
     }
+  });
+
+  test('an ellipse on a CT\'s pixel spacing: the computed area is the analytic one, and it is written once, one way', () => {
+    // 40 x 20 pixels at 0.4882812 mm (the GE head CT of the shared data): semi-axes 9.765624 and 4.882812 mm.
+    const ps = 0.4882812;
+    const values = new Int16Array(64 * 64).fill(40);
+    const [area, mean] = measure('EllipticalRoi', [{ x: 10, y: 20 }, { x: 50, y: 40 }], {
+      pixelModule: { Rows: 64, Columns: 64, RescaleSlope: 1, RescaleIntercept: -1024, PixelSpacing: [ps, ps], SOPClassUID: '1.2.840.10008.5.1.4.1.1.2' },
+      values,
+    });
+    const analytic = Math.PI * (20 * ps) * (10 * ps);
+    assert.equal(area!.unit, 'mm2');
+    assert.ok(Math.abs(area!.value - analytic) < 1e-9, `${area!.value} vs ${analytic}`);
+    assert.equal(formatMeasuredNumber(area!.value, area!.unit, 'en'), analytic.toFixed(1));
+    assert.equal(formatMeasuredNumber(mean!.value, mean!.unit, 'ru'), '-984,0');
   });
 });

@@ -186,13 +186,19 @@ describe('measurements are correct and intended (browser shell, Chromium)', () =
     await chooseTool(page, 'EllipticalRoi');
     await drag(page, await toPage(page, 200, 230), await toPage(page, 290, 300));
     await page.waitForSelector('[data-testid="measurement-list"][data-count="3"]');
-    for (let i = 0; i < 3; i++) {
+    // A probe in the brain: its label is the modality value in HU, as the list says, not the stored value.
+    await chooseTool(page, 'Probe');
+    const probeAt = await toPage(page, 256, 330);
+    await page.mouse.click(probeAt.x, probeAt.y);
+    await page.waitForSelector('[data-testid="measurement-list"][data-count="4"]');
+    assert.match(await page.locator('[data-testid="measurement"][data-tool="Probe"] [data-testid="measurement-values"]').innerText(), /^-?\d+\.\d HU$/);
+    for (let i = 0; i < 4; i++) {
       const row = rows(page).nth(i);
       if ((await row.getAttribute('data-tool')) === 'ArrowAnnotate') continue;
       const uid = (await row.getAttribute('data-tracking-uid'))!;
       const listed = await row.locator('[data-testid="measurement-values"]').innerText();
       assert.equal(await imageLabel(page, uid), listed.trim(), 'the label on the image reads as the list');
-      assert.match(listed, /^(area )?\d+\.\d mm/, `one decimal: ${listed}`);
+      assert.match(listed, /^(area )?-?\d+\.\d (mm|HU)/, `one decimal: ${listed}`);
       assert.match(await row.locator('[data-testid="measurement-where"]').innerText(), /^Series \d+, image 1\/\d+$/);
     }
     await page.screenshot({ path: join(screenshotDir(), 'measure-labels.png') });
@@ -244,7 +250,7 @@ describe('measurements are correct and intended (browser shell, Chromium)', () =
     await page.locator('[data-testid="back-to-worklist"]').click();
     await page.waitForSelector('[data-testid="worklist"][data-state="ready"]');
     await open(page, ge);
-    await page.waitForSelector('[data-testid="measurement-list"][data-count="3"]');
+    await page.waitForSelector('[data-testid="measurement-list"][data-count="4"]');
     const ellipse = page.locator('[data-testid="measurement"][data-tool="EllipticalRoi"]');
     const lengthLabel = (await page.locator('[data-testid="measurement"][data-tool="Length"] .measurement-label').innerText()).trim();
     const ellipseLabel = (await ellipse.locator('.measurement-label').innerText()).trim();
