@@ -126,6 +126,19 @@ describe('StudyStore', () => {
     }
   });
 
+  test("a segmentation series names no first image: its frames are masks, not an image to open on", () => {
+    const s = StudyStore.open(home);
+    try {
+      s.commitInstances(s.defaultSource().id, [
+        place(s, { ...study, SeriesInstanceUID: '1.2.3.5', Modality: 'SEG', SeriesNumber: 1, SOPInstanceUID: '1.2.3.5.1', SOPClassUID: '1.2.840.10008.5.1.4.1.1.66.4', InstanceNumber: 1, Rows: 128, Columns: 128 }),
+        place(s, { ...study, SeriesInstanceUID: '1.2.3.6', Modality: 'CT', SeriesNumber: 2, SOPInstanceUID: '1.2.3.6.1', SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', InstanceNumber: 1, Rows: 512, Columns: 512 }),
+      ]);
+      assert.deepEqual(s.listSeries('1.2.3').map((x) => [x.Modality, x.firstImageUID]), [['SEG', null], ['CT', '1.2.3.6.1']]);
+    } finally {
+      s.close();
+    }
+  });
+
   test('a SOP Instance UID already stored is a duplicate: nothing changes, its temp copy is left to the caller', () => {
     const s = StudyStore.open(home);
     try {

@@ -519,8 +519,10 @@ export class StudyStore {
     return this.db.prepare(`
       SELECT se.SeriesInstanceUID, st.StudyInstanceUID, se.Modality, se.SeriesNumber, se.SeriesDescription, se.BodyPartExamined,
         (SELECT count(*) FROM instances WHERE series_id = se.id) AS NumberOfSeriesRelatedInstances,
-        -- The order of renderer/viewer/stack.ts (UIDs are ASCII: byte order is code-unit order).
+        -- The order of renderer/viewer/stack.ts (UIDs are ASCII: byte order is code-unit order);
+        -- a segmentation has rows and columns but is not an image (stack.ts isImage).
         (SELECT SOPInstanceUID FROM instances WHERE series_id = se.id AND Rows > 0 AND Columns > 0
+          AND SOPClassUID <> '1.2.840.10008.5.1.4.1.1.66.4'
           ORDER BY InstanceNumber IS NULL, InstanceNumber, SOPInstanceUID LIMIT 1) AS firstImageUID
       FROM series se JOIN studies st ON st.id = se.study_id
       WHERE st.StudyInstanceUID = ?
