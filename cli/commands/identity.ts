@@ -6,17 +6,14 @@ import { AmurError } from '../../core/common/errors.js';
 import { amurHome } from '../../core/common/paths.js';
 import { t } from '../../core/i18n/index.js';
 import { importIdentity, listIdentities } from '../../core/signing/index.js';
+import { readPassphraseFile as readVaultPassphraseFile } from '../../core/vault/session.js';
 import type { CliContext, Command } from '../command.js';
 
 const USAGE = 'identity import FILE.p12 --name NAME --passphrase-file FILE | identity list [--json]';
 
-/** A passphrase file holds the passphrase; one trailing newline (as editors add) is not part of it. */
+/** A signing identity's passphrase file, read as the vault's is (its first line), which may be empty. */
 export function readPassphraseFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-  } catch (e) {
-    throw new AmurError('signing.fileUnreadable', { path }, { cause: e });
-  }
+  return readVaultPassphraseFile(path, { allowEmpty: true });
 }
 
 function option(args: string[], name: string): string | undefined {

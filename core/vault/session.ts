@@ -84,10 +84,12 @@ export function unlockWithKeyBytes(home: string, bytes: Uint8Array): MasterKey {
 }
 
 /**
- * The passphrase in a file: its first line, without the line ending, so that `echo secret > F`
- * and an editor's saved file both work. A missing, unreadable or empty file is a clear refusal.
+ * The passphrase in a file (the vault's, a signing identity's): its first line, without the line
+ * ending, so that `echo secret > F` and an editor's saved file both work. A missing or unreadable
+ * file is a clear refusal, and so is an empty one unless `allowEmpty` (a PKCS#12 file may be
+ * protected by the empty passphrase; the vault never is).
  */
-export function readPassphraseFile(path: string): string {
+export function readPassphraseFile(path: string, options: { allowEmpty?: boolean } = {}): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -95,7 +97,7 @@ export function readPassphraseFile(path: string): string {
     throw new AmurError('vault.passphraseFileUnreadable', { path, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, { cause: e });
   }
   const line = text.replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
-  if (!line) throw new AmurError('vault.passphraseFileEmpty', { path });
+  if (!line && !options.allowEmpty) throw new AmurError('vault.passphraseFileEmpty', { path });
   return line;
 }
 
