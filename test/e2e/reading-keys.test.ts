@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 import { headCtFiles } from '../report-fixtures.js';
 import { REPO_ROOT } from '../shared-data.js';
 import { cxrRows, makeDicoms, uid, type DicomSpec } from '../triage-fixtures.js';
-import { importThroughUi, openReadingRoom, type ReadingRoom, screenshotDir } from './harness.js';
+import { importThroughUi, openReadingRoom, type ReadingRoom, screenshotDir, toolbarControl } from './harness.js';
 
 const VIEWPORT = '[data-testid="viewport"]';
 const PRESET = '[data-testid="preset"]';
@@ -163,6 +163,19 @@ describe('reading conventions: presets, reading keys, contrast, no failed reques
     assert.match(await windowText(page), /W: 1,500 L: -600/, '↓ left the window as chosen');
     assert.equal(await select.inputValue(), 'lung', '↓ did not choose another preset');
 
+    // Another list (the cine rate, under "More…" when the bar is short) gives the keys back too,
+    // and Esc then folds "More…" before it would leave the study.
+    const rate = await toolbarControl(page, 'cine-rate');
+    await rate.selectOption('20');
+    await page.keyboard.press('ArrowDown');
+    await drawn(page, 2);
+    assert.equal(await rate.inputValue(), '20', '↓ did not change the rate');
+    if (await page.locator('.viewer-toolbar-slot.open').count()) {
+      await page.keyboard.press('Escape');
+      await page.locator('.viewer-toolbar-slot:not(.open)').waitFor();
+      assert.equal(await page.getAttribute('[data-testid="app"]', 'data-screen'), 'viewer', 'Esc folded More… only');
+    }
+
     // A window dragged by hand is the reader's own: no preset is shown as active.
     const box = (await page.locator(VIEWPORT).boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -221,6 +234,14 @@ describe('reading conventions: presets, reading keys, contrast, no failed reques
     await page.locator('[data-testid="report-editor"][data-state="ready"]').waitFor();
     await page.locator('[data-testid="ai-panel"]:not([data-status="loading"])').waitFor();
     assert.deepEqual(await lowContrast(page), [], 'viewer');
+    await page.click('[data-testid="toolbar-more"]');
+    await page.locator('.viewer-toolbar-slot.open').waitFor();
+    assert.deepEqual(await lowContrast(page), [], 'the unfolded toolbar');
+    await page.click('[data-testid="toolbar-more"]');
+    await page.click('[data-testid="help-toggle"]');
+    await page.locator('[data-testid="help-panel"]').waitFor();
+    assert.deepEqual(await lowContrast(page), [], 'the help panel');
+    await page.click('[data-testid="help-toggle"]');
     await page.click('[data-testid="toggle-report"]');
   });
 
