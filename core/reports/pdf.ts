@@ -33,6 +33,11 @@ export interface PdfOptions {
    * written differently, e.g. in Cyrillic and in Latin letters).
    */
   signer?: { subject: string; serialNumber: string };
+  /**
+   * The preview the editor shows before signing: the same document, marked as not signed, with
+   * the report UID said to come at signing (it is made then, with the SR it names).
+   */
+  preview?: boolean;
 }
 
 type Doc = InstanceType<typeof PDFDocument>;
@@ -182,7 +187,7 @@ export async function renderReportPdf(content: ReportContent, options: PdfOption
     info: {
       Title: title,
       Author: personName(content.observer.name),
-      Subject: `${t('reports.pdf.consultation', {}, 'en')} ${options.reportUID}`,
+      Subject: `${t('reports.pdf.consultation', {}, 'en')} ${options.preview ? t('reports.pdf.preview', {}, 'en') : options.reportUID}`,
       Creator: 'Amur',
       Producer: 'Amur (pdfkit)',
       CreationDate: content.verifiedAt,
@@ -200,6 +205,7 @@ export async function renderReportPdf(content: ReportContent, options: PdfOption
   const s = content.study;
   w.columns(t('reports.pdf.consultation', {}, a), t('reports.pdf.consultation', {}, b), 17);
   w.columns(content.template.title[a], content.template.title[b], 13, GREY);
+  if (options.preview) w.columns(t('reports.pdf.preview', {}, a), t('reports.pdf.preview', {}, b), 11, '#a00000');
   w.y += 6;
   w.keyValues([
     [w.bi('reports.pdf.patient'), personName(s.PatientName)],
@@ -210,7 +216,7 @@ export async function renderReportPdf(content: ReportContent, options: PdfOption
     [w.bi('reports.pdf.accession'), s.AccessionNumber],
     [w.bi('reports.pdf.studyDescription'), `${s.StudyDescription} (${[...new Set(s.series.map((x) => x.Modality))].join(', ')})`],
     [w.bi('reports.pdf.studyUid'), s.StudyInstanceUID],
-    [w.bi('reports.pdf.reportUid'), options.reportUID],
+    [w.bi('reports.pdf.reportUid'), options.preview ? w.bi('reports.pdf.previewUid') : options.reportUID],
   ]);
   if (content.predecessor) {
     w.y += 4;
