@@ -119,7 +119,7 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'patientName',
-    width: '13%',
+    width: '9%',
     caseWidth: '10%',
     labelKey: 'ui.worklist.column.patientName',
     sortValue: (s) => {
@@ -137,11 +137,11 @@ export const worklistColumns: WorklistColumn[] = [
       );
     },
   },
-  { id: 'patientId', width: '7%', caseWidth: '5%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
+  { id: 'patientId', width: '6%', caseWidth: '5%', labelKey: 'ui.worklist.column.patientId', sortValue: (s) => s.PatientID, render: (s) => s.PatientID },
   {
     // PatientAge as the study states it, else counted from the birth and study dates (core/studies/age.ts).
     id: 'age',
-    width: '5%',
+    width: '7%',
     caseWidth: '5%',
     labelKey: 'ui.worklist.column.age',
     numeric: true,
@@ -158,7 +158,7 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'studyDate',
-    width: '10%',
+    width: '12%',
     caseWidth: '5%',
     labelKey: 'ui.worklist.column.studyDate',
     sortValue: (s) => `${s.StudyDate}${s.StudyTime}`,
@@ -175,16 +175,16 @@ export const worklistColumns: WorklistColumn[] = [
   {
     // With cases on the list (more columns share the width) the modality and description say it.
     id: 'bodyPart',
-    width: '7%',
+    width: '8%',
     caseWidth: null,
     labelKey: 'ui.worklist.column.bodyPart',
     sortValue: (s) => s.BodyPartExamined,
     render: (s, _l, t) => bodyParts(s, t),
   },
-  { id: 'description', width: '9%', caseWidth: '5%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
+  { id: 'description', width: '7%', caseWidth: '5%', labelKey: 'ui.worklist.column.description', sortValue: (s) => s.StudyDescription.toLowerCase(), render: (s) => s.StudyDescription },
   // A partner's study comes de-identified, its Accession Number removed (PS3.15 Annex E): with cases
   // on the list the request takes its place.
-  { id: 'accession', width: '7%', caseWidth: null, labelKey: 'ui.worklist.column.accession', sortValue: (s) => s.AccessionNumber, render: (s) => s.AccessionNumber },
+  { id: 'accession', width: '8%', caseWidth: null, labelKey: 'ui.worklist.column.accession', sortValue: (s) => s.AccessionNumber, render: (s) => s.AccessionNumber },
   {
     id: 'images',
     width: '4%',
@@ -196,7 +196,7 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'source',
-    width: '6%',
+    width: '5%',
     // With cases on the list the partner column says where a study came from.
     caseWidth: null,
     labelKey: 'ui.worklist.column.source',
@@ -232,7 +232,7 @@ export const worklistColumns: WorklistColumn[] = [
   },
   {
     id: 'status',
-    width: '7%',
+    width: '8%',
     caseWidth: '9%',
     labelKey: 'ui.worklist.column.status',
     sortValue: (s) => STATUSES.indexOf(s.status),
@@ -242,7 +242,7 @@ export const worklistColumns: WorklistColumn[] = [
     // When the study reached this workstation: turnaround is counted from here. With cases on the
     // list the deadline (counted from the partner's sending) takes its place.
     id: 'received',
-    width: '8%',
+    width: '9%',
     caseWidth: null,
     labelKey: 'ui.worklist.column.received',
     sortValue: (s) => s.importedAt,
@@ -374,6 +374,12 @@ export function Worklist({ onOpen, onChoose, focusStudy }: {
     () => worklistColumns.filter((c) => (hasCases ? c.caseWidth !== null : !c.caseOnly)),
     [hasCases],
   );
+  // The shares of the columns shown, scaled to fill the table whichever columns are left out.
+  const widths = useMemo(() => {
+    const share = columns.map((c) => parseFloat((hasCases ? c.caseWidth ?? c.width : c.width) ?? '0') || 0);
+    const total = share.reduce((a, b) => a + b, 0) || 1;
+    return share.map((w) => `${((w * 100) / total).toFixed(3)}%`);
+  }, [columns, hasCases]);
   const sort: Sort = chosenSort && columns.some((c) => c.id === chosenSort.column)
     ? chosenSort
     : { column: hasCases ? 'deadline' : 'aiPriority', descending: false };
@@ -573,7 +579,7 @@ export function Worklist({ onOpen, onChoose, focusStudy }: {
       <div className="table-scroll" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
         <table className={`studies${hasCases ? ' with-cases' : ''}`} data-cases={hasCases ? 'yes' : 'no'} aria-rowcount={rows.length + 1}>
           <colgroup>
-            {columns.map((c) => <col key={c.id} style={{ width: hasCases ? c.caseWidth ?? c.width : c.width }} />)}
+            {columns.map((c, i) => <col key={c.id} style={{ width: widths[i] }} />)}
           </colgroup>
           <thead>
             <tr>

@@ -131,6 +131,48 @@ describe('worklist status and columns in the browser shell', () => {
     await statusIs(page, 'ACC-2026-0042', 'in-progress');
     assert.equal(await cell(page, 'ACC-2026-0042', 'status').innerText(), 'In progress');
   });
+
+  test('at 1280×720 in every language the new columns read whole: labels on one line and not cut off, values not cut off (a long accession on hover)', async () => {
+    const { page } = room;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    try {
+      for (const lang of ['zh-CN', 'ru', 'en']) {
+        await page.locator('[data-testid="language"]').selectOption(lang);
+        await page.locator(`html[lang="${lang}"]`).waitFor();
+        const heads = await page.locator('table.studies thead th').evaluateAll((ths) => ths.map((th) => {
+          const button = th.querySelector('button')!;
+          const range = document.createRange();
+          range.selectNodeContents(button);
+          const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+          const cell = th.getBoundingClientRect();
+          const inner = cell.right - parseFloat(getComputedStyle(th).paddingRight);
+          return {
+            id: button.dataset.testid!.replace('sort-', ''), label: button.textContent ?? '', lines, left: cell.left, right: cell.right,
+            clipped: range.getBoundingClientRect().right > inner + 0.5 || button.scrollWidth > button.clientWidth + 0.5,
+          };
+        }));
+        for (const h of heads) assert.equal(h.lines, 1, `${lang}: "${h.label}" is on one line`);
+        for (let i = 1; i < heads.length; i++) assert.ok(heads[i]!.left >= heads[i - 1]!.right - 1, `${lang}: "${heads[i - 1]!.label}" and "${heads[i]!.label}" do not overlap`);
+        for (const id of ['age', 'sex', 'accession', 'bodyPart', 'status']) {
+          const h = heads.find((x) => x.id === id);
+          assert.ok(h && !h.clipped, `${lang}: the label "${h?.label}" of ${id} is shown whole`);
+        }
+        const cut = await page.locator('[data-testid="worklist-row"]').evaluateAll((rows) => rows.flatMap((r) =>
+          ['age', 'sex', 'accession', 'bodyPart', 'status'].map((c) => {
+            const td = r.querySelector<HTMLElement>(`[data-column="${c}"]`)!;
+            const inner = (td.querySelector<HTMLElement>('.status-badge') ?? td);
+            // A long accession number (SH, up to 16 characters) may be cut, and then reads whole on hover.
+            const whole = inner.scrollWidth <= inner.clientWidth + 0.5 || (c === 'accession' && td.title === td.innerText);
+            return whole ? '' : `${c}: ${td.innerText}`;
+          }).filter(Boolean)));
+        assert.deepEqual(cut, [], `${lang}: no value of the new columns is cut off`);
+        await page.screenshot({ path: join(screenshotDir(), `worklist-columns-1280-${lang}.png`) });
+      }
+    } finally {
+      await page.locator('[data-testid="language"]').selectOption('en');
+      await page.setViewportSize({ width: 1920, height: 1080 });
+    }
+  });
 });
 
 describe('the worklist follows a delivery', () => {
