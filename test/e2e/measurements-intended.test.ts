@@ -192,6 +192,8 @@ describe('measurements are correct and intended (browser shell, Chromium)', () =
     await page.mouse.click(probeAt.x, probeAt.y);
     await page.waitForSelector('[data-testid="measurement-list"][data-count="4"]');
     assert.match(await page.locator('[data-testid="measurement"][data-tool="Probe"] [data-testid="measurement-values"]').innerText(), /^-?\d+\.\d HU$/);
+    // Only lengths and regions can enter the report's measurement groups, so only they have the choice.
+    assert.deepEqual(await page.locator('[data-testid="measurement"]:has([data-testid="measurement-in-report"])').evaluateAll((els) => els.map((e) => e.getAttribute('data-tool'))), ['Length', 'EllipticalRoi']);
     for (let i = 0; i < 4; i++) {
       const row = rows(page).nth(i);
       if ((await row.getAttribute('data-tool')) === 'ArrowAnnotate') continue;

@@ -4,6 +4,7 @@
 // undo brings it back.
 import { useTranslation } from 'react-i18next';
 import type { StudyMeasurement } from '../../../core/contract/measurements';
+import { toDraftMeasurements } from '../../../core/measurements/report-groups';
 import { imageIdOf } from '../image-id';
 import type { Stack } from '../stack';
 import { formatValues } from './format';
@@ -48,16 +49,21 @@ export function MeasurementList({ StudyInstanceUID, stacks, onShow }: Props) {
             ? t('ui.measure.where', { series: stack!.series.SeriesNumber ?? place.stack + 1, image: place.image + 1, count: stack!.imageIds.length })
             : t('ui.measure.whereUnknown');
           const inReport = m.inReport !== false;
+          // Only what the report's measurement groups can carry has the choice (angles, probes and
+          // arrows stay in the Measurement Report SR).
+          const reportable = toDraftMeasurements([m]).length > 0;
           return (
-            <li key={m.trackingUID} data-testid="measurement" data-tool={m.toolType} data-tracking-uid={m.trackingUID} data-in-report={inReport}>
-              <input
-                type="checkbox"
-                data-testid="measurement-in-report"
-                checked={inReport}
-                onChange={(e) => void setInReport(m.trackingUID, e.target.checked)}
-                title={t('ui.measure.inReportHint', { label: m.label })}
-                aria-label={t('ui.measure.inReportHint', { label: m.label })}
-              />
+            <li key={m.trackingUID} data-testid="measurement" data-tool={m.toolType} data-tracking-uid={m.trackingUID} data-in-report={reportable ? inReport : undefined}>
+              {reportable && (
+                <input
+                  type="checkbox"
+                  data-testid="measurement-in-report"
+                  checked={inReport}
+                  onChange={(e) => void setInReport(m.trackingUID, e.target.checked)}
+                  title={t('ui.measure.inReportHint', { label: m.label })}
+                  aria-label={t('ui.measure.inReportHint', { label: m.label })}
+                />
+              )}
               <button
                 type="button"
                 className="link measurement-go"
