@@ -24,7 +24,8 @@ test('an SR reads as its content tree: title, containers, codes, names and numbe
   const items = flat(doc.root);
   const language = items.find((i) => i.concept === 'Language of Content Item and Descendants');
   assert.equal(language?.value, 'English');
-  assert.equal(items.find((i) => i.ValueType === 'PNAME')?.value, 'unknown^unknown');
+  // Person Names are shown with their components spaced ("unknown^unknown" as stored).
+  assert.equal(items.find((i) => i.ValueType === 'PNAME')?.value, 'unknown unknown');
   const longAxis = items.find((i) => i.concept === 'Long Axis');
   assert.equal(longAxis?.value, '64.4505437946691');
   assert.deepEqual(longAxis?.unit, { value: '1', meaning: 'px' });

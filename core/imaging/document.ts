@@ -40,6 +40,13 @@ const text = (v: unknown): string | undefined => {
   return String(v);
 };
 
+/** A Person Name for reading: its groups (alphabetic, ideographic, phonetic) with components spaced. */
+function personName(v: unknown): string | undefined {
+  const raw = typeof v === 'object' && v !== null && !Array.isArray(v) ? [(v as Record<string, unknown>).Alphabetic, (v as Record<string, unknown>).Ideographic, (v as Record<string, unknown>).Phonetic] : [text(v)];
+  const groups = raw.flatMap((g) => (typeof g === 'string' ? g.split('=') : [])).map((g) => g.split('^').map((c) => c.trim()).filter(Boolean).join(' ')).filter(Boolean);
+  return groups.length ? [...new Set(groups)].join(' = ') : undefined;
+}
+
 /** One content item and, below it, its children (to a depth no real report reaches). */
 function contentItem(i: Dataset, depth: number): SRContentItem {
   const ValueType = String(i.ValueType ?? '');
@@ -60,7 +67,7 @@ function contentItem(i: Dataset, depth: number): SRContentItem {
       }
       break;
     }
-    case 'PNAME': value = text(i.PersonName); break;
+    case 'PNAME': value = personName(i.PersonName); break;
     case 'DATE': value = text(i.Date); break;
     case 'TIME': value = text(i.Time); break;
     case 'DATETIME': value = text(i.DateTime); break;

@@ -125,7 +125,11 @@ function Thumbnail({ stack, selected, onSelect, load }: { stack: Stack; selected
         e.dataTransfer.effectAllowed = 'copy';
       }}
     >
-      <canvas ref={canvas} width={96} height={96} />
+      {stack.documents ? (
+        <span className="thumbnail-document" aria-hidden="true">{documentKindOf(stack).toUpperCase()}</span>
+      ) : (
+        <canvas ref={canvas} width={96} height={96} />
+      )}
       <span className="thumbnail-label">
         {s.SeriesNumber !== null ? t('ui.viewer.seriesLabel', { number: s.SeriesNumber }) : ''} {s.Modality}
       </span>
