@@ -25,7 +25,7 @@ test('paths handed over before the services exist wait for them; those that come
   let release!: () => void;
   const open = new OpenFiles();
   open.add(['/a', '/b', '/a']);
-  assert.deepEqual(batches, [], 'nothing is imported before start');
+  assert.equal(batches.length, 0, 'nothing is imported before start');
   open.start(async (paths) => {
     batches.push(paths);
     if (batches.length === 1) await new Promise<void>((r) => { release = r; });
