@@ -188,6 +188,10 @@ describe('the image stays first, with the report editor and the AI panel open', 
         assert.ok(share.width >= MIN_WIDTH_SHARE, `the viewports keep ${(share.width * 100).toFixed(1)}% of the width`);
         assert.ok(share.height >= MIN_HEIGHT_SHARE, `the viewports keep ${(share.height * 100).toFixed(1)}% of the height`);
 
+        // The report editor fits the dock's width: nothing to scroll sideways for.
+        const sideways = await page.$$eval('.viewer-dock-side, .viewer-dock-side .report-editor', (es) => Math.max(...es.map((e) => e.scrollWidth - e.clientWidth)));
+        assert.ok(sideways <= 1, `the report editor is ${sideways} px wider than the dock`);
+
         const onBar = await toolbarControls(page);
         assert.deepEqual(onBar.covered, [], 'no control on the toolbar is covered');
         assert.ok(onBar.shown >= 8, `the bar shows the reading controls (${onBar.shown})`);
