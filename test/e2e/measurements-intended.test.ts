@@ -108,6 +108,8 @@ describe('measurements are correct and intended (browser shell, Chromium)', () =
         app = running;
         amur(['import', GE_DIR]);
         amur(['import', join(headCtFiles()[0]!, '..')]);
+        // The same study's one-image scout, a second series to come back from.
+        amur(['import', join(headCtFiles()[0]!, '..', '..', 'S1000', 'I10')]);
         amur(['identity', 'import', pki.file('rsa.p12'), '--name', 'ivanov', '--passphrase-file', pki.file('passphrase.txt')]);
       },
     });
@@ -245,6 +247,32 @@ describe('measurements are correct and intended (browser shell, Chromium)', () =
     await drag(page, c, { x: c.x + 80, y: c.y + 40 });
     await page.waitForFunction(([sel, w]) => document.querySelector(sel!)?.textContent !== w, ['[data-testid="overlay-window"]', window]);
     assert.equal(await page.locator('[data-testid="measurement-list"]').getAttribute('data-count'), '0');
+  });
+
+  test('pressing a row of another series puts that series in the viewport at the measurement\'s image', async () => {
+    const { page } = room;
+    const viewport = page.locator(VIEWPORT);
+    await viewport.hover();
+    // To the 28 slices (the scout has one image), then to the sixth slice.
+    if (!/\/\s*28\b/.test(await page.locator('[data-testid="overlay-image"]').innerText())) {
+      const scout = await viewport.getAttribute('data-series-uid');
+      await page.keyboard.press(']');
+      await page.waitForSelector(`${VIEWPORT}:not([data-series-uid="${scout}"])[data-image-index="0"]`);
+    }
+    const slices = (await viewport.getAttribute('data-series-uid'))!;
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
+    await page.waitForSelector(`${VIEWPORT}[data-image-index="5"]`);
+    await chooseTool(page, 'Length');
+    await drag(page, await toPage(page, 200, 250), await toPage(page, 300, 250));
+    await page.waitForSelector('[data-testid="measurement-list"][data-count="1"]');
+    const row = rows(page).first();
+    assert.match(await row.locator('[data-testid="measurement-where"]').innerText(), /^Series \d+, image 6\/28$/);
+    await page.locator('[data-testid="tool-Wwwc"]').click();
+    await viewport.hover();
+    await page.keyboard.press('[');
+    await page.waitForSelector(`${VIEWPORT}:not([data-series-uid="${slices}"])[data-image-index="0"]`);
+    await row.locator('[data-testid="measurement-go"]').click();
+    await page.waitForSelector(`${VIEWPORT}[data-series-uid="${slices}"][data-image-index="5"]`);
   });
 
   test('a measurement left out of the report is not in the signed PDF; the kept one prints the listed number', async () => {
