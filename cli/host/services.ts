@@ -14,7 +14,7 @@ import type { ImportSummary } from '../../core/contract/studies.js';
 import type { Language } from '../../core/i18n/index.js';
 import { StudyStore, type MigrationProgress } from '../../core/store/store.js';
 import { LocalStudyService } from '../../core/studies/service.js';
-import { studiesInOutbox } from '../../core/studies/reports.js';
+import { studiesOfPartners } from '../../core/studies/reports.js';
 import { LocalImagingService } from '../../core/imaging/service.js';
 import { LocalTriageService } from '../../core/triage/service.js';
 import { LocalMeasurementService } from '../../core/measurements/service.js';
@@ -81,8 +81,9 @@ export function createServices(
       // Each round also time-stamps the audit trail's head with an agreement's TSA, when the link is up.
       onRound: () => {
         timestampAuditHead(home, { timeoutMs: 10_000 }).catch(() => undefined);
-        // A report delivered (by this round, or by `amur deliver` meanwhile) changes its study's status.
-        studies.refreshStatus(studiesInOutbox(store));
+        // A report delivered (by this round, or by `amur deliver` meanwhile) or a deadline passed
+        // changes a study's status.
+        studies.refreshStatus(studiesOfPartners(store));
       },
     })
     : undefined;

@@ -30,7 +30,10 @@ export function recordSigned(store: StudyStore, StudyInstanceUID: string, srInst
 }
 
 
-/** Studies with a signed report in the outbox: those whose status a delivery round may change. */
-export function studiesInOutbox(store: StudyStore): string[] {
-  return store.db.prepare('SELECT DISTINCT StudyInstanceUID FROM outbox').pluck().all() as string[];
+/**
+ * Studies whose status may change with no one touching them: a report in the outbox (delivered by
+ * the app's courier or by `amur deliver` in another process) and a partner's case (its deadline passes).
+ */
+export function studiesOfPartners(store: StudyStore): string[] {
+  return store.db.prepare('SELECT StudyInstanceUID FROM outbox UNION SELECT StudyInstanceUID FROM cases').pluck().all() as string[];
 }

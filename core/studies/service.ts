@@ -54,8 +54,7 @@ export class LocalStudyService implements StudyService {
    * Derives the statuses of studies again after something happened to them that may change it
    * (core/studies/status.ts), and announces those that did change.
    */
-  refreshStatus(StudyInstanceUIDs: Iterable<string>): void {
-    const now = new Date();
+  refreshStatus(StudyInstanceUIDs: Iterable<string>, now = new Date()): void {
     for (const uid of new Set(StudyInstanceUIDs)) {
       const s = this.store.listStudies(now, uid)[0];
       if (!s || this.knownStatus.get(uid) === s.status) continue;

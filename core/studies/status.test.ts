@@ -12,7 +12,8 @@ import { migrations } from '../store/migrations.js';
 import { StudyStore } from '../store/store.js';
 import { openVaultDatabase } from '../vault/database.js';
 import { studyAge, formatStudyAge } from './age.js';
-import { recordDraft, recordSigned } from './reports.js';
+import { recordCase } from '../cases/cases.js';
+import { recordDraft, recordSigned, studiesOfPartners } from './reports.js';
 import { LocalStudyService } from './service.js';
 import { deriveStudyStatus, type StudyStatusFacts } from './status.js';
 
@@ -171,6 +172,30 @@ describe('status in the catalogue', () => {
       assert.deepEqual(seen, ['1.2.3:in-progress', '1.2.3:reported']);
       off();
       assert.equal(drafts.size, 0);
+    } finally {
+      await service.dispose();
+      s.close();
+    }
+  });
+
+  test('a partner\'s case past its deadline turns overdue at the next refresh, with no one touching it', async () => {
+    const s = StudyStore.open(home);
+    const service = new LocalStudyService(s, { importOptions: { workers: 0 } });
+    try {
+      add(s, { ...study, SeriesInstanceUID: '1.2.3.1', Modality: 'CR', SOPInstanceUID: '1.2.3.1.1' });
+      add(s, { ...study, StudyInstanceUID: '1.2.4', SeriesInstanceUID: '1.2.4.1', Modality: 'CR', SOPInstanceUID: '1.2.4.1.1' });
+      const received = new Date();
+      recordCase(s, {
+        StudyInstanceUID: '1.2.3', agreementId: 'ag-1', partner: 'Harbin First Hospital', requestId: 'REQ-1', consentRef: 'C-1',
+        priority: 'urgent', receivedAt: received.toISOString(), deadlineAt: new Date(received.getTime() + 3_600_000).toISOString(),
+        exchangeUrl: 'https://exchange.invalid/dicom-web',
+      });
+      assert.deepEqual(studiesOfPartners(s), ['1.2.3'], 'the local study (no case, no report) is not looked at');
+      assert.equal((await service.listStudies()).find((x) => x.StudyInstanceUID === '1.2.3')!.status, 'new');
+      const seen: string[] = [];
+      service.onDidChangeStudyStatus((e) => seen.push(`${e.StudyInstanceUID}:${e.status}`));
+      service.refreshStatus(studiesOfPartners(s), new Date(received.getTime() + 2 * 3_600_000));
+      assert.deepEqual(seen, ['1.2.3:overdue']);
     } finally {
       await service.dispose();
       s.close();
