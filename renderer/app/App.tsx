@@ -141,16 +141,20 @@ export function App() {
         ) : (
           // The report editor sits in the viewer's dock beside the images, so the radiologist reads
           // and writes at once, and the images keep most of the width (the dock folds and resizes).
-          // The study's audit, when asked for, is a narrow column at the side of both.
+          // The study's audit, when asked for, is in the same dock, below the editor.
           <div className="viewer-and-audit">
             <div className="viewer-only">
               <Viewer
                 StudyInstanceUID={screen.StudyInstanceUID}
                 onClose={closeStudy}
-                side={screen.report ? <ReportEditor StudyInstanceUID={screen.StudyInstanceUID} onOpenStudy={openStudy} /> : undefined}
+                side={screen.report || screen.audit ? (
+                  <>
+                    {screen.report && <ReportEditor StudyInstanceUID={screen.StudyInstanceUID} onOpenStudy={openStudy} />}
+                    {screen.audit && <StudyAudit StudyInstanceUID={screen.StudyInstanceUID} />}
+                  </>
+                ) : undefined}
               />
             </div>
-            {screen.audit && <StudyAudit StudyInstanceUID={screen.StudyInstanceUID} />}
           </div>
         )}
       </main>

@@ -240,4 +240,16 @@ describe('the image stays first, with the report editor and the AI panel open', 
     await page.keyboard.press('ArrowRight');
     await page.waitForFunction((w) => Number(document.querySelector('[data-testid="dock-splitter"]')?.getAttribute('aria-valuenow')) < w, widest);
   });
+
+  test("the study's audit opens in the same dock: the images keep their share", async () => {
+    const { page } = room();
+    await page.setViewportSize(SIZES[0]);
+    await page.click('[data-testid="toggle-audit"]');
+    const audit = page.locator('.viewer-dock [data-testid="study-audit"][data-state="ready"]');
+    await audit.waitFor();
+    assert.ok(((await audit.boundingBox())?.height ?? 0) > 40, 'the audit is shown, not squeezed away');
+    assert.ok((await gridShare(page)).width >= MIN_WIDTH_SHARE, 'with the report and the audit open the images keep 60% of the width');
+    await page.screenshot({ path: join(screenshotDir(), 'layout-1280x720-audit.png') });
+    await page.click('[data-testid="toggle-audit"]');
+  });
 });
