@@ -6,15 +6,22 @@
 import { availableParallelism } from 'node:os';
 import { AmurError } from '../common/errors.js';
 import { WorkerPool, type PoolJob } from '../common/pool.js';
-import type { ImageFrame } from '../contract/imaging.js';
+import type { DocumentContent, ImageFrame, ImagePlane } from '../contract/imaging.js';
 import { sourcePath, type FileSource } from '../vault/file-cipher.js';
 
 export type Priority = 'display' | 'prefetch';
 
+/**
+ * A frame to decode; or, with `read`, an instance's image planes (its header only) or its content
+ * as a document (SR, Encapsulated PDF, SEG), read on the same threads so the host's stays free.
+ */
 export interface DecodeTask {
   source: FileSource;
   frame: number;
+  read?: 'planes' | 'document';
 }
+
+type DecodeResult = ImageFrame | ImagePlane[] | DocumentContent;
 
 /** Frames decoded at once by one worker: two, so that reading one file overlaps decoding another. */
 const PER_WORKER = 2;
@@ -26,12 +33,12 @@ export function defaultDecoderCount(): number {
 }
 
 export class DecoderPool {
-  private readonly pool: WorkerPool<DecodeTask, ImageFrame>;
+  private readonly pool: WorkerPool<DecodeTask, DecodeResult>;
   /** Frames queued or being decoded, by file and frame. */
-  private readonly byKey = new Map<string, { job: PoolJob<ImageFrame>; priority: Priority }>();
+  private readonly byKey = new Map<string, { job: PoolJob<DecodeResult>; priority: Priority }>();
 
   constructor(size = defaultDecoderCount()) {
-    this.pool = new WorkerPool<DecodeTask, ImageFrame>({
+    this.pool = new WorkerPool<DecodeTask, DecodeResult>({
       module: new URL('./decoder.worker.ts', import.meta.url),
       size,
       perWorker: PER_WORKER,
@@ -55,7 +62,7 @@ export class DecoderPool {
         existing.priority = priority;
         existing.job.raise(RANK[priority]);
       }
-      return existing.job.promise;
+      return existing.job.promise as Promise<ImageFrame>;
     }
     const job = this.pool.submit({ source, frame }, { priority: RANK[priority] });
     this.byKey.set(key, { job, priority });
@@ -63,7 +70,17 @@ export class DecoderPool {
       if (this.byKey.get(key)?.job === job) this.byKey.delete(key);
     };
     job.promise.then(forget, forget);
-    return job.promise;
+    return job.promise as Promise<ImageFrame>;
+  }
+
+  /** The image planes of every frame of an instance, behind every frame asked for on screen. */
+  planes(source: FileSource): Promise<ImagePlane[]> {
+    return this.pool.submit({ source, frame: 0, read: 'planes' }, { priority: RANK.prefetch }).promise as Promise<ImagePlane[]>;
+  }
+
+  /** An instance read as a document, as soon as a worker is free (the reader asked for it). */
+  document(source: FileSource): Promise<DocumentContent> {
+    return this.pool.submit({ source, frame: 0, read: 'document' }, { priority: RANK.display }).promise as Promise<DocumentContent>;
   }
 
   /** Frames waiting for a worker (not counting those being decoded). */

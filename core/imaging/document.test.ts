@@ -12,6 +12,7 @@ import type { SRContentItem } from '../contract/imaging.js';
 import { parseInstance } from './decode.js';
 import { documentKind, pdfPageCount, readDocument } from './document.js';
 import { readImagePlanes } from './pixel-module.js';
+import { LocalImagingService } from './service.js';
 
 const flat = (i: SRContentItem): SRContentItem[] => [i, ...i.children.flatMap(flat)];
 
@@ -79,4 +80,29 @@ test('the planes of a head CT: one per instance, position along the normal disti
   }
   assert.equal(new Set(planes.map((p) => p.FrameOfReferenceUID)).size, 1);
   assert.equal(new Set(planes.map((p) => p.ImagePositionPatient![2].toFixed(3))).size, 28);
+});
+
+test('through the service, planes and documents are read on the decoder threads', async () => {
+  const ct = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
+  const files: Record<string, string> = {};
+  const uids = readdirSync(ct).sort().map((f) => {
+    const uid = parseInstance(new Uint8Array(readFileSync(join(ct, f)))).ds.string('x00080018')!;
+    files[uid] = join(ct, f);
+    return uid;
+  });
+  const sr = shared('dicom', 'dcmjs', 'test', 'sample-sr.dcm');
+  const srUid = parseInstance(new Uint8Array(readFileSync(sr))).ds.string('x00080018')!;
+  files[srUid] = sr;
+  const service = new LocalImagingService({ instanceFile: (uid) => files[uid], decoders: 1 });
+  try {
+    const planes = await service.getImagePlanes(uids);
+    assert.deepEqual(planes.map((p) => p.SOPInstanceUID), uids, 'one plane per instance, in the order asked');
+    assert.ok(planes.every((p) => p.ImagePositionPatient && p.FrameOfReferenceUID));
+    const doc = await service.getDocument(srUid);
+    assert.equal(doc.kind, 'sr');
+    await assert.rejects(service.getDocument(uids[0]), /notADocument/);
+    await assert.rejects(service.getImagePlanes(['1.2.3.4.5']), /unknownInstance/);
+  } finally {
+    await service.dispose();
+  }
 });

@@ -3,11 +3,8 @@
 // knowledge of the catalogue and tests can point it at any file.
 import { AmurError } from '../common/errors.js';
 import type { DocumentContent, ImageFrame, ImagePlane, ImagingService } from '../contract/imaging.js';
-import { readSource, sourcePath, type FileSource } from '../vault/file-cipher.js';
-import { parseInstance } from './decode.js';
+import type { FileSource } from '../vault/file-cipher.js';
 import { DecoderPool, type Priority } from './decoder-pool.js';
-import { readDocument } from './document.js';
-import { readImagePlanes } from './pixel-module.js';
 
 export interface ImagingServiceOptions {
   /** The stored (sealed) file of an instance, or undefined when the store does not hold it. */
@@ -35,26 +32,21 @@ export class LocalImagingService implements ImagingService {
     return this.pool.decode(file, frame, priority);
   }
 
+  // Headers and documents are read on the decoder threads too: a long series' planes or a large
+  // PDF must not hold up the host's own thread (nor the frames on screen: planes queue behind them).
   async getImagePlanes(SOPInstanceUIDs: string[]): Promise<ImagePlane[]> {
-    const out: ImagePlane[][] = [];
-    // A few files at a time: a long series must not hold every file in memory at once.
-    for (let i = 0; i < SOPInstanceUIDs.length; i += 16) {
-      const chunk = SOPInstanceUIDs.slice(i, i + 16);
-      out.push(...(await Promise.all(chunk.map(async (uid) => readImagePlanes(parseInstance(await this.bytesOf(uid)).ds)))));
-    }
-    return out.flat();
+    const files = SOPInstanceUIDs.map((uid) => this.fileOf(uid));
+    return (await Promise.all(files.map((f) => this.pool.planes(f)))).flat();
   }
 
   async getDocument(SOPInstanceUID: string): Promise<DocumentContent> {
-    const file = this.options.instanceFile(SOPInstanceUID);
-    if (!file) throw new AmurError('imaging.unknownInstance', { SOPInstanceUID });
-    return readDocument(new Uint8Array(await readSource(file)), sourcePath(file));
+    return this.pool.document(this.fileOf(SOPInstanceUID));
   }
 
-  private async bytesOf(SOPInstanceUID: string): Promise<Uint8Array> {
+  private fileOf(SOPInstanceUID: string): FileSource {
     const file = this.options.instanceFile(SOPInstanceUID);
     if (!file) throw new AmurError('imaging.unknownInstance', { SOPInstanceUID });
-    return new Uint8Array(await readSource(file));
+    return file;
   }
 
   dispose(): Promise<void> {
