@@ -134,3 +134,14 @@ export function samePlane(a: PlaneGeometry | undefined, b: PlaneGeometry | undef
   const eq = (x: readonly number[], y: readonly number[]) => x.every((v, i) => v === y[i]);
   return eq(a.origin, b.origin) && eq(a.row, b.row) && eq(a.column, b.column) && eq(a.spacing, b.spacing) && a.Rows === b.Rows && a.Columns === b.Columns && a.FrameOfReferenceUID === b.FrameOfReferenceUID;
 }
+
+/**
+ * The slice of a stack that linked scrolling shows for `source`: the nearest (by distance along
+ * the normal from the source image's centre) among slices of the same frame of reference and
+ * (nearly) the same orientation, within `maxDistance` mm; undefined when the stack is not linked.
+ */
+export function linkedSlice(source: PlaneGeometry, stack: readonly (PlaneGeometry | undefined)[], maxDistance = 10): number | undefined {
+  if (!source.FrameOfReferenceUID) return undefined;
+  const same = stack.map((g) => (g && g.FrameOfReferenceUID === source.FrameOfReferenceUID && parallel(g, source, 10) ? g : undefined));
+  return nearestSlice(same, centreOf(source), maxDistance);
+}

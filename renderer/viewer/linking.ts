@@ -4,7 +4,7 @@
 // count, order or spacing). The planes of a series come from the host's headers, once per series.
 import type { ImagePixelModule } from '../../core/contract/imaging';
 import { services } from '../shell';
-import { centreOf, nearestSlice, parallel, planeGeometry, type PlaneGeometry } from './geometry';
+import { linkedSlice, planeGeometry, type PlaneGeometry } from './geometry';
 import { parseImageId } from './image-id';
 import type { Stack } from './stack';
 import { planeOfModule } from './ViewOverlays';
@@ -37,14 +37,11 @@ export function stackPlanes(stack: Stack): Promise<(PlaneGeometry | undefined)[]
 export async function linkedIndices(active: ImagePixelModule, others: (Stack | undefined)[]): Promise<(number | undefined)[]> {
   const source = planeOfModule(active);
   if (!source?.FrameOfReferenceUID) return others.map(() => undefined);
-  const centre = centreOf(source);
   return Promise.all(
     others.map(async (stack) => {
       if (!stack || stack.imageIds.length === 0) return undefined;
-      const planes = await stackPlanes(stack).catch(() => []);
-      const same = planes.map((g) => (g && g.FrameOfReferenceUID === source.FrameOfReferenceUID && parallel(g, source, 10) ? g : undefined));
-      // A slice farther than a few slice gaps away means the series does not cover this position.
-      return nearestSlice(same, centre, 10);
+      // A slice farther than 10 mm means the series does not cover this position.
+      return linkedSlice(source, await stackPlanes(stack).catch(() => []), 10);
     }),
   );
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ImagePlane } from '../../core/contract/imaging.js';
-import { centreOf, nearestSlice, patientPoint, pixelOf, planeGeometry, referenceLine, samePlane, type PlaneGeometry } from '../../renderer/viewer/geometry.js';
+import { centreOf, linkedSlice, nearestSlice, patientPoint, pixelOf, planeGeometry, referenceLine, samePlane, type PlaneGeometry } from '../../renderer/viewer/geometry.js';
 import { orientationMarkers, patientOrientationMarkers } from '../../renderer/viewer/orientation.js';
 
 const FOR = '1.2.3';
@@ -72,4 +72,13 @@ test('the same plane is recognised, another slice is not', () => {
   assert.ok(!samePlane(axial(5), axial(6)));
   assert.ok(!samePlane(axial(5), undefined));
   assert.ok(samePlane(undefined, undefined));
+});
+
+test('linked scrolling follows only slices of the same frame of reference and orientation, near enough', () => {
+  const copy = [axial(10), axial(5), axial(0)];
+  assert.equal(linkedSlice(axial(4.9), copy), 1, 'by position, whatever the order');
+  assert.equal(linkedSlice(axial(4.9, { FrameOfReferenceUID: '7.7' }), copy), undefined, 'another patient space');
+  assert.equal(linkedSlice(axial(4.9, { FrameOfReferenceUID: undefined }), copy), undefined, 'no frame of reference');
+  assert.equal(linkedSlice(sagittal, copy), undefined, 'another orientation is not scrolled along');
+  assert.equal(linkedSlice(axial(40), copy), undefined, 'beyond the series');
 });
