@@ -216,6 +216,16 @@ describe('the image stays first, with the report editor and the AI panel open', 
   test('the dock folds to give the images the width, and is resized only within the share the images keep', async () => {
     const { page } = room();
     await page.setViewportSize(SIZES[0]);
+    // The AI panel folds to its title and assistive label, and the report below it gets the height.
+    const editorBefore = (await page.locator('.viewer-dock-side').boundingBox())!.height;
+    await page.click('[data-testid="ai-panel-toggle"]');
+    await page.locator('[data-testid="ai-panel-toggle"][aria-expanded="false"]').waitFor();
+    assert.ok(await page.locator('[data-testid="ai-assistive"]').isVisible(), 'the assistive label stays');
+    assert.equal(await page.locator('[data-testid="ai-finding"]').isVisible(), false, 'the details are folded away');
+    assert.ok((await page.locator('.viewer-dock-side').boundingBox())!.height > editorBefore + 40, 'the report editor is taller');
+    await page.click('[data-testid="ai-panel-toggle"]');
+    await page.locator('[data-testid="ai-finding"]').waitFor();
+
     const open = await gridShare(page);
     await page.click('[data-testid="dock-fold"]');
     await page.locator('[data-testid="dock-fold"][aria-expanded="false"]').waitFor();

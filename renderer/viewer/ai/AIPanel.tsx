@@ -72,11 +72,13 @@ export function AIPanel({ StudyInstanceUID }: { StudyInstanceUID: string }) {
 
   return (
     <aside className={`viewer-ai${open ? '' : ' folded'}`} data-testid="ai-panel" data-status={status} aria-label={t('ui.ai.title')}>
-      <h2>
-        <button type="button" className="viewer-ai-fold" data-testid="ai-panel-toggle" aria-expanded={open} title={t(open ? 'ui.ai.fold' : 'ui.ai.unfold')} onClick={() => setOpen((o) => !o)}>
-          <span aria-hidden="true">{open ? '▾' : '▸'}</span> {t('ui.ai.title')}
+      <div className="viewer-ai-head">
+        <h2>{t('ui.ai.title')}</h2>
+        <button type="button" className="viewer-ai-fold" data-testid="ai-panel-toggle" aria-expanded={open}
+          title={t(open ? 'ui.ai.fold' : 'ui.ai.unfold')} aria-label={t(open ? 'ui.ai.fold' : 'ui.ai.unfold')} onClick={() => setOpen((o) => !o)}>
+          {open ? '▾' : '▸'}
         </button>
-      </h2>
+      </div>
       <p className="viewer-ai-assistive" data-testid="ai-assistive">{t('ui.ai.assistive')}</p>
       <div className="viewer-ai-details" hidden={!open}>
       {result === undefined && <p className="viewer-ai-muted">{t('ui.ai.loading')}</p>}
