@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import type { ImagePixelModule } from '../../core/contract/imaging';
 import { planeGeometry, referenceLine, type PlaneGeometry } from './geometry';
 import { orientationMarkers, patientOrientationMarkers, type Markers } from './orientation';
+import { scaleBar } from './scale-bar';
 import './overlays.css';
 
 /** The markers of an image under a view, or none when its file says nothing of its orientation. */
@@ -27,25 +28,6 @@ export function OrientationMarkers({ markers, source }: { markers: Markers; sour
       <div className="marker right" data-testid="marker-right">{markers.right}</div>
     </>
   );
-}
-
-const NICE_MM = [1, 2, 5, 10, 20, 50, 100, 200, 500];
-
-/**
- * The scale bar: the roundest length (1, 2, 5 × 10^n mm) whose bar is at most a quarter of the
- * viewport's width. A horizontal bar on screen runs along the image's rows, or its columns when
- * the view is turned by a quarter, so the matching spacing is used.
- */
-export function scaleBar(m: ImagePixelModule, vp: CsViewport, width: number): { mm: number; px: number; spacing: number } | undefined {
-  if (!m.PixelSpacing || !(vp.scale > 0) || !(width > 0)) return undefined;
-  const [rowSpacing, columnSpacing] = m.PixelSpacing;
-  const quarter = Math.round(vp.rotation / 90) % 2 !== 0;
-  const spacing = quarter ? rowSpacing : columnSpacing;
-  if (!(spacing > 0)) return undefined;
-  const pxPerMm = vp.scale / spacing;
-  const mm = [...NICE_MM].reverse().find((l) => l * pxPerMm <= width / 4);
-  if (!mm) return undefined;
-  return { mm, px: mm * pxPerMm, spacing };
 }
 
 export function ScaleBar({ module: m, viewport: vp, width }: { module: ImagePixelModule; viewport: CsViewport; width: number }) {
