@@ -17,7 +17,7 @@ import { linkedIndices } from './linking';
 import { planeOfModule } from './ViewOverlays';
 import type { Stack } from './stack';
 import { SERIES_DRAG_TYPE, Viewport, type ViewportHandle } from './Viewport';
-import { MeasurePanel, MeasureTools } from './measure';
+import { MeasurePanel, MeasureTools, type MeasurementPlace } from './measure';
 import './viewer.css';
 
 export interface ViewerProps {
@@ -193,6 +193,7 @@ export function Viewer({ StudyInstanceUID, onClose, side }: ViewerProps) {
   const onDrawn = (position: number, m: ImagePixelModule | undefined) => {
     drawnModules.current[position] = m;
     if (position === active) followActive(m);
+    showPending(position);
     if (!firstDrawn) firstImageSettled(StudyInstanceUID);
     setFirstDrawn(true);
     modules.current[position] = m;
@@ -232,9 +233,12 @@ export function Viewer({ StudyInstanceUID, onClose, side }: ViewerProps) {
   useEffect(() => setActivePlane(LAYOUT_SIZE[layout] > 1 ? planeOfModule(drawnModules.current[active]) : undefined), [active, layout]);
   const [moreOpen, setMoreOpen] = useState(false);
 
+  // Every study starts on window/level, on the toolbar and on the left button (the measurement
+  // tools disarm themselves too), so a first click in the next study draws nothing.
   useEffect(() => {
+    setTool('Wwwc');
     activateTool('Wwwc');
-  }, []);
+  }, [StudyInstanceUID]);
 
   // The study's opening was started when its worklist row was chosen (primeStudy); here it is
   // taken over (or started, when the viewer opens without the worklist). The first series is shown
@@ -296,6 +300,20 @@ export function Viewer({ StudyInstanceUID, onClose, side }: ViewerProps) {
     return p.explanation ? t('ui.viewer.preset.fileNamed', { ...values, name: p.explanation }) : t('ui.viewer.preset.file', values);
   };
   const chooseSeries = (i: number) => setAssigned((a) => a.map((v, k) => (k === active ? i : v)));
+  // A measurement pressed in the list: its image in the active viewport, after its series is put
+  // there if another one shows (the image is asked for once that series' first one is drawn).
+  const pendingPlace = useRef<(MeasurementPlace & { position: number }) | undefined>(undefined);
+  const showMeasured = (place: MeasurementPlace) => {
+    if (stackFor(active) === stacks?.[place.stack]) return handles.current[active]?.scrollTo(place.image);
+    pendingPlace.current = { ...place, position: active };
+    chooseSeries(place.stack);
+  };
+  function showPending(position: number) {
+    const p = pendingPlace.current;
+    if (!p || p.position !== position || stackFor(position) !== stacks?.[p.stack]) return;
+    pendingPlace.current = undefined;
+    handles.current[position]?.scrollTo(p.image);
+  }
   // ] and [: the next or previous series in the active viewport, in the order of the thumbnails.
   const stepSeries = (dir: 1 | -1) => {
     if (!stacks?.length) return;
@@ -642,7 +660,7 @@ export function Viewer({ StudyInstanceUID, onClose, side }: ViewerProps) {
         </button>
         <div className="viewer-dock-panels" hidden={!dockOpen}>
           <AIPanel StudyInstanceUID={StudyInstanceUID} />
-          <MeasurePanel StudyInstanceUID={StudyInstanceUID} />
+          <MeasurePanel StudyInstanceUID={StudyInstanceUID} stacks={stacks} onShow={showMeasured} />
           {side && <div className="viewer-dock-side">{side}</div>}
         </div>
       </div>
