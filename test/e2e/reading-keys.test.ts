@@ -4,7 +4,8 @@
 // The CT lists the CT windows, the DX its own windows first; a preset chosen from the list is shown
 // as the active one and gives the arrow keys back to the images (↓ moves the slice, the window
 // stays); PageDown moves ten images, as the help says; ] and [ change the series, Shift+2 and
-// Shift+1 the layout; Esc closes the help, then goes back to the worklist. The text on screen keeps
+// Shift+1 the layout, and with a Russian keyboard layout the keys act by their place (ъ is ]);
+// Esc closes the help, then goes back to the worklist. The text on screen keeps
 // WCAG AA contrast against what it is drawn on; the AI panel words the model's reason in the
 // language on screen while the host speaks Russian; nothing the app loads answers 400 or more.
 import assert from 'node:assert/strict';
@@ -218,6 +219,19 @@ describe('reading conventions: presets, reading keys, contrast, no failed reques
     await page.locator(`${VIEWPORT}[data-series-uid="${other}"][data-image-index="0"]`).waitFor();
     await page.keyboard.press(i === 0 ? '[' : ']');
     await page.locator(`${VIEWPORT}[data-series-uid="${now}"][data-image-index="0"]`).waitFor();
+
+    // With a Russian keyboard layout the same keys give Cyrillic letters (ъ for ], к for R): they act by their place.
+    const russianKey = (key: string, code: string) =>
+      page.evaluate(([key, code]) => { dispatchEvent(new KeyboardEvent('keydown', { key, code, bubbles: true, cancelable: true })); }, [key, code]);
+    await russianKey(i === 0 ? 'ъ' : 'х', i === 0 ? 'BracketRight' : 'BracketLeft');
+    await page.locator(`${VIEWPORT}[data-series-uid="${other}"][data-image-index="0"]`).waitFor();
+    await russianKey(i === 0 ? 'х' : 'ъ', i === 0 ? 'BracketLeft' : 'BracketRight');
+    await page.locator(`${VIEWPORT}[data-series-uid="${now}"][data-image-index="0"]`).waitFor();
+    const left = await page.locator('[data-testid="marker-left"]').innerText();
+    await russianKey('к', 'KeyR');
+    await page.waitForFunction((l) => document.querySelector('[data-testid="marker-left"]')?.textContent !== l, left);
+    await russianKey('ч', 'KeyX');
+    await page.waitForFunction((l) => document.querySelector('[data-testid="marker-left"]')?.textContent === l, left);
 
     await page.keyboard.press('Shift+2');
     await page.locator('[data-testid="layout-1x2"][aria-pressed="true"]').waitFor();
