@@ -53,7 +53,9 @@ export function AIPanel({ StudyInstanceUID }: { StudyInstanceUID: string }) {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable)) return;
-      if (e.ctrlKey || e.metaKey || e.altKey || e.key.toUpperCase() !== HEATMAP_KEY) return;
+      // By the key's place too, as the viewer's keys: A is ф with a Russian layout.
+      const key = /^Key[A-Z]$/.test(e.code) && !/^[\x20-\x7e]$/.test(e.key) ? e.code.slice(3) : e.key;
+      if (e.ctrlKey || e.metaKey || e.altKey || key.toUpperCase() !== HEATMAP_KEY) return;
       e.preventDefault();
       setVisible((v) => !v);
     };
