@@ -233,6 +233,14 @@ describe('reading conventions: presets, reading keys, contrast, no failed reques
     await russianKey('ч', 'KeyX');
     await page.waitForFunction((l) => document.querySelector('[data-testid="marker-left"]')?.textContent === l, left);
 
+    // ц (the key of W) takes the left button back from an armed measurement tool.
+    await (await toolbarControl(page, 'tool-measure-Length')).click();
+    await page.locator('[data-testid="tool-measure-Length"][aria-pressed="true"]').waitFor();
+    await page.locator('.viewer-toolbar-slot:not(.open)').waitFor();
+    await russianKey('ц', 'KeyW');
+    await page.locator('[data-testid="tool-measure-Length"][aria-pressed="false"]').waitFor();
+    assert.equal(await page.getAttribute('[data-testid="tool-Wwwc"]', 'aria-pressed'), 'true');
+
     await page.keyboard.press('Shift+2');
     await page.locator('[data-testid="layout-1x2"][aria-pressed="true"]').waitFor();
     assert.equal(await page.locator('.viewport-frame').count(), 2);

@@ -61,7 +61,8 @@ export function MeasureTools({ StudyInstanceUID }: { StudyInstanceUID: string })
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) return;
-      const key = e.key.toLowerCase();
+      // By the key's place too, as the viewer's keys: W, P, Z are ц, з, я with a Russian layout.
+      const key = (/^Key[A-Z]$/.test(e.code) && !/^[\x20-\x7e]$/.test(e.key) ? e.code.slice(3) : e.key).toLowerCase();
       if ((e.ctrlKey || e.metaKey) && !e.altKey && (key === 'z' || key === 'y')) {
         e.preventDefault();
         void command(key === 'y' || e.shiftKey ? 'redo' : 'undo');
