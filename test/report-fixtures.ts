@@ -1,14 +1,21 @@
 // Report drafts on real studies for the report tests: the Philips head CT of dcm_qa_ct (shared
 // data), filled the way a radiologist would fill one (coded and uncoded findings, free text in
 // Russian and Chinese, a measurement on one image, one accepted and one rejected AI finding).
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { writePart10 } from '../core/reports/dcmjs.js';
 import { createDraft, type ReaderLanguage, type ReportDraft, type StudyReference } from '../core/reports/draft.js';
 import { studyReferenceFromFiles } from '../core/reports/study.js';
 import { loadTemplate } from '../core/reports/template.js';
-import { shared } from './shared-data.js';
+import { importIdentity } from '../core/signing/index.js';
+import { StudyStore } from '../core/store/store.js';
+import { makePki, type TestPki } from './fixtures/pki/pki.js';
+import { REPO_ROOT, shared } from './shared-data.js';
+import { unlockTestHome } from './vault.js';
 
 /** The 28 slices of a plain head CT (Philips), a study a CT head report fits. */
 export function headCtFiles(): string[] {
@@ -103,4 +110,37 @@ export function writeCxrDicom(out: string, ids: { StudyInstanceUID: string; Seri
     PixelRepresentation: 0,
     PixelData: [grey.buffer],
   }));
+}
+
+/** A reader's home for the report tests: the head CT imported by `amur import`, a stored signing identity. */
+export interface SigningHome {
+  tmp: string;
+  home: string;
+  pki: TestPki;
+  store: StudyStore;
+  StudyInstanceUID: string;
+  /** The stored identity's name and its store passphrase. */
+  identity: { name: string; storePassphrase: string };
+  close(): void;
+}
+
+export async function signingHome(): Promise<SigningHome> {
+  const tmp = mkdtempSync(join(tmpdir(), 'amur-'));
+  const home = join(tmp, 'home');
+  const pki = makePki();
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), 'import', join(headCtFiles()[0]!, '..')], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: home } });
+  assert.equal(r.status, 0, r.stderr);
+  const identity = { name: 'ivanov', storePassphrase: 'store-pass' };
+  importIdentity(pki.bytes('rsa.p12'), pki.passphrase, { ...identity, home });
+  await unlockTestHome(home);
+  const store = StudyStore.open(home);
+  return {
+    tmp, home, pki, store, identity,
+    StudyInstanceUID: store.listStudies()[0]!.StudyInstanceUID,
+    close() {
+      store.close();
+      pki.remove();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }

@@ -5,8 +5,7 @@
 // amended: the amendment's draft names the signed SR as its predecessor.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isAmurError } from '../core/common/errors.js';
@@ -18,13 +17,12 @@ import type { ReportDraft } from '../core/reports/draft.js';
 import type { DraftSummary } from '../core/reports/drafts.js';
 import { LocalReportService } from '../core/reports/service.js';
 import { readReportSR } from '../core/reports/sr-read.js';
-import { importIdentity, openIdentity } from '../core/signing/index.js';
+import { openIdentity } from '../core/signing/index.js';
 import { StudyStore } from '../core/store/store.js';
-import { makePki, type TestPki } from './fixtures/pki/pki.js';
-import { filledDraft, headCtFiles } from './report-fixtures.js';
-import { REPO_ROOT } from './shared-data.js';
-import { unlockTestHome } from './vault.js';
+import { type TestPki } from './fixtures/pki/pki.js';
+import { filledDraft, signingHome, type SigningHome } from './report-fixtures.js';
 
+let fixture: SigningHome;
 let tmp: string;
 let home: string;
 let pki: TestPki;
@@ -33,15 +31,8 @@ let service: LocalReportService;
 let StudyInstanceUID: string;
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'amur-'));
-  home = join(tmp, 'home');
-  pki = makePki();
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), 'import', join(headCtFiles()[0]!, '..')], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: home } });
-  assert.equal(r.status, 0, r.stderr);
-  importIdentity(pki.bytes('rsa.p12'), pki.passphrase, { name: 'ivanov', storePassphrase: 'store-pass', home });
-  await unlockTestHome(home);
-  store = StudyStore.open(home);
-  StudyInstanceUID = store.listStudies()[0]!.StudyInstanceUID;
+  fixture = await signingHome();
+  ({ tmp, home, pki, store, StudyInstanceUID } = fixture);
   service = new LocalReportService(store, home);
 });
 
@@ -60,11 +51,7 @@ async function measureLength(): Promise<string> {
   });
   return trackingUID;
 }
-after(() => {
-  store.close();
-  pki.remove();
-  rmSync(tmp, { recursive: true, force: true });
-});
+after(() => fixture.close());
 
 describe('LocalReportService', () => {
   let draftId: string;

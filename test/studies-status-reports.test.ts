@@ -3,42 +3,22 @@
 // stored identity from the test PKI (reported). A store whose drafts and signed reports were kept
 // before the catalogue recorded them (migration 8) counts them once the report service opens.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalReportService } from '../core/reports/service.js';
-import { importIdentity } from '../core/signing/index.js';
 import { StudyStore } from '../core/store/store.js';
 import { LocalStudyService } from '../core/studies/service.js';
-import { makePki, type TestPki } from './fixtures/pki/pki.js';
-import { filledDraft, headCtFiles } from './report-fixtures.js';
-import { REPO_ROOT } from './shared-data.js';
-import { unlockTestHome } from './vault.js';
+import { filledDraft, signingHome, type SigningHome } from './report-fixtures.js';
 
-let tmp: string;
+let fixture: SigningHome;
 let home: string;
-let pki: TestPki;
 let store: StudyStore;
 let uid: string;
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'amur-'));
-  home = join(tmp, 'home');
-  pki = makePki();
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'amur.js'), 'import', join(headCtFiles()[0]!, '..')], { encoding: 'utf8', env: { ...process.env, AMUR_HOME: home } });
-  assert.equal(r.status, 0, r.stderr);
-  importIdentity(pki.bytes('rsa.p12'), pki.passphrase, { name: 'ivanov', storePassphrase: 'store-pass', home });
-  await unlockTestHome(home);
-  store = StudyStore.open(home);
-  uid = store.listStudies()[0]!.StudyInstanceUID;
+  fixture = await signingHome();
+  ({ home, store, StudyInstanceUID: uid } = fixture);
 });
-after(() => {
-  store.close();
-  pki.remove();
-  rmSync(tmp, { recursive: true, force: true });
-});
+after(() => fixture.close());
 
 const status = () => store.listStudies(new Date(), uid)[0]!.status;
 const forgetRecords = () => store.db.prepare('DELETE FROM study_reports').run();
