@@ -2,7 +2,9 @@
 // host words its reasons in its own language (Russian here), and the page shows each one in the
 // language chosen on screen (English, Chinese, Russian), never a message key. One file of each
 // kind: not DICOM, cut short, a fragment with no SOP Instance UID, and an image without one (imported
-// under a derived UID, with a notice).
+// under a derived UID, with a notice). The files are imported once, in English; the summary then
+// follows each change of the language on screen (a second import would find the image stored, and
+// say nothing of a duplicate).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,12 +47,13 @@ describe('import reasons in every language', () => {
     throw new Error(`${file} was expected to be rejected`);
   }
 
-  for (const lang of ['en', 'zh-CN', 'ru'] as const) {
+  const languages = ['en', 'zh-CN', 'ru'] as const;
+  for (const lang of languages) {
     test(`in ${lang}: each rejected file with its reason, the derived UID's notice, no message keys`, async () => {
       const { page } = room();
       await page.locator('[data-testid="language"]').selectOption(lang);
       await page.locator(`[data-testid="import-files"]:text-is("${t('ui.import.files', {}, lang)}")`).waitFor();
-      await importThroughUi(page, [...rejectedFiles, derivedImage]);
+      if (lang === languages[0]) await importThroughUi(page, [...rejectedFiles, derivedImage]);
 
       const rejected = await page.locator('[data-testid="import-rejected"] li').allInnerTexts();
       assert.equal(rejected.length, rejectedFiles.length, rejected.join(' | '));
@@ -67,7 +70,7 @@ describe('import reasons in every language', () => {
         if (lang !== 'ru') assert.doesNotMatch(text, /[а-яё]/i, `the host's Russian shows through: ${text}`);
       }
       await page.screenshot({ path: join(screenshotDir(), `import-reasons-${lang}.png`) });
-      await page.locator('[data-testid="import-result"] button').click();
+      if (lang === languages.at(-1)) await page.locator('[data-testid="import-result"] button').click();
     });
   }
 });
