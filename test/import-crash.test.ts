@@ -19,7 +19,10 @@ import { REPO_ROOT } from './shared-data.js';
 import { unlockTestHome } from './vault.js';
 
 const AMUR = join(REPO_ROOT, 'bin', 'amur.js');
-const COPIES = 20;
+// Large enough that an import is still running when the kill arrives: the CLI reads up to 128 MiB
+// ahead while its key is derived, then seals and commits in batches of 256, so a corpus of a few
+// batches could be done before its first progress line has reached this process.
+const COPIES = 40;
 
 let work: string;
 let corpus: string;
