@@ -3,14 +3,15 @@
 // the draft cannot be signed listed together beside the Sign button in the language on screen
 // (the host's own list, reports.validateDraft, so it is exactly why signing would refuse), a
 // re-tag of mis-tagged text on the user's word, and the PDF that will be signed, rendered by the
-// host and shown before signing. Importing an identity from a PKCS#12 file is offered here too.
+// host and drawn here by pdf.js before signing (no frame or browser plugin, in either shell). Importing an identity from a PKCS#12 file is offered here too.
 // `data-state` on the problem list says whether it is for what is saved now (`ready`) or being
 // checked (`checking`), for the reader and for tests.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DraftProblem, ReportDraft, ReportTemplate, SignedReportSummary, SignerSummary, SigningObserver } from '../../core/contract/reports';
 import { services } from '../shell';
 import { errorText } from './error-text';
+import { PdfPages } from '../pdf/PdfPages';
 import { IdentityImport } from './IdentityImport';
 import './report-signing.css';
 
@@ -45,8 +46,7 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
   const [confirmRetag, setConfirmRetag] = useState(false);
   const [importing, setImporting] = useState(false);
   const [imported, setImported] = useState('');
-  const [preview, setPreview] = useState<{ url: string; of: ReportDraft; signer: string; loaded: boolean } | null>(null);
-  const previewUrl = useRef<string | undefined>(undefined);
+  const [preview, setPreview] = useState<{ bytes: Uint8Array; of: ReportDraft; signer: string } | null>(null);
 
   const loadSigners = useCallback(async (choose?: string) => {
     const list = await services.reports.listSigners();
@@ -83,22 +83,14 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
     try {
       await flush();
       const f = await services.reports.previewDraft(draft.draftId, signer);
-      const url = URL.createObjectURL(new Blob([f.bytes as BlobPart], { type: f.mediaType }));
-      if (previewUrl.current) URL.revokeObjectURL(previewUrl.current);
-      previewUrl.current = url;
-      setPreview({ url, of: draft, signer, loaded: false });
+      setPreview({ bytes: f.bytes, of: draft, signer });
     } catch (e) {
       setError(errorText(e, t, exists));
     } finally {
       setBusy('');
     }
   }, [signer, draft, flush]);
-  const closePreview = () => {
-    if (previewUrl.current) URL.revokeObjectURL(previewUrl.current);
-    previewUrl.current = undefined;
-    setPreview(null);
-  };
-  useEffect(() => () => { if (previewUrl.current) URL.revokeObjectURL(previewUrl.current); }, []);
+  const closePreview = () => setPreview(null);
   // An open preview follows the draft and the signer: once a change is saved, or another identity
   // is chosen, the PDF shown is rendered again.
   useEffect(() => {
@@ -233,9 +225,10 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
             <span className="muted small">{t('ui.reports.signing.preview.note')}</span>
             <button type="button" data-testid="report-preview-close" onClick={closePreview}>{t('ui.reports.signing.preview.close')}</button>
           </div>
-          {/* The host's PDF, from a blob: URL this page made (CSP frame-src blob: only). */}
-          <iframe data-testid="report-preview" title={t('ui.reports.signing.preview.title')} src={preview.url}
-            data-state={preview.loaded ? 'loaded' : 'loading'} onLoad={() => setPreview((p) => (p ? { ...p, loaded: true } : p))} />
+          {/* The host's PDF, drawn in the page by pdf.js (no frame: CSP frame-src 'none'). */}
+          <div className="report-preview-pages" data-testid="report-preview">
+            <PdfPages bytes={preview.bytes} label={t('ui.reports.signing.preview.title')} />
+          </div>
         </div>
       )}
     </fieldset>

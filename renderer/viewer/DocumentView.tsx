@@ -1,11 +1,12 @@
 // A viewport's place taken by a document series: a Structured Report rendered as a document (its
-// content tree: headings, texts, codes, numbers with units), an Encapsulated PDF shown inline
-// (its bytes from the host in a blob: frame, the only frame source the policy allows) with a
+// content tree: headings, texts, codes, numbers with units), an Encapsulated PDF drawn inline by
+// pdf.js (its bytes from the host; no frame, no browser plugin, the same in both shells) with a
 // link to open it, or a segmentation listed by its segments (never drawn as a grey image).
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DocumentContent, SRContentItem } from '../../core/contract/imaging';
 import { errorText } from '../app/i18n';
+import { PdfPages } from '../pdf/PdfPages';
 import { services } from '../shell';
 import { formatStudyDate } from '../worklist/format';
 import { useSeriesDrop } from './series-drop';
@@ -51,13 +52,12 @@ function PdfDocument({ doc }: { doc: Extract<DocumentContent, { kind: 'pdf' }> }
   return (
     <>
       <div className="document-meta">
-        <span data-testid="pdf-pages">{t('ui.viewer.document.pages', { count: doc.pages })}</span>
+        <span data-testid="pdf-page-count">{t('ui.viewer.document.pages', { count: doc.pages })}</span>
         <a href={url} target="_blank" rel="noopener noreferrer" data-testid="pdf-open">
           {t('ui.viewer.document.openPdf')}
         </a>
       </div>
-      {/* A blob: frame, the only frame source the policy allows (renderer/csp.ts). */}
-      <iframe className="pdf" src={url} title={doc.title || t('ui.viewer.document.kind.pdf')} data-testid="pdf-frame" />
+      <PdfPages bytes={doc.bytes} label={doc.title || t('ui.viewer.document.kind.pdf')} />
     </>
   );
 }

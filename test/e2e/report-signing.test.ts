@@ -4,8 +4,9 @@
 // holder and organisation are shown as who signs, and cannot be typed over. An empty report and
 // contradictory findings are refused with every reason listed beside the Sign button, translated
 // and without internal names; Russian typed in the English box is listed and re-tagged on the
-// user's word; the PDF that will be signed is previewed first (the bytes the page shows name the
-// certificate's holder); signing says so, offers the signed PDF, shows the study as reported and
+// user's word; the PDF that will be signed is previewed first, drawn in the page by pdf.js (every
+// page poppler counts, ink on white, no policy violation; the bytes it drew name the certificate's
+// holder); signing says so, offers the signed PDF, shows the study as reported and
 // offers the next unread study, which opens.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ import { headCtFiles } from '../report-fixtures.js';
 import { PYDICOM_DATA, REPO_ROOT } from '../shared-data.js';
 import { unlockTestHome } from '../vault.js';
 import { readingRoomForTests, type RunningApp, screenshotDir } from './harness.js';
+import { drawnPdf, sha256, popplerPages, watchCspViolations } from './pdf-drawn.js';
 
 /** What a user must never be shown: field paths, UUIDs, translation keys, unfilled placeholders. */
 const INTERNAL = /observer\.|findings\[|texts\[|impression\[|aiFindings|[0-9a-f]{8}-[0-9a-f]{4}-|\{\{|reports\.problem|errors\./;
@@ -196,12 +198,18 @@ describe('signing a report in the browser shell (ru)', () => {
     const { page } = room();
     await page.locator('[data-testid="report-impression-zh-CN"]').fill('左额叶脑内血肿。');
     await saved(page);
+    const violations = await watchCspViolations(page);
     await page.locator('[data-testid="report-preview-button"]').click();
-    const frame = page.locator('[data-testid="report-preview"][data-state="loaded"]');
-    await frame.waitFor();
-    assert.match((await frame.getAttribute('src'))!, /^blob:/);
+    const drawn = await drawnPdf(page.locator('[data-testid="report-preview"]'));
     const preview = pdfsSent.filter((f) => f.fileName === 'report-preview.pdf').at(-1);
     assert.ok(preview, 'the host sent the preview');
+    // What is drawn is the host's preview, every page of it, and each page shows text on paper.
+    assert.equal(drawn.sha256, sha256(preview.bytes), 'the page drew the bytes the host sent');
+    assert.equal(drawn.pages, popplerPages(preview.bytes), 'as many pages as poppler reads');
+    assert.equal(drawn.canvases, drawn.pages);
+    for (const [i, p] of drawn.ink.entries()) {
+      assert.ok(p.dark > 0.001 && p.white > 0.5, `page ${i + 1} shows dark text on white: ${JSON.stringify(p)}`);
+    }
     // The reader's language is English now, so the PDF is in Chinese and English (the re-tagged
     // impression in Russian, as written).
     const text = pdfText(preview.bytes, 'preview.pdf');
@@ -209,7 +217,8 @@ describe('signing a report in the browser shell (ru)', () => {
       assert.ok(text.includes(s), `the preview lacks ${s}`);
     }
     assert.ok(!Buffer.from(preview.bytes).includes('/ByteRange'), 'not signed yet');
-    assert.deepEqual(cspViolations, [], 'the preview frame is allowed by the page\'s policy');
+    assert.deepEqual(cspViolations, [], 'drawing the preview breaks none of the page\'s policy (console)');
+    assert.deepEqual(await violations(), [], 'no securitypolicyviolation event');
     await page.screenshot({ path: join(screenshotDir(), 'report-signing-preview-ru.png') });
   });
 

@@ -3,19 +3,20 @@
 // - a Structured Report (dcmjs's Enhanced SR) opens as a document: its title, headings, texts,
 //   codes and numbers with their units;
 // - an Encapsulated PDF in the head CT's study (made here by dcmtk's pdf2dcm from a PDF Debian
-//   ships, its study taken from the CT) is listed after the CT and shown inline from a blob:
-//   frame, with the page count poppler reads;
+//   ships, its study taken from the CT) is listed after the CT and drawn inline by pdf.js: every
+//   page poppler counts, each with ink on white, with no policy violation;
 // - a segmentation (QIICR) is listed by its segments and never drawn as a grey image.
 // In Chinese, so the document chrome is seen translated while the documents' own text is as stored.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { shared } from '../shared-data.js';
 import { readingRoomForTests, screenshotDir } from './harness.js';
+import { drawnPdf, sha256, watchCspViolations } from './pdf-drawn.js';
 
 const HEAD_CT = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
 const SR = shared('dicom', 'dcmjs', 'test', 'sample-sr.dcm');
@@ -74,22 +75,31 @@ describe('documents in the viewer (zh-CN)', () => {
     assert.equal(await thumbs.nth(0).getAttribute('data-kind'), 'image', 'the CT first');
     assert.equal(await thumbs.nth(1).getAttribute('data-kind'), 'document');
     assert.match(await thumbs.nth(1).innerText(), /PDF 文档/);
+    const violations = await watchCspViolations(page);
     await thumbs.nth(1).click();
     const doc = page.locator('[data-testid="document-view"][data-kind="pdf"][data-state="ready"]');
     await doc.waitFor();
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [PDF], { encoding: 'utf8' }))?.[1]);
     assert.equal(Number(await doc.getAttribute('data-pdf-pages')), pages);
-    assert.match(await page.locator('[data-testid="pdf-pages"]').innerText(), new RegExp(`页数：${pages}`));
+    assert.match(await page.locator('[data-testid="pdf-page-count"]').innerText(), new RegExp(`页数：${pages}`));
     assert.match(await doc.innerText(), /Prior report/);
-    const src = await page.getAttribute('[data-testid="pdf-frame"]', 'src');
-    assert.match(src!, /^blob:/, 'the PDF comes from the page itself, never a URL naming the study');
-    // The frame holds the whole PDF the DICOM object encapsulates, without its padding byte.
+    // Drawn in the page: every page, each showing text on paper, from the very bytes of the PDF.
+    const drawn = await drawnPdf(doc);
+    assert.equal(drawn.pages, pages);
+    assert.equal(drawn.canvases, pages);
+    for (const [i, p] of drawn.ink.entries()) {
+      assert.ok(p.dark > 0.001 && p.white > 0.5, `page ${i + 1} shows dark text on white: ${JSON.stringify(p)}`);
+    }
+    // The whole PDF the DICOM object encapsulates, without its padding byte.
+    assert.equal(drawn.sha256, sha256(readFileSync(PDF)));
     assert.equal(Number(await doc.getAttribute('data-pdf-bytes')), statSync(PDF).size);
-    assert.deepEqual(refused, [], 'the policy let the blob: frame load');
+    const open = await page.getAttribute('[data-testid="pdf-open"]', 'href');
+    assert.match(open!, /^blob:/, 'the PDF opens from the page itself, never a URL naming the study');
+    assert.deepEqual(refused, [], 'drawing the PDF breaks none of the page\'s policy (console)');
+    assert.deepEqual(await violations(), [], 'no securitypolicyviolation event');
     await page.screenshot({ path: join(screenshotDir(), 'viewer-pdf-document.png') });
-    // Back to the images: the CT's thumbnail dragged onto the document's heading (the PDF frame
-    // below it is the browser's PDF viewer, which takes the drops made on it).
-    await page.dragAndDrop('[data-testid="series-thumbnail"][data-kind="image"]', '[data-testid="document-view"] h2');
+    // Back to the images: the CT's thumbnail dragged onto the drawn PDF itself.
+    await page.dragAndDrop('[data-testid="series-thumbnail"][data-kind="image"]', '[data-testid="document-view"] [data-testid="pdf-pages"]');
     await page.waitForSelector('[data-testid="viewport"][data-image-index="0"]');
   });
 

@@ -3,7 +3,8 @@
 // shell: a head CT report drafted and signed with `amur report sign` (test PKI made by OpenSSL) in
 // another home, its SR and Encapsulated PDF imported beside the CT as a prior would arrive. The SR
 // opens as a document showing what was signed (the Russian finding, the measurement with its unit,
-// the reader named by the certificate); the PDF shows with the page count poppler reads.
+// the reader named by the certificate); the PDF is drawn in the page by pdf.js, every page poppler
+// counts, with ink on white (its Chinese and Russian text in the fonts the PDF embeds).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { makePki, type TestPki } from '../fixtures/pki/pki.js';
 import { filledDraft, headCtFiles } from '../report-fixtures.js';
 import { REPO_ROOT } from '../shared-data.js';
 import { readingRoomForTests, screenshotDir } from './harness.js';
+import { drawnPdf, sha256, watchCspViolations } from './pdf-drawn.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'amur-signed-prior-'));
 let pki: TestPki | undefined;
@@ -68,11 +70,21 @@ describe("Amur's own signed report as a prior in the viewer", () => {
     assert.match(await length.innerText(), /23\.4\s*mm/);
     await page.screenshot({ path: join(screenshotDir(), 'viewer-signed-sr.png') });
 
+    const violations = await watchCspViolations(page);
     await page.locator('[data-testid="series-thumbnail"]', { hasText: 'PDF document' }).click();
     const pdf = page.locator('[data-testid="document-view"][data-kind="pdf"][data-state="ready"]');
     await pdf.waitFor();
     const info = spawnSync('pdfinfo', [join(out, 'report.pdf')], { encoding: 'utf8' }).stdout;
     assert.equal(Number(await pdf.getAttribute('data-pdf-pages')), Number(/Pages:\s+(\d+)/.exec(info)?.[1]));
     assert.equal(Number(await pdf.getAttribute('data-pdf-bytes')), readFileSync(join(out, 'report.pdf')).length);
+    const drawn = await drawnPdf(pdf);
+    assert.equal(drawn.sha256, sha256(readFileSync(join(out, 'report.pdf'))), 'the signed PDF is what is drawn');
+    assert.equal(drawn.pages, Number(/Pages:\s+(\d+)/.exec(info)?.[1]));
+    assert.equal(drawn.canvases, drawn.pages);
+    for (const [i, p] of drawn.ink.entries()) {
+      assert.ok(p.dark > 0.001 && p.white > 0.5, `page ${i + 1} shows dark text on white: ${JSON.stringify(p)}`);
+    }
+    assert.deepEqual(await violations(), [], 'drawing the PDF breaks none of the page\'s policy');
+    await page.screenshot({ path: join(screenshotDir(), 'viewer-signed-pdf.png') });
   });
 });
