@@ -31,6 +31,9 @@ test('the content security policy allows only the app itself and no eval', () =>
   assert.deepEqual(directives.get('script-src'), ["'self'"]);
   assert.deepEqual(directives.get('object-src'), ["'none'"]);
   assert.deepEqual(directives.get('frame-ancestors'), ["'none'"]);
+  // PDFs are drawn in the page by pdf.js: no frame of any kind, its worker only from the app.
+  assert.deepEqual(directives.get('frame-src'), ["'none'"]);
+  assert.deepEqual(directives.get('worker-src'), ["'self'"]);
   assert.deepEqual(directives.get('base-uri'), ["'none'"]);
   for (const [, values] of directives) {
     assert.ok(!values.some((v) => /unsafe-eval|unsafe-inline|\*/.test(v)), `no eval, inline script or wildcard: ${values}`);

@@ -24,6 +24,8 @@ test('nothing outside the bundle can be named, however it is spelled', () => {
 test('content types are explicit (with nosniff, a wrong type would break the app)', () => {
   assert.equal(contentType('/x/index.html'), 'text/html; charset=utf-8');
   assert.equal(contentType('/x/a.js'), 'text/javascript; charset=utf-8');
+  // pdf.js's worker is a module script (assets/pdf.worker.min-*.mjs): a module worker needs a JavaScript type.
+  assert.equal(contentType('/x/assets/pdf.worker.min-abc.mjs'), 'text/javascript; charset=utf-8');
   assert.equal(contentType('/x/a.wasm'), 'application/wasm');
   assert.equal(contentType('/x/a.unknown'), 'application/octet-stream');
 });
