@@ -7,12 +7,12 @@
 // (fake-safe-storage.ts) only because Electron's runtime cannot run here.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureRendererBuilt } from '../cli/host/build-renderer.js';
+import { DIST_DIR, ensureRendererBuilt } from '../cli/host/build-renderer.js';
 import { channelName, contract } from '../core/contract/services.js';
 import { vaultKey } from '../core/vault/session.js';
 import { vaultPath } from '../core/vault/vault.js';
@@ -141,6 +141,14 @@ test('the protocol serves the bundle with the CSP and refuses what is not in it'
   assert.match(await res.text(), /<div id="root">/);
   assert.equal((await protocolHandler!(new Request('amur://app/%2e%2e/%2e%2e/package.json'))).status, 404);
   assert.equal((await protocolHandler!(new Request('amur://app/no-such-file.js'))).status, 404);
+});
+
+test("pdf.js's module worker is served from the app as JavaScript (Chromium starts no module worker of another type)", async () => {
+  const worker = readdirSync(join(DIST_DIR, 'assets')).find((f) => /^pdf\.worker.*\.mjs$/.test(f));
+  assert.ok(worker, 'the bundle carries pdf.js\'s worker');
+  const res = await protocolHandler!(new Request(`amur://app/assets/${worker}`));
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/javascript/);
 });
 
 test('the session denies every permission and cancels foreign requests', () => {
