@@ -2,14 +2,16 @@
 // What a reader sees of a PDF drawn by renderer/pdf/PdfPages.tsx, for the e2e tests: how many pages
 // were drawn, whether each page's canvas shows ink on white (not a blank or black sheet), and the
 // SHA-256 of the bytes drawn (the component's data-sha256: the page's CSP lets it fetch nothing but
-// its own origin, blob: URLs included), to compare with the bytes poppler reads. Also a
+// its own origin, blob: URLs included), to compare with the bytes poppler reads; and how closely a
+// page matches poppler's drawing of it (fonts: a glyph drawn in another face or not at all shows). Also a
 // watch on the page's Content-Security-Policy violations (the events, not only the console).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 
 export interface DrawnPdf {
   /** data-pages: the pages pdf.js found. */
@@ -72,4 +74,44 @@ export async function watchCspViolations(page: Page): Promise<() => Promise<stri
     document.addEventListener('securitypolicyviolation', (e) => w.__cspViolations!.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   return () => page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations.slice());
+}
+
+/**
+ * How closely pdf.js's drawing of one page matches poppler's (pdftoppm at the canvas's size): of
+ * the pixels that are ink in either, the share that are ink in both (each side allowed a pixel
+ * of anti-aliasing). A missing or substituted font (CJK or Cyrillic drawn as boxes, or in another
+ * face) moves or drops glyphs and brings this well down; the same glyphs keep it high.
+ */
+export async function inkAgreement(scope: Locator, bytes: Uint8Array, page = 1): Promise<number> {
+  const canvas = scope.locator(`[data-testid="pdf-pages"] canvas[data-page="${page}"]`);
+  const url = await canvas.evaluate((c: HTMLCanvasElement) => c.toDataURL('image/png'));
+  const ours = PNG.sync.read(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'));
+  const dir = mkdtempSync(join(tmpdir(), 'amur-pdftoppm-'));
+  try {
+    writeFileSync(join(dir, 'x.pdf'), bytes);
+    execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-scale-to-x', String(ours.width), '-scale-to-y', String(ours.height), '-png', '-singlefile', join(dir, 'x.pdf'), join(dir, 'p')]);
+    const theirs = PNG.sync.read(readFileSync(join(dir, 'p.png')));
+    const w = Math.min(ours.width, theirs.width), h = Math.min(ours.height, theirs.height);
+    const dark = (img: PNG, x: number, y: number, limit: number) => {
+      const i = (y * img.width + x) * 4;
+      return 0.299 * img.data[i]! + 0.587 * img.data[i + 1]! + 0.114 * img.data[i + 2]! < limit;
+    };
+    const near = (img: PNG, x: number, y: number) => {
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx, yy = y + dy;
+        if (xx >= 0 && yy >= 0 && xx < w && yy < h && dark(img, xx, yy, 200)) return true;
+      }
+      return false;
+    };
+    let either = 0, both = 0;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const a = dark(ours, x, y, 128), b = dark(theirs, x, y, 128);
+      if (!a && !b) continue;
+      either++;
+      if ((!a || near(theirs, x, y)) && (!b || near(ours, x, y))) both++;
+    }
+    return either ? both / either : 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

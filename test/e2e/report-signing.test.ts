@@ -22,7 +22,7 @@ import { headCtFiles } from '../report-fixtures.js';
 import { PYDICOM_DATA, REPO_ROOT } from '../shared-data.js';
 import { unlockTestHome } from '../vault.js';
 import { readingRoomForTests, type RunningApp, screenshotDir } from './harness.js';
-import { drawnPdf, sha256, popplerPages, watchCspViolations } from './pdf-drawn.js';
+import { drawnPdf, inkAgreement, sha256, popplerPages, watchCspViolations } from './pdf-drawn.js';
 
 /** What a user must never be shown: field paths, UUIDs, translation keys, unfilled placeholders. */
 const INTERNAL = /observer\.|findings\[|texts\[|impression\[|aiFindings|[0-9a-f]{8}-[0-9a-f]{4}-|\{\{|reports\.problem|errors\./;
@@ -210,6 +210,9 @@ describe('signing a report in the browser shell (ru)', () => {
     for (const [i, p] of drawn.ink.entries()) {
       assert.ok(p.dark > 0.001 && p.white > 0.5, `page ${i + 1} shows dark text on white: ${JSON.stringify(p)}`);
     }
+    // Its Chinese and Russian text in the fonts the PDF embeds: page 1 drawn as poppler draws it.
+    const agreement = await inkAgreement(page.locator('[data-testid="report-preview"]'), preview.bytes);
+    assert.ok(agreement > 0.9, `page 1 drawn as poppler draws it: ${agreement}`);
     // The reader's language is English now, so the PDF is in Chinese and English (the re-tagged
     // impression in Russian, as written).
     const text = pdfText(preview.bytes, 'preview.pdf');

@@ -17,7 +17,7 @@ import { makePki, type TestPki } from '../fixtures/pki/pki.js';
 import { filledDraft, headCtFiles } from '../report-fixtures.js';
 import { REPO_ROOT } from '../shared-data.js';
 import { readingRoomForTests, screenshotDir } from './harness.js';
-import { drawnPdf, sha256, watchCspViolations } from './pdf-drawn.js';
+import { drawnPdf, inkAgreement, sha256, watchCspViolations } from './pdf-drawn.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'amur-signed-prior-'));
 let pki: TestPki | undefined;
@@ -84,6 +84,9 @@ describe("Amur's own signed report as a prior in the viewer", () => {
     for (const [i, p] of drawn.ink.entries()) {
       assert.ok(p.dark > 0.001 && p.white > 0.5, `page ${i + 1} shows dark text on white: ${JSON.stringify(p)}`);
     }
+    // The Chinese and Russian text is drawn in the fonts the PDF embeds: page 1 as poppler draws it.
+    const agreement = await inkAgreement(pdf, readFileSync(join(out, 'report.pdf')));
+    assert.ok(agreement > 0.9, `page 1 drawn as poppler draws it: ${agreement}`);
     assert.deepEqual(await violations(), [], 'drawing the PDF breaks none of the page\'s policy');
     await page.screenshot({ path: join(screenshotDir(), 'viewer-signed-pdf.png') });
   });
