@@ -222,6 +222,7 @@ describe('signing a report in the browser shell (ru)', () => {
     assert.ok(!Buffer.from(preview.bytes).includes('/ByteRange'), 'not signed yet');
     assert.deepEqual(cspViolations, [], 'drawing the preview breaks none of the page\'s policy (console)');
     assert.deepEqual(await violations(), [], 'no securitypolicyviolation event');
+    await page.locator('[data-testid="report-preview"] canvas[data-page="1"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(screenshotDir(), 'report-signing-preview-ru.png') });
   });
 
