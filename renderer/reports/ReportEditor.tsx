@@ -1,7 +1,7 @@
 // The report editor: the study's draft (created on first open, then reopened), the template's
 // pick-list findings in the partner's language (zh-CN) beside the reader's, the AI's proposals to
 // accept or reject (assistive, with the model named), free text with the language it is written in,
-// the impression, and signing with a stored identity (renderer/report/ReportSigning: the signer
+// the impression, and signing with a stored identity (ReportSigning.tsx: the signer
 // from the certificate, every problem beside the Sign button, the PDF previewed before signing).
 // Every change is saved by the host (debounced); `data-save-state` says whether what is on screen
 // is saved, for the reader and for tests. Once signed, the editor says so and offers the signed
@@ -9,10 +9,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ReportDraft, ReportTemplate, SignedReportSummary, SigningObserver } from '../../core/contract/reports';
-import { ReportMeasurements } from '../report';
-import { ReportSigning } from '../report/ReportSigning';
-import { SignedConfirmation } from '../report/SignedConfirmation';
-import { errorText } from '../report/error-text';
+import { ReportMeasurements } from './ReportMeasurements';
+import { ReportSigning } from './ReportSigning';
+import { SignedConfirmation } from './SignedConfirmation';
+import { errorText } from './error-text';
 import { download } from '../download';
 import { services } from '../shell';
 import './reports.css';

@@ -1,4 +1,4 @@
-// The pure parts of the editor's signing (renderer/report): the next study offered after signing
+// The pure parts of the editor's signing (renderer/reports): the next study offered after signing
 // is the first unread one in the worklist's reading order, and the name proposed for an imported
 // identity is one the identity store accepts.
 import assert from 'node:assert/strict';
@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import type { StudySummary } from '../../core/contract/studies.js';
 import type { StudyTriageResult } from '../../core/contract/triage.js';
 import { importIdentity } from '../../core/signing/index.js';
-import { identityNameFromFile } from '../../renderer/report/identity-name.js';
-import { firstUnread } from '../../renderer/report/reading-order.js';
+import { identityNameFromFile } from '../../renderer/reports/identity-name.js';
+import { firstUnread } from '../../renderer/reports/reading-order.js';
 import { makePki } from '../fixtures/pki/pki.js';
 
 const study = (uid: string, status: string, extra: Partial<StudySummary> = {}): StudySummary =>
