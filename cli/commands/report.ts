@@ -9,7 +9,6 @@
 // anything is signed; a draft a radiologist would not sign is refused with every reason at once, and
 // nothing is written. --retag marks texts whose script contradicts their language tag with the
 // language they are written in (each change printed); without it such a draft is refused.
-import { readFileSync } from 'node:fs';
 import { AmurError } from '../../core/common/errors.js';
 import { amurHome } from '../../core/common/paths.js';
 import { errorMessage, t } from '../../core/i18n/index.js';
@@ -24,6 +23,7 @@ import { parseArgs } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { recordDraft, recordSigned } from '../../core/studies/reports.js';
 import { openStore } from '../vault.js';
+import { readPassphraseFile } from './identity.js';
 
 function usage(): never {
   throw new AmurError('reports.usage');
@@ -56,23 +56,14 @@ async function draft(args: string[], ctx: CliContext): Promise<number> {
   }
 }
 
-function readPassphrase(path: string): string {
-  try {
-    // A passphrase file ends with a newline more often than not; the newline is not part of it.
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-  } catch (e) {
-    throw new AmurError('reports.passphraseUnreadable', { path, detail: (e as Error).message }, { cause: e });
-  }
-}
-
 async function sign(args: string[], ctx: CliContext): Promise<number> {
   const { opts, flags, rest } = parse(args, ['identity', 'passphrase-file', 'out', 'sm2-identity', 'sm2-passphrase-file', 'tsa'], ['retag']);
   if (rest.length !== 1 || !opts.identity || !opts['passphrase-file'] || !opts.out) usage();
   if (opts['sm2-passphrase-file'] && !opts['sm2-identity']) usage();
   const home = amurHome(ctx.env);
-  const identity = loadIdentity(opts.identity, readPassphrase(opts['passphrase-file']), home);
+  const identity = loadIdentity(opts.identity, readPassphraseFile(opts['passphrase-file']), home);
   const sm2Identity = opts['sm2-identity']
-    ? loadIdentity(opts['sm2-identity'], readPassphrase(opts['sm2-passphrase-file'] ?? opts['passphrase-file']), home)
+    ? loadIdentity(opts['sm2-identity'], readPassphraseFile(opts['sm2-passphrase-file'] ?? opts['passphrase-file']), home)
     : undefined;
   const read = readDraft(rest[0]!);
   const { template } = read;
