@@ -238,6 +238,19 @@ export async function importThroughUi(page: Page, files: string[]): Promise<stri
   return text;
 }
 
+/**
+ * Opens the first study whose worklist row shows `text`, as a reader does (a double click), going
+ * back to the worklist first when a study is open; resolves once the viewer is ready.
+ */
+export async function openStudyRow(page: Page, text: string): Promise<void> {
+  if ((await page.getAttribute('[data-testid="app"]', 'data-screen')) === 'viewer') {
+    await page.click('[data-testid="back-to-worklist"]');
+    await page.waitForSelector('[data-testid="app"][data-screen="worklist"]');
+  }
+  await page.locator('[data-testid="worklist-row"]', { hasText: text }).first().dblclick();
+  await page.waitForSelector('[data-testid="viewer"][data-state="ready"]');
+}
+
 /** Where screenshots go: AMUR_E2E_SCREENSHOTS, or a temporary folder kept for the reader. */
 export function screenshotDir(): string {
   const dir = process.env.AMUR_E2E_SCREENSHOTS || join(tmpdir(), 'amur-e2e-screenshots');

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { shared } from '../shared-data.js';
-import { readingRoomForTests, screenshotDir } from './harness.js';
+import { openStudyRow, readingRoomForTests, screenshotDir } from './harness.js';
 import { drawnPdf, sha256, watchCspViolations } from './pdf-drawn.js';
 
 const HEAD_CT = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
@@ -38,14 +38,7 @@ const room = readingRoomForTests(() => {
   };
 });
 
-async function openStudy(page: Page, text: string): Promise<void> {
-  if ((await page.getAttribute('[data-testid="app"]', 'data-screen')) === 'viewer') {
-    await page.click('[data-testid="back-to-worklist"]');
-    await page.waitForSelector('[data-testid="app"][data-screen="worklist"]');
-  }
-  await page.locator('[data-testid="worklist-row"]', { hasText: text }).first().dblclick();
-  await page.waitForSelector('[data-testid="viewer"][data-state="ready"]');
-}
+const openStudy = openStudyRow;
 
 describe('documents in the viewer (zh-CN)', () => {
   test('an SR opens as a document showing its content tree', async () => {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { shared } from '../shared-data.js';
-import { readingRoomForTests, screenshotDir } from './harness.js';
+import { openStudyRow, readingRoomForTests, screenshotDir } from './harness.js';
 
 const HEAD_CT = shared('dicom', 'dcm_qa_ct', 'In', 'GE');
 const PALETTE_US = shared('dicom', 'dicomweb-client', 'testData', 'US-PAL-8-10x-echo.dcm');
@@ -58,13 +58,9 @@ const room = readingRoomForTests(() => ({ locale: 'ru-RU', viewport: { width: 16
 const ACTIVE = '[data-testid="viewport"]';
 const frame = (position: number) => `.viewport-frame[data-position="${position}"]`;
 
+/** Opens a study (harness.openStudyRow) and waits for its first image. */
 async function openStudy(page: Page, text: string): Promise<void> {
-  if ((await page.getAttribute('[data-testid="app"]', 'data-screen')) === 'viewer') {
-    await page.click('[data-testid="back-to-worklist"]');
-    await page.waitForSelector('[data-testid="app"][data-screen="worklist"]');
-  }
-  await page.locator('[data-testid="worklist-row"]', { hasText: text }).first().dblclick();
-  await page.waitForSelector('[data-testid="viewer"][data-state="ready"]');
+  await openStudyRow(page, text);
   await page.waitForSelector(`${ACTIVE}[data-image-index="0"]`);
 }
 
