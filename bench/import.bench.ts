@@ -13,7 +13,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { shared } from '../test/shared-data.js';
-import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
+import { type Bench, type BenchContext, freshWorkDir, numberOption } from './lib/bench.js';
 import { describeCorpus, listFiles, makeCopiedStudyCorpus, makeMixedCorpus, type CorpusInfo } from './lib/corpus.js';
 import { processCpuMs, selfCpuMs } from './lib/cpu.js';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
@@ -58,9 +58,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const copies = numberOption(ctx, 'copies', quick ? 4 : 36);
   const concurrency = numberOption(ctx, 'orthanc-concurrency', 4);
   const which = String(ctx.options.corpus ?? 'all');
-  const work = join(ctx.tmpRoot, 'import');
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
+  const work = freshWorkDir(ctx, 'import');
 
   const corpora: CorpusInfo[] = [];
   if (which === 'all' || which === 'shared') {

@@ -24,7 +24,7 @@ import {
   verifyPackageSm2,
   type SigningIdentity,
 } from '../core/signing/index.js';
-import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
+import { type Bench, type BenchContext, freshWorkDir, numberOption } from './lib/bench.js';
 import { machineInfo, toolVersion } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { summarize, type Summary } from './lib/stats.js';
@@ -63,9 +63,7 @@ const bench: Bench = {
   description: 'sign and verify one DICOM object and one PDF (RSA, ECDSA), the SM2 package; dcmsign/pdfsig for reference',
   async run(ctx: BenchContext) {
     const reps = numberOption(ctx, 'reps', ctx.options.quick ? 5 : 20);
-    const dir = join(ctx.tmpRoot, 'signing');
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+    const dir = freshWorkDir(ctx, 'signing');
     try {
       execFileSync('bash', [join(ctx.repoRoot, 'test', 'fixtures', 'pki', 'make-pki.sh'), join(dir, 'pki')], { stdio: 'ignore' });
       const pki = (f: string) => join(dir, 'pki', f);

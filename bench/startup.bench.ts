@@ -10,9 +10,8 @@
 // loads one command and the triage model catalogue (no store, no passphrase). The compiled
 // methods include bin/amur.js's check that out/js matches the sources (a stat per module);
 // `node out/js/cli/main.js --help` shows the same command without that check.
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
+import { rmSync } from 'node:fs';
+import { type Bench, type BenchContext, freshWorkDir, numberOption } from './lib/bench.js';
 import { machineInfo } from './lib/machine.js';
 import { runChecked } from './lib/process.js';
 import { writeResults } from './lib/results.js';
@@ -41,9 +40,7 @@ const bench: Bench = {
   description: "The CLI's start-up: amur --help / --version / models list compiled vs through tsx vs node -e 0",
   async run(ctx: BenchContext) {
     const reps = numberOption(ctx, 'reps', ctx.options.quick ? 3 : 15);
-    const home = join(ctx.tmpRoot, 'startup-home');
-    rmSync(home, { recursive: true, force: true });
-    mkdirSync(home, { recursive: true });
+    const home = freshWorkDir(ctx, 'startup-home');
     const env: NodeJS.ProcessEnv = { ...process.env, AMUR_HOME: home, AMUR_LANG: 'en' };
     delete env.AMUR_FROM_SOURCE;
     const run = (m: Method) =>

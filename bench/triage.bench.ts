@@ -13,7 +13,7 @@
 // JPEG-LS by GDCM (gdcmconv --jpegls), decoded by core/imaging's CharLS build like every other
 // compressed file the application reads.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
@@ -24,7 +24,7 @@ import { TriagePool } from '../core/triage/pool.js';
 import { heatmapFromCam, heatmapScale, ModelRunner } from '../core/triage/runner.js';
 import { judgeScope } from '../core/triage/scope.js';
 import { cxrRows, makeDicoms, nihPatientAge, populationImage, uid, type DicomSpec } from '../test/triage-fixtures.js';
-import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
+import { type Bench, type BenchContext, freshWorkDir, numberOption } from './lib/bench.js';
 import { machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { summarize, type Summary } from './lib/stats.js';
@@ -60,9 +60,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const quick = ctx.options.quick === true;
   const reps = numberOption(ctx, 'reps', quick ? 2 : 5);
   const largeCount = numberOption(ctx, 'large', quick ? 4 : 12);
-  const work = join(ctx.tmpRoot, 'triage');
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
+  const work = freshWorkDir(ctx, 'triage');
 
   const model = selectModel();
   const adult = model.manifest.populations.find((p) => p.id === 'adult')!;

@@ -20,7 +20,7 @@ import { clearCatalogue } from '../test/vault.js';
 import { encryptDatabaseInPlace, openEncryptedDatabase } from '../core/vault/database.js';
 import { decryptFile, encryptFile } from '../core/vault/file-cipher.js';
 import { createVault, unlockWithPassphrase, SCRYPT_PARAMS } from '../core/vault/vault.js';
-import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
+import { type Bench, type BenchContext, freshWorkDir, numberOption } from './lib/bench.js';
 import { listFiles } from './lib/corpus.js';
 import { machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
@@ -37,9 +37,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const quick = ctx.options.quick === true;
   const reps = numberOption(ctx, 'reps', quick ? 3 : 15);
   const studies = numberOption(ctx, 'studies', quick ? 100 : 1000);
-  const work = join(ctx.tmpRoot, 'vault');
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
+  const work = freshWorkDir(ctx, 'vault');
   try {
     const src = listFiles(shared('dicom', 'dcm_qa_ct', 'In', 'GE'));
     const bytes = src.reduce((s, f) => s + statSync(f).size, 0);

@@ -1,5 +1,7 @@
 // What a benchmark file is. bench/run.ts loads every bench/*.bench.ts; each default-exports a Bench.
 // Benchmarks are not tests: they assert nothing about time, they measure and write results.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface BenchContext {
   /** Repository root (absolute). */
@@ -26,4 +28,12 @@ export function numberOption(ctx: BenchContext, key: string, fallback: number): 
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${key} must be a positive number (got ${v})`);
   return n;
+}
+
+/** The bench's own scratch folder under bench/tmp/, emptied of what an earlier run left. */
+export function freshWorkDir(ctx: BenchContext, name: string): string {
+  const dir = join(ctx.tmpRoot, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
