@@ -182,7 +182,6 @@ export async function importPaths(target: ImportTarget, paths: string[], options
           throw new AmurError('dicom.notDicom', { path: c.path });
         }
         if (probe.kind === 'bytes') bytes = probe.bytes;
-        if (bytes && !store) aheadBytes += bytes.length;
         header = bytes ? await readDicomHeaderFromBytes(bytes, { path: c.path }) : await pool.read(c.path);
       } else {
         header = await pool.read(c.path);
@@ -221,15 +220,19 @@ export async function importPaths(target: ImportTarget, paths: string[], options
       reject(c.displayPath, new AmurError('import.missingUid', { path: c.displayPath, keywords: missing.join(', ') }));
       return;
     }
-    // Read and parsed ahead of the store: from here on the store is needed.
-    const heldAhead = store ? 0 : (bytes?.length ?? 0);
-    try {
-      if (!store) await opened;
-    } catch {
-      if (c.owned) discardFile(c.path);
-      return;
-    } finally {
-      aheadBytes -= heldAhead;
+    // Read and parsed ahead of the store: from here on the store is needed, and the file's bytes
+    // are held until it is open.
+    if (!store) {
+      const held = bytes?.length ?? 0;
+      aheadBytes += held;
+      try {
+        await opened;
+      } catch {
+        if (c.owned) discardFile(c.path);
+        return;
+      } finally {
+        aheadBytes -= held;
+      }
     }
     const st = store!;
     const uid = a.SOPInstanceUID!;
