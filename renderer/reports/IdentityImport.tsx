@@ -2,17 +2,16 @@
 // .pfx) chosen here, its passphrase, and the name it is kept under. The host opens the file, refuses
 // one that cannot sign (wrong passphrase, expired, not yet valid, not PKCS#12, a name already
 // taken) with the reason in the language on screen, and stores nothing then.
-import { useCallback, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SignerSummary } from '../../core/contract/reports';
 import { services } from '../shell';
-import { errorText } from './error-text';
+import { errorText } from '../app/i18n';
 import { identityNameFromFile } from './identity-name';
 
 
 export function IdentityImport({ onImported }: { onImported(s: SignerSummary): void }) {
-  const { t, i18n } = useTranslation();
-  const exists = useCallback((k: string) => i18n.exists(k), [i18n]);
+  const { t } = useTranslation();
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState('');
   const [passphrase, setPassphrase] = useState('');
@@ -31,7 +30,7 @@ export function IdentityImport({ onImported }: { onImported(s: SignerSummary): v
       setDone(s);
       onImported(s);
     } catch (e) {
-      setError(errorText(e, t, exists));
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }

@@ -12,7 +12,7 @@ import type { ReportDraft, ReportTemplate, SignedReportSummary, SigningObserver 
 import { ReportMeasurements } from './ReportMeasurements';
 import { ReportSigning } from './ReportSigning';
 import { SignedConfirmation } from './SignedConfirmation';
-import { errorText } from './error-text';
+import { errorText } from '../app/i18n';
 import { download } from '../download';
 import { services } from '../shell';
 import './reports.css';
@@ -24,7 +24,6 @@ const SAVE_DELAY_MS = 400;
 
 export function ReportEditor({ StudyInstanceUID, onOpenStudy }: { StudyInstanceUID: string; onOpenStudy?(StudyInstanceUID: string): void }) {
   const { t, i18n } = useTranslation();
-  const exists = useCallback((k: string) => i18n.exists(k), [i18n]);
   const [draft, setDraft] = useState<ReportDraft | null>(null);
   const [templates, setTemplates] = useState<ReportTemplate[]>([]);
   const [signed, setSigned] = useState<SignedReportSummary[]>([]);
@@ -64,7 +63,7 @@ export function ReportEditor({ StudyInstanceUID, onOpenStudy }: { StudyInstanceU
   }, [StudyInstanceUID, i18n]);
 
   useEffect(() => {
-    load().catch((e) => { setError(errorText(e, t, exists)); setSave('error'); });
+    load().catch((e) => { setError(errorText(e)); setSave('error'); });
     // Closing the editor (or the study, or the page) with a save still waiting sends it now.
     const flush = () => {
       if (pending.current && latest.current) void services.reports.saveDraft(latest.current).catch(() => undefined);
@@ -76,7 +75,6 @@ export function ReportEditor({ StudyInstanceUID, onOpenStudy }: { StudyInstanceU
       removeEventListener('pagehide', flush);
       flush();
     };
-    // t and exists change with the language; reloading the draft for that is not wanted.
   }, [load]);
 
   /** Applies a change on screen at once and saves it shortly after (the last change wins). */
@@ -93,12 +91,12 @@ export function ReportEditor({ StudyInstanceUID, onOpenStudy }: { StudyInstanceU
       setSave('saving');
       const p = services.reports.saveDraft(toSave).then(
         () => { if (latest.current === toSave) setSave('saved'); },
-        (e) => { setError(errorText(e, t, exists)); setSave('error'); },
+        (e) => { setError(errorText(e)); setSave('error'); },
       );
       inFlight.current = p;
       void p.finally(() => { if (inFlight.current === p) inFlight.current = undefined; });
     }, SAVE_DELAY_MS);
-  }, [t, exists]);
+  }, []);
 
   /** Saves a change still waiting, now (before a preview, a re-tag or signing). */
   const flush = useCallback(async () => {
@@ -120,7 +118,7 @@ export function ReportEditor({ StudyInstanceUID, onOpenStudy }: { StudyInstanceU
       download(f.fileName, f.mediaType, f.bytes);
       setError('');
     } catch (e) {
-      setError(errorText(e, t, exists));
+      setError(errorText(e));
     }
   };
 
@@ -149,7 +147,7 @@ export function ReportEditor({ StudyInstanceUID, onOpenStudy }: { StudyInstanceU
       setJustSigned(null);
       setSave('saved');
     } catch (e) {
-      setError(errorText(e, t, exists));
+      setError(errorText(e));
     }
   };
 

@@ -10,7 +10,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DraftProblem, ReportDraft, ReportTemplate, SignedReportSummary, SignerSummary, SigningObserver } from '../../core/contract/reports';
 import { services } from '../shell';
-import { errorText } from './error-text';
+import { errorText } from '../app/i18n';
 import { PdfPages } from '../pdf/PdfPages';
 import { IdentityImport } from './IdentityImport';
 import './report-signing.css';
@@ -33,7 +33,6 @@ export interface ReportSigningProps {
 
 export function ReportSigning({ draft, template, saved, flush, onRetagged, onSigned }: ReportSigningProps) {
   const { t, i18n } = useTranslation();
-  const exists = useCallback((k: string) => i18n.exists(k), [i18n]);
   const lang = (['zh-CN', 'ru', 'en'].includes(i18n.language) ? i18n.language : 'en') as Lang;
   const [signers, setSigners] = useState<SignerSummary[] | null>(null);
   const [signer, setSigner] = useState('');
@@ -54,14 +53,14 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
     setSigner((s) => choose ?? (list.some((x) => x.name === s) ? s : list[0]?.name ?? ''));
   }, []);
   useEffect(() => {
-    loadSigners().catch((e) => setError(errorText(e, t, exists)));
+    loadSigners().catch((e) => setError(errorText(e)));
   }, [loadSigners]);
 
   useEffect(() => {
     setIdentity(null);
     if (!signer) return;
     let live = true;
-    services.reports.signingIdentity(signer).then((x) => { if (live) setIdentity(x); }, (e) => { if (live) setError(errorText(e, t, exists)); });
+    services.reports.signingIdentity(signer).then((x) => { if (live) setIdentity(x); }, (e) => { if (live) setError(errorText(e)); });
     return () => { live = false; };
   }, [signer]);
 
@@ -71,7 +70,7 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
     let live = true;
     services.reports.validateDraft(draft.draftId, signer || undefined).then(
       (ps) => { if (live) { setProblems(ps); setCheckedFor(draft); } },
-      (e) => { if (live) setError(errorText(e, t, exists)); },
+      (e) => { if (live) setError(errorText(e)); },
     );
     return () => { live = false; };
   }, [saved, draft, signer, signers]);
@@ -85,7 +84,7 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
       const f = await services.reports.previewDraft(draft.draftId, signer);
       setPreview({ bytes: f.bytes, of: draft, signer });
     } catch (e) {
-      setError(errorText(e, t, exists));
+      setError(errorText(e));
     } finally {
       setBusy('');
     }
@@ -105,7 +104,7 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
       onRetagged(await services.reports.retagDraft(draft.draftId));
       setConfirmRetag(false);
     } catch (e) {
-      setError(errorText(e, t, exists));
+      setError(errorText(e));
     } finally {
       setBusy('');
     }
@@ -120,7 +119,7 @@ export function ReportSigning({ draft, template, saved, flush, onRetagged, onSig
       setPassphrase('');
       onSigned(s, identity);
     } catch (e) {
-      setError(errorText(e, t, exists));
+      setError(errorText(e));
     } finally {
       setBusy('');
     }

@@ -2,13 +2,13 @@
 // signed PDF one click away, the study's status as the worklist now has it, and the next unread
 // study in the worklist's order. An amendment is started only when asked for: a signed report is
 // never silently replaced by a new draft.
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SignedReportSummary, SigningObserver } from '../../core/contract/reports';
 import type { StudySummary } from '../../core/contract/studies';
 import { download } from '../download';
 import { services } from '../shell';
-import { errorText } from './error-text';
+import { errorText } from '../app/i18n';
 import { afterSigning } from './next-study';
 
 export interface SignedConfirmationProps {
@@ -22,13 +22,12 @@ export interface SignedConfirmationProps {
 
 export function SignedConfirmation({ StudyInstanceUID, summary, signer, onOpenStudy, onAmend }: SignedConfirmationProps) {
   const { t, i18n } = useTranslation();
-  const exists = useCallback((k: string) => i18n.exists(k), [i18n]);
   const [after, setAfter] = useState<{ study?: StudySummary; next?: StudySummary } | null>(null);
   const [error, setError] = useState('');
 
   useEffect(() => {
     let live = true;
-    afterSigning(StudyInstanceUID).then((x) => { if (live) setAfter(x); }, (e) => { if (live) setError(errorText(e, t, exists)); });
+    afterSigning(StudyInstanceUID).then((x) => { if (live) setAfter(x); }, (e) => { if (live) setError(errorText(e)); });
     return () => { live = false; };
   }, [StudyInstanceUID, summary.SOPInstanceUID]);
 
@@ -38,7 +37,7 @@ export function SignedConfirmation({ StudyInstanceUID, summary, signer, onOpenSt
       download(f.fileName, f.mediaType, f.bytes);
       setError('');
     } catch (e) {
-      setError(errorText(e, t, exists));
+      setError(errorText(e));
     }
   };
 
