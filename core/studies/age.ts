@@ -1,7 +1,7 @@
 // The patient's age as a worklist shows it: PatientAge (AS) as the study states it, else counted from
 // PatientBirthDate to StudyDate, in the unit a radiologist reads an age in (days for a newborn,
 // months below two years, years after). Pure, so the UI and the CLI word the same age.
-import { parseDicomDate, yearsBetween } from '../triage/age.js';
+import { ageStringYears, parseDicomDate, parsePatientAge, yearsBetween } from '../triage/age.js';
 
 export type AgeUnit = 'day' | 'week' | 'month' | 'year';
 
@@ -14,16 +14,12 @@ export interface StudyAge {
   from: 'PatientAge' | 'PatientBirthDate';
 }
 
-const AS_UNITS: Record<string, [AgeUnit, number]> = { D: ['day', 1 / 365.25], W: ['week', 7 / 365.25], M: ['month', 1 / 12], Y: ['year', 1] };
+const AS_UNITS = { D: 'day', W: 'week', M: 'month', Y: 'year' } as const satisfies Record<string, AgeUnit>;
 
 /** The age, or undefined when neither source gives one that can be read (nothing is guessed). */
 export function studyAge(s: { PatientAge?: string; PatientBirthDate: string; StudyDate: string }): StudyAge | undefined {
-  const as = /^(\d{3})([DWMY])$/.exec((s.PatientAge ?? '').trim());
-  if (as) {
-    const [unit, perYear] = AS_UNITS[as[2]!]!;
-    const value = Number(as[1]);
-    return { value, unit, years: value * perYear, from: 'PatientAge' };
-  }
+  const as = parsePatientAge(s.PatientAge);
+  if (as) return { value: as.count, unit: AS_UNITS[as.unit], years: ageStringYears(as), from: 'PatientAge' };
   const birth = parseDicomDate(s.PatientBirthDate);
   const at = parseDicomDate(s.StudyDate);
   if (!birth || !at) return undefined;

@@ -17,21 +17,35 @@ export type AgeResult =
   /** `unreadable` names the first attribute that was there but could not be read. */
   | { known: false; unreadable?: { keyword: AgeKeyword; value: string } };
 
+/** An Age String as it was written: its number and unit (days, weeks, months, years). */
+export interface AgeString {
+  count: number;
+  unit: 'D' | 'W' | 'M' | 'Y';
+}
+
 /**
- * An Age String (PS3.5 6.2, VR AS) in years: exactly three digits and D, W, M or Y ("045Y",
- * "018M"); days are counted as 1/365.25 year, weeks as 7 days, months as 1/12 year. Anything else
- * ("45Y", "12", "005X", lower case) is malformed: undefined.
+ * An Age String (PS3.5 6.2, VR AS): exactly three digits and D, W, M or Y ("045Y", "018M").
+ * Anything else ("45Y", "12", "005X", lower case) is malformed: undefined.
  */
-export function yearsFromPatientAge(value: string | undefined): number | undefined {
+export function parsePatientAge(value: string | undefined): AgeString | undefined {
   const m = /^(\d{3})([DWMY])$/.exec((value ?? '').trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  switch (m[2]) {
-    case 'D': return n / 365.25;
-    case 'W': return (n * 7) / 365.25;
-    case 'M': return n / 12;
-    default: return n;
+  return m ? { count: Number(m[1]), unit: m[2] as AgeString['unit'] } : undefined;
+}
+
+/** An Age String in years: days are counted as 1/365.25 year, weeks as 7 days, months as 1/12 year. */
+export function ageStringYears(a: AgeString): number {
+  switch (a.unit) {
+    case 'D': return a.count / 365.25;
+    case 'W': return (a.count * 7) / 365.25;
+    case 'M': return a.count / 12;
+    default: return a.count;
   }
+}
+
+/** An Age String's value in years, undefined when it is malformed. */
+export function yearsFromPatientAge(value: string | undefined): number | undefined {
+  const a = parsePatientAge(value);
+  return a ? ageStringYears(a) : undefined;
 }
 
 export interface CalendarDate {
